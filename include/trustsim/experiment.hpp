@@ -1,0 +1,71 @@
+// The experiment runner: a list of tasks (sweep point, replication), each
+// running every arm of the scenario from one shared warm-up on common random
+// numbers; per-task results combined in task order into the result tables
+// of DESIGN.md, and paired contrasts of each candidate against the baseline.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "trustsim/result_file.hpp"
+#include "trustsim/scenario.hpp"
+#include "trustsim/table.hpp"
+
+namespace trustsim {
+
+struct OutcomeDefinition {
+  const char* name;
+  const char* unit;
+  const char* description;
+};
+
+// /summary outcome columns, in order (also /lookup/metrics).
+const std::vector<OutcomeDefinition>& summary_outcomes();
+// /timeseries columns after task_id, arm_id, day.
+const std::vector<OutcomeDefinition>& timeseries_outcomes();
+// /cohort_summary columns after task_id, arm_id, cohort_id.
+const std::vector<OutcomeDefinition>& cohort_outcomes();
+
+struct ArmRun {
+  std::vector<double> summary;                  // one value per summary outcome
+  std::vector<std::int64_t> period_start;       // horizon day of each timeseries row
+  std::vector<std::vector<double>> timeseries;  // [column][row]
+  std::vector<std::vector<double>> cohorts;     // [cohort][column]
+};
+
+struct TaskRun {
+  std::uint64_t task_id = 0;
+  std::uint64_t point_id = 0;
+  std::uint64_t replication = 0;
+  std::vector<ArmRun> arms;  // in scenario arm order
+};
+
+// Cohort labels ("tenure:new", ...) for the scenario's outputs.cohorts.
+std::vector<std::string> cohort_labels(const Scenario& scenario);
+
+// Runs one replication: warm-up under the baseline, then every arm over the
+// horizon. Uses OpenMP threads inside each day; independent of their number.
+// `on_day` (optional) is told each simulated day and the orders so far.
+TaskRun run_task(const Scenario& scenario, std::uint64_t replication,
+                 const std::function<void(std::int64_t orders)>& on_day = {});
+
+struct RunMetadata {
+  std::string command_line;
+  std::string created_utc;
+};
+
+// The whole result file from tasks sorted by task id.
+ResultFile assemble_results(const Scenario& scenario, const std::vector<TaskRun>& tasks,
+                            const RunMetadata& metadata);
+
+// SHA-256 over the tables that must be bit-identical (/runs, /summary,
+// /timeseries, /cohort_summary, /analysis/contrasts), column by column.
+std::string results_digest(const ResultFile& file);
+
+// The contrasts table for the terminal (arm, metric, baseline, candidate,
+// difference and 95% CI, adjusted p-value).
+std::string format_contrasts(const ResultFile& file);
+
+}  // namespace trustsim

@@ -1,0 +1,221 @@
+// The state of one simulated marketplace (one replication of one arm):
+// sellers and buyers as structures of arrays indexed by stable id, the
+// shopping calendar, and the day loop's three phases. The state is a value:
+// arms copy it after the shared warm-up and then diverge.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "trustsim/distributions.hpp"
+#include "trustsim/order_outcome.hpp"
+#include "trustsim/params.hpp"
+#include "trustsim/rng.hpp"
+#include "trustsim/rolling_windows.hpp"
+
+namespace trustsim {
+
+enum class SellerStatus : std::uint8_t { kActive, kSuspended, kExited };
+
+// Seller-level tallies over the horizon, for /summary and /cohort_summary.
+struct SellerTally {
+  std::uint32_t orders = 0;
+  std::uint32_t order_defects = 0;  // seller-accountable
+  std::int64_t gmv_cents = 0;
+  std::uint16_t warnings = 0;
+  std::uint16_t suppressions = 0;
+  std::uint16_t suspensions = 0;
+  std::uint16_t false_positive_suspensions = 0;
+  std::uint16_t reinstatements = 0;
+  std::uint8_t exited = 0;
+  std::uint8_t entered = 0;
+  std::uint8_t present = 0;  // listed, suspended or entering at some point of the horizon
+};
+
+struct Sellers {
+  // Fixed attributes.
+  std::vector<Tenure> tenure;  // band at creation
+  std::vector<Category> category;
+  std::vector<Region> region;
+  std::vector<SellerOrderProfile> profile;
+  std::vector<float> quality;  // shared latent quality factor (higher = more defects)
+  std::vector<float> offers;
+  std::vector<float> price_level;
+  std::vector<float> neg_log_price;  // -log(price level), used by ranking and choice
+  std::vector<float> promised_days;
+  std::vector<float> capacity;  // orders per day
+  std::vector<std::int32_t> created_day;
+  // Dynamic state.
+  std::vector<SellerStatus> status;
+  std::vector<float> effort;
+  std::vector<float> load;    // yesterday's orders / capacity
+  std::vector<float> signal;  // ranking signal, frozen for the day (0..1, higher is better)
+  std::vector<float> rank_score;  // ranking score from price, speed and signal, frozen
+  std::vector<std::int32_t> last_order_day;
+  std::vector<std::int32_t> last_lost_sales_day;
+  std::vector<std::int32_t> appeal_day;    // when a pending appeal is decided (-1: none)
+  std::vector<std::uint8_t> rule_step;     // [seller * rules + rule]: ladder steps taken
+  std::vector<std::int32_t> rule_step_day; // day of the last step of that rule
+  std::vector<std::uint32_t> suppressed_by;  // bit r: rule r suppresses the listings
+  std::vector<std::uint32_t> actioned_by;    // bit r: rule r acted during the horizon
+  std::vector<SellerTally> tally;
+  // Today's counts, gathered with atomic adds while buyers shop.
+  std::vector<DayCounts> today;
+  std::vector<std::int64_t> today_gmv_cents;
+  RollingWindows windows;
+
+  std::size_t size() const { return status.size(); }
+  bool listed(std::size_t s) const {
+    return status[s] == SellerStatus::kActive && suppressed_by[s] == 0;
+  }
+};
+
+enum class BuyerStatus : std::uint8_t { kActive, kChurned };
+
+struct Buyers {
+  std::vector<float> trust;
+  std::vector<float> base_rate;  // shopping events per day at initial trust
+  std::vector<float> next_time;  // next shopping (or return) time, in days
+  std::vector<std::uint8_t> persona;
+  std::vector<BuyerStatus> status;
+  std::vector<std::int16_t> first_horizon_order_day;  // -1: none yet
+  std::vector<std::int16_t> last_order_day;           // horizon day, -1: none
+  std::vector<std::uint8_t> repeat_flags;             // bit 0: again within 30 d, bit 1: 90 d
+  std::vector<std::uint16_t> orders_today_seq;        // orders placed on next_time's day
+
+  std::size_t size() const { return trust.size(); }
+};
+
+// Marketplace-wide counts for one day (all integers: thread-order independent).
+struct DayTotals {
+  std::int64_t orders = 0;
+  std::int64_t gmv_cents = 0;
+  std::int64_t defect_orders = 0;  // orders with any problem the buyer lived through
+  std::int64_t order_defects = 0;  // feedback, claim or chargeback (any cause)
+  std::int64_t seller_order_defects = 0;
+  std::int64_t late_deliveries = 0;
+  std::int64_t not_as_described = 0;
+  std::int64_t cancelled = 0;
+  std::int64_t no_response_24h = 0;
+  std::int64_t unresolved = 0;
+  std::int64_t searches_without_offer = 0;
+  std::int64_t churned = 0;
+  std::int64_t returned = 0;
+  std::int64_t arrived = 0;
+  std::int64_t trust_delta_fixed = 0;  // change of summed trust, 2^-32 units
+  std::int64_t present_delta = 0;      // change of buyers present (not churned)
+  std::int64_t warnings = 0;
+  std::int64_t suppressions = 0;
+  std::int64_t suspensions = 0;
+  std::int64_t false_positive_suspensions = 0;
+  std::int64_t reinstatements = 0;
+  std::int64_t seller_exits = 0;
+  std::int64_t seller_entries = 0;
+  void add(const DayTotals& o);
+};
+
+// Everything fixed for the run, derived from the arm's parameters.
+struct RunSettings {
+  rng::StreamKey key;
+  std::int32_t warmup_days = 0;
+  std::int32_t horizon_days = 0;
+  ModelParams params;
+  OrderModel order_model;
+  DsiWeights dsi;
+  std::array<std::uint32_t, 8> dsi_units{};  // weights in kLossUnits, FQI then CSQI
+  double churn_log_slope = 0;                // log-hazard per unit of trust
+  double churn_log_intercept = 0;
+  double return_rate = 0;                    // per day (from the daily probability)
+
+  static RunSettings make(const ModelParams& params, rng::StreamKey key,
+                          std::int32_t warmup_days, std::int32_t horizon_days);
+  std::int32_t total_days() const { return warmup_days + horizon_days; }
+};
+
+// Numerator and denominator counters of a seller metric.
+std::pair<Counter, Counter> metric_counters(Metric metric);
+
+// A metric's value from its window sums (rates are good-event shares for
+// tracking, on-time and response; FQI/CSQI are 1 - weighted loss per order).
+double metric_value(Metric metric, std::uint32_t numerator, std::uint32_t denominator,
+                    const RunSettings& settings);
+
+// Registers every rolling sum the engine reads under these parameters.
+void register_windows(RollingWindows& windows, const ModelParams& params);
+
+// Handles of the rolling sums the engine reads.
+struct WindowHandles {
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> rule;  // numerator, denominator
+  std::uint32_t signal_loss = 0, signal_orders = 0;
+  std::uint32_t signal_defects = 0;
+  std::uint32_t orders_30 = 0, orders_60 = 0;
+};
+
+class Marketplace {
+ public:
+  // Creates the initial population (day 0) under `baseline`; `arms` lists
+  // every arm that may later be applied, so that the rolling windows any of
+  // their rules need are kept from the start.
+  Marketplace(const RunSettings& baseline, std::span<const RunSettings> arms);
+
+  // Switches to an arm's parameters at the start of the horizon; population
+  // and calendar stay as they are. Rules must keep their count and windows.
+  void apply_arm(const RunSettings& arm_settings);
+
+  // Simulates one day: arrivals and entry, shopping (parallel over today's
+  // buyers), seller windows and behaviour (parallel over sellers), policy.
+  DayTotals step_day(std::int32_t day);
+
+  // Marks the sellers present at the start of the horizon (for per-seller
+  // outcomes); call once, after the warm-up and apply_arm.
+  void begin_horizon();
+
+  const Sellers& sellers() const { return sellers_; }
+  const Buyers& buyers() const { return buyers_; }
+  const RunSettings& settings() const { return settings_; }
+  std::int64_t trust_sum_fixed() const { return trust_sum_fixed_; }
+  std::int64_t buyers_present() const { return buyers_present_; }
+  std::size_t listed_sellers() const;
+  std::size_t suspended_sellers() const;
+  // True rate of each rule's metric for seller s (current effort, load at capacity).
+  bool truly_breaches(std::size_t seller, std::size_t rule) const;
+
+  static constexpr double kTrustScale = 4294967296.0;  // 2^32: fixed-point trust units
+  static std::int64_t trust_fixed(float trust) {
+    return static_cast<std::int64_t>(static_cast<double>(trust) * kTrustScale);
+  }
+
+ private:
+  void create_sellers(std::size_t count, std::int32_t day, bool entering);
+  void create_buyers(std::size_t count, std::int32_t day, DayTotals& totals);
+  void rebuild_offer_tables();
+  std::int32_t shop(std::uint32_t buyer, std::int32_t day, DayTotals& totals);
+  void record_order(std::uint32_t seller, const OrderOutcome& o, std::int32_t day,
+                    DayTotals& totals);
+  void update_trust(std::uint32_t buyer, const OrderOutcome& o, DayTotals& totals);
+  void close_seller_day(std::size_t seller, std::int32_t day, DayTotals& totals);
+  void enforce(std::size_t seller, std::int32_t day, DayTotals& totals);
+  void schedule(std::uint32_t buyer);
+  void bind_windows();
+  void apply_action(std::size_t seller, std::size_t rule, std::int32_t day, DayTotals& totals);
+  bool in_horizon(std::int32_t day) const { return day >= settings_.warmup_days; }
+
+  RunSettings settings_;
+  WindowHandles handles_;
+  Sellers sellers_;
+  Buyers buyers_;
+  std::vector<std::vector<std::uint32_t>> calendar_;  // buyers by day of next event
+  std::array<dist::AliasTable, enum_count<Category>()> offer_tables_;
+  std::array<std::vector<std::uint32_t>, enum_count<Category>()> offer_sellers_;
+  std::size_t rule_slots_ = 0;  // most rules of any arm (state kept per slot)
+  std::vector<double> persona_shares_;
+  std::vector<double> category_shares_;
+  std::int64_t trust_sum_fixed_ = 0;
+  std::int64_t buyers_present_ = 0;
+  double platform_loss_rate_ = 0;  // prior for sellers with few orders (FQI shrinkage)
+  double platform_defect_rate_ = 0;
+};
+
+}  // namespace trustsim

@@ -1,0 +1,221 @@
+// One order's outcome (MODEL.md section 6): cancellation, late shipment,
+// tracking, late or early delivery, not-as-described or damaged, customer
+// service contact / 24 h response / resolution, and the buyer's reaction
+// (negative feedback, guarantee claim, chargeback).
+//
+// The decision tree is written once, as a template over a "brancher" that
+// either draws each chance from the order's random stream (simulation) or
+// enumerates both branches with their probabilities (expected rates). The
+// engine uses the expected rates to judge whether a suspended seller was
+// truly over a threshold, so both must come from the same tree.
+#pragma once
+
+#include <array>
+#include <cmath>
+#include <cstdint>
+
+#include "trustsim/distributions.hpp"
+#include "trustsim/enums.hpp"
+#include "trustsim/params.hpp"
+#include "trustsim/rng.hpp"
+
+namespace trustsim {
+
+// A seller's order-level probabilities at creation (average effort 0, normal
+// load); channel, category, region and latent quality already folded in.
+struct SellerOrderProfile {
+  float cancel = 0;
+  float late_shipment = 0;
+  float invalid_tracking = 0;
+  float late_delivery = 0;  // when shipped on time
+  float not_as_described = 0;
+  float damage = 0;
+  float cs_response_24h = 0;
+  Channel channel = Channel::kPlatformFulfilled;
+  CsProvider cs_provider = CsProvider::kPlatform;
+};
+
+// Per-seller conditions on the day of the order.
+struct OrderConditions {
+  float effort = 0;  // 0..1; lowers the seller's own defect probabilities
+  float load = 0;    // yesterday's orders / capacity
+};
+
+struct OrderOutcome {
+  bool cancelled = false;
+  bool seller_ships = false;  // counted in the seller's shipment metrics
+  bool late_shipment = false;
+  bool valid_tracking = false;
+  bool late_delivery = false;
+  bool early_delivery = false;
+  std::uint32_t days_late = 0;
+  bool not_as_described = false;  // includes damage in transit
+  bool cs_contact = false;
+  bool cs_response_24h = false;
+  bool unresolved = false;
+  bool negative_feedback = false;
+  bool claim = false;
+  bool chargeback = false;
+  bool order_defect = false;       // feedback OR claim OR chargeback, once per order
+  bool seller_accountable = false; // the order defect is charged to the seller
+  bool late_delivery_charged = false;
+  bool not_as_described_charged = false;
+};
+
+// Probabilities shared by every order of a run (channel, CS, reactions).
+struct OrderModel {
+  std::array<ChannelParams, enum_count<Channel>()> channels;
+  std::array<CsProviderParams, enum_count<CsProvider>()> cs_providers;
+  OrderParams orders;
+  double effort_efficacy = 0.5;
+
+  static OrderModel from(const ModelParams& params);
+
+  // The decision tree. `b.chance(slot, p)` returns whether the event happens;
+  // `b.uniform(slot)` returns a uniform for a continuous quantity. Slots are
+  // fixed positions in the order's stream, so arms that reach the same
+  // decision use the same draw (common random numbers).
+  template <class Brancher>
+  OrderOutcome decide(Brancher& b, const SellerOrderProfile& s, const OrderConditions& c) const;
+};
+
+// Draws each chance from the order's stream (lazily, four slots per Philox block).
+class OrderDraws {
+ public:
+  OrderDraws(const rng::StreamKey& key, std::uint64_t buyer, std::uint64_t day,
+             std::uint64_t order_index)
+      : stream_(key, buyer, day, rng::Purpose::kOrderOutcome, order_index) {}
+  bool chance(unsigned slot, double p) { return uniform(slot) < p; }
+  // A chance that no seller metric depends on (e.g. early delivery).
+  bool detail(unsigned slot, double p) { return uniform(slot) < p; }
+  // The buyer's reaction: negative feedback, guarantee claim, chargeback.
+  std::array<bool, 3> react(const std::array<unsigned, 3>& slots,
+                            const std::array<double, 3>& p) {
+    return {uniform(slots[0]) < p[0], uniform(slots[1]) < p[1], uniform(slots[2]) < p[2]};
+  }
+  double uniform(unsigned slot) {
+    while (generated_ <= slot) cache_[generated_++] = stream_.uniform();
+    return cache_[slot];
+  }
+
+ private:
+  rng::Stream stream_;
+  std::array<double, 16> cache_{};
+  unsigned generated_ = 0;
+};
+
+struct DsiWeights {
+  double late_delivery, not_as_described, cancelled, late_shipment, invalid_tracking;
+  double no_response_24h, unresolved;
+  double fqi_total() const {
+    return late_delivery + not_as_described + cancelled + late_shipment + invalid_tracking;
+  }
+  double csqi_total() const { return no_response_24h + unresolved; }
+  static DsiWeights from(const SignalParams& s) {
+    return {s.dsi_late_delivery,   s.dsi_not_as_described, s.dsi_cancelled,
+            s.dsi_late_shipment,   s.dsi_invalid_tracking, s.dsi_no_response_24h,
+            s.dsi_unresolved};
+  }
+  // FQI/CSQI loss of one order, in the same units as ExpectedRates.
+  double fqi_loss(const OrderOutcome& o) const;
+  double csqi_loss(const OrderOutcome& o) const;
+};
+
+// Expected share of orders with each seller-metric event.
+struct ExpectedRates {
+  double orders = 0;
+  double cancelled = 0;
+  double shipments = 0;
+  double late_shipments = 0;
+  double valid_tracking = 0;
+  double deliveries = 0;
+  double on_time = 0;
+  double order_defects = 0;  // seller-accountable
+  double cs_contacts = 0;
+  double cs_responded = 0;
+  // Rate of `metric` as the platform computes it (numerator / denominator).
+  double rate(Metric metric, const DsiWeights& weights) const;
+  double fqi_loss = 0;   // expected DSI-weighted FQI defects per order
+  double csqi_loss = 0;  // expected DSI-weighted CSQI defects per order
+};
+
+// Exact expectation over the decision tree (all branches enumerated).
+ExpectedRates expected_rates(const OrderModel& model, const SellerOrderProfile& s,
+                             const OrderConditions& c, const DsiWeights& weights);
+
+// ---------------------------------------------------------------------------
+
+template <class Brancher>
+OrderOutcome OrderModel::decide(Brancher& b, const SellerOrderProfile& s,
+                                const OrderConditions& c) const {
+  // Draw slots: part of the RNG layout (golden tests); append, never reorder.
+  enum Slot : unsigned {
+    kCancel, kLateShipment, kTracking, kLateDelivery, kDelayOrEarly, kNotAsDescribed,
+    kDamage, kContact, kResponse, kResolution, kFeedback, kClaim, kChargeback
+  };
+  const ChannelParams& ch = channels[idx(s.channel)];
+  const double effort = 1.0 - effort_efficacy * c.effort;  // scales the seller's own defects
+  OrderOutcome o;
+  if (b.chance(kCancel, s.cancel * effort)) {
+    o.cancelled = true;
+    o.negative_feedback =
+        b.react({kFeedback, kClaim, kChargeback}, {orders.negative_feedback_if_problem, 0.0, 0.0})[0];
+    o.order_defect = o.negative_feedback;
+    o.seller_accountable = o.order_defect;
+    return o;
+  }
+  o.seller_ships = ch.seller_ships;
+  if (ch.seller_ships) {
+    const double overload = c.load > 1.0f ? orders.load_sensitivity * (c.load - 1.0) : 0.0;
+    o.late_shipment = b.chance(kLateShipment, std::min(1.0, s.late_shipment * effort *
+                                                                (1.0 + overload)));
+    o.valid_tracking = !b.chance(kTracking, s.invalid_tracking * effort);
+  } else {
+    o.valid_tracking = true;  // the platform's carrier always tracks
+  }
+  const double late_p = o.late_shipment
+                            ? ch.late_delivery_if_shipped_late
+                            : s.late_delivery * (ch.seller_owns_delivery ? effort : 1.0);
+  if (b.chance(kLateDelivery, late_p)) {
+    o.late_delivery = true;
+    o.days_late = 1 + dist::geometric(b.uniform(kDelayOrEarly), 1.0 / ch.mean_delay_days);
+  } else {
+    o.early_delivery = b.detail(kDelayOrEarly, ch.early_delivery);
+  }
+  const bool described_wrong = b.chance(kNotAsDescribed, s.not_as_described * effort);
+  const bool damaged = b.chance(kDamage, s.damage);
+  o.not_as_described = described_wrong || damaged;
+  const bool problem = o.late_delivery || o.not_as_described;
+
+  o.cs_contact = b.chance(kContact, problem ? orders.cs_contact_if_problem : orders.cs_contact);
+  bool resolved = false;
+  if (o.cs_contact) {
+    const CsProviderParams& cs = cs_providers[idx(s.cs_provider)];
+    o.cs_response_24h = b.chance(kResponse, s.cs_response_24h);
+    resolved = b.chance(kResolution, o.cs_response_24h ? cs.resolution : cs.resolution_if_slow);
+  }
+  o.unresolved = problem && !resolved;
+  const double feedback_p = o.unresolved ? orders.negative_feedback_if_problem
+                            : problem    ? orders.negative_feedback_if_resolved
+                                         : orders.negative_feedback;
+  const double tracked = o.valid_tracking ? 1.0 - orders.tracking_defect_reduction : 1.0;
+  const auto reaction = b.react(
+      {kFeedback, kClaim, kChargeback},
+      {feedback_p, o.unresolved ? orders.claim_if_unresolved * tracked : 0.0,
+       o.unresolved ? orders.chargeback_if_unresolved : 0.0});
+  o.negative_feedback = reaction[0];
+  o.claim = reaction[1];
+  o.chargeback = reaction[2];
+  o.order_defect = o.negative_feedback || o.claim || o.chargeback;
+
+  // Only what the seller is accountable for counts against it: delivery
+  // problems of a platform-owned delivery are the platform's, unless the
+  // seller shipped late.
+  o.late_delivery_charged = o.late_delivery && (ch.seller_owns_delivery || o.late_shipment);
+  o.not_as_described_charged = described_wrong || (damaged && ch.seller_owns_delivery);
+  const bool platform_caused = problem && !o.late_delivery_charged && !o.not_as_described_charged;
+  o.seller_accountable = o.order_defect && !platform_caused;
+  return o;
+}
+
+}  // namespace trustsim

@@ -1,0 +1,47 @@
+// The HDF5 result file (contract in DESIGN.md): root attributes, the resolved
+// scenario text at /config/scenario, and column tables at their group paths.
+// This is the only module that includes HDF5. Files are written to a
+// temporary name beside the target and renamed into place when complete, so
+// a reader never sees a half-written file and an existing file is replaced
+// only by a complete one.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "trustsim/table.hpp"
+
+namespace trustsim {
+
+using AttributeValue = std::variant<std::int64_t, double, std::string>;
+
+struct Attribute {
+  std::string name;
+  AttributeValue value;
+};
+
+struct ResultFile {
+  std::vector<Attribute> root_attributes;  // format, schema_version, engine_version, ...
+  std::string scenario_yaml;               // stored as a string dataset at /config/scenario
+  std::vector<Table> tables;               // each table's path() is its group, e.g. "/summary"
+};
+
+// Fails with InputError (exit 2) when a result file could not be created at
+// `path`: missing directory, no permission, path is a directory. Creates and
+// removes a probe file beside the target; touches nothing the user has.
+void check_output_writable(const std::filesystem::path& path);
+
+// Writes `file` to `path` atomically (temporary name + rename). Throws
+// RunError on any HDF5 or filesystem failure, after removing the temporary.
+void write_result_file(const std::filesystem::path& path, const ResultFile& file);
+
+// Reads a result file back (all tables under the groups listed in
+// `table_paths`, the root attributes and the scenario text). Throws
+// InputError if the file is missing, unreadable or not a trustsim result file.
+ResultFile read_result_file(const std::filesystem::path& path,
+                            const std::vector<std::string>& table_paths);
+
+}  // namespace trustsim

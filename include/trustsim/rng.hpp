@@ -1,0 +1,76 @@
+// Counter-based random streams (Random123 Philox4x64-10).
+//
+// Every draw is a pure function of
+//   key     = (master_seed, replication [+ arm when arms are independent])
+//   counter = (entity id, day, purpose | sub-stream << 16, block)
+// so results never depend on thread or rank layout, creation order or the
+// number of draws another entity made. Each Philox call yields four 64-bit
+// words; a Stream hands them out in order and moves to the next block.
+#pragma once
+
+#include <cstdint>
+
+#include <Random123/philox.h>
+
+namespace trustsim::rng {
+
+// What a stream is for. Values are part of the RNG layout: never renumber,
+// only append (golden tests pin them).
+enum class Purpose : std::uint64_t {
+  kSellerTraits = 1,     // seller's fixed attributes at creation
+  kBuyerTraits = 2,      // buyer's persona, intensity at creation
+  kBuyerArrivals = 3,    // number of new buyers per day (entity 0)
+  kSellerEntry = 4,      // number of new sellers per day (entity 0)
+  kShoppingChoice = 5,   // category, sampled offers, logit choice (entity = buyer)
+  kOrderOutcome = 6,     // the order's fulfilment and reaction draws (entity = buyer)
+  kBuyerTiming = 7,      // next shopping time, churn time, return time (entity = buyer)
+  kSellerBehaviour = 8,  // exit, appeal, coaching uptake (entity = seller)
+  kEnforcement = 9,      // reinstatement decisions (entity = seller)
+};
+
+// Sentinel day for draws made when an entity is created before day 0.
+inline constexpr std::uint64_t kCreationDay = 0xFFFF'FFFF'FFFF'FFFFull;
+
+struct StreamKey {
+  std::uint64_t master_seed = 0;
+  std::uint64_t replication = 0;
+  // 0 under common random numbers; arm index + 1 when arms are independent.
+  std::uint64_t arm_salt = 0;
+};
+
+class Stream {
+ public:
+  using Engine = r123::Philox4x64;
+
+  Stream(const StreamKey& key, std::uint64_t entity, std::uint64_t day, Purpose purpose,
+         std::uint64_t sub_stream = 0)
+      : key_{{key.master_seed, key.replication ^ (key.arm_salt << 40)}},
+        counter_{{entity, day, static_cast<std::uint64_t>(purpose) | (sub_stream << 16), 0}} {}
+
+  // Next raw 64-bit word.
+  std::uint64_t next_u64() {
+    if (used_ == 4) refill();
+    return block_.v[used_++];
+  }
+
+  // Uniform on the open interval (0, 1) with 53 random bits; never 0 or 1,
+  // so inversion formulas (log(u), log1p(-u)) are always finite.
+  double uniform() { return (static_cast<double>(next_u64() >> 11) + 0.5) * 0x1p-53; }
+
+  // Draws consumed so far (for tests of the layout).
+  std::uint64_t draws() const { return counter_.v[3] * 4 - (4 - used_); }
+
+ private:
+  void refill() {
+    block_ = Engine{}(counter_, key_);
+    ++counter_.v[3];
+    used_ = 0;
+  }
+
+  Engine::key_type key_;
+  Engine::ctr_type counter_;
+  Engine::ctr_type block_{};
+  unsigned used_ = 4;
+};
+
+}  // namespace trustsim::rng

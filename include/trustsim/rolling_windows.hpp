@@ -1,0 +1,67 @@
+// Per-seller rolling-window counters: each day's counts go into a ring per
+// counter, and every (counter, window) sum that a rule, signal or behaviour
+// needs is kept up to date incrementally, so evaluating a 60-day ODR costs
+// O(1) per seller, not O(window). Integer counts only: sums are exact and
+// independent of thread layout.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+namespace trustsim {
+
+enum class Counter : std::uint8_t {
+  kOrders,
+  kCancels,
+  kShipments,      // orders the seller ships itself
+  kLateShipments,
+  kValidTracking,
+  kDeliveries,     // orders not cancelled
+  kOnTime,
+  kOrderDefects,   // seller-accountable order defects
+  kCsContacts,
+  kCsResponded,    // answered within 24 h
+  kFqiLoss,        // DSI-weighted fulfilment defects, in kLossUnits per unit weight
+  kCsqiLoss,       // DSI-weighted customer-service defects
+  kCount
+};
+inline constexpr std::size_t kCounterCount = static_cast<std::size_t>(Counter::kCount);
+inline constexpr double kLossUnits = 10000.0;  // DSI weights are stored as integers /1e4
+
+using DayCounts = std::array<std::uint32_t, kCounterCount>;
+
+class RollingWindows {
+ public:
+  // Registers a sum of `counter` over the last `window_days` days; returns
+  // its handle. All registrations happen before sellers are added.
+  std::uint32_t require(Counter counter, std::uint32_t window_days);
+
+  // Handle of an already registered sum; throws std::out_of_range if absent.
+  std::uint32_t find(Counter counter, std::uint32_t window_days) const;
+
+  void add_sellers(std::size_t count);
+  std::size_t sellers() const { return sellers_; }
+
+  // Adds day `day`'s counts for one seller and drops what left each window.
+  // Days must be pushed in order, once per day, for every seller.
+  void push_day(std::size_t seller, std::uint64_t day, const DayCounts& counts);
+
+  std::uint32_t sum(std::size_t seller, std::uint32_t handle) const {
+    return sums_[seller * windows_.size() + handle];
+  }
+  std::size_t bytes_per_seller() const;
+
+ private:
+  struct Window {
+    Counter counter;
+    std::uint32_t days;
+  };
+  std::vector<Window> windows_;
+  std::array<std::uint32_t, kCounterCount> ring_days_{};  // ring length per counter (0: unused)
+  std::array<std::vector<std::uint32_t>, kCounterCount> rings_;
+  std::vector<std::uint32_t> sums_;
+  std::size_t sellers_ = 0;
+};
+
+}  // namespace trustsim

@@ -1,0 +1,327 @@
+// Marketplace set-up (population creation) and the day loop's phases.
+#include "trustsim/marketplace.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include <omp.h>
+
+namespace trustsim {
+namespace {
+
+double logistic(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+
+// Shifts a base probability on the logit scale; 0 and 1 stay put.
+float shift_probability(double base, double shift) {
+  if (base <= 0.0) return 0.0f;
+  if (base >= 1.0) return 1.0f;
+  return static_cast<float>(logistic(std::log(base / (1.0 - base)) + shift));
+}
+
+float scale_probability(double p, double multiplier) {
+  return static_cast<float>(std::clamp(p * multiplier, 0.0, 1.0));
+}
+
+template <class E>
+E draw_enum(rng::Stream& s, const Shares<E>& shares) {
+  return static_cast<E>(dist::discrete(s.uniform(), shares));
+}
+
+}  // namespace
+
+void register_windows(RollingWindows& windows, const ModelParams& params) {
+  for (const auto& rule : params.policies.enforcement) {
+    const auto [num, den] = metric_counters(rule.metric);
+    windows.require(num, static_cast<std::uint32_t>(rule.window_days));
+    windows.require(den, static_cast<std::uint32_t>(rule.window_days));
+  }
+  const auto w = static_cast<std::uint32_t>(params.signals.window_days);
+  windows.require(Counter::kFqiLoss, w);
+  windows.require(Counter::kOrderDefects, w);
+  windows.require(Counter::kOrders, w);
+  windows.require(Counter::kOrders, 30);  // lost-sales comparison: last 30 vs prior 30 days
+  windows.require(Counter::kOrders, 60);
+}
+
+Marketplace::Marketplace(const RunSettings& baseline, std::span<const RunSettings> arms)
+    : settings_(baseline) {
+  const auto& p = settings_.params;
+  register_windows(sellers_.windows, baseline.params);
+  rule_slots_ = baseline.params.policies.enforcement.size();
+  for (const auto& arm : arms) {
+    register_windows(sellers_.windows, arm.params);
+    rule_slots_ = std::max(rule_slots_, arm.params.policies.enforcement.size());
+  }
+  bind_windows();
+
+  for (const auto& [name, persona] : p.population.buyers.personas)
+    persona_shares_.push_back(persona.share);
+  for (const auto& c : p.categories) category_shares_.push_back(c.search_share);
+  calendar_.resize(static_cast<std::size_t>(settings_.total_days()));
+
+  create_sellers(p.population.sellers.count, 0, /*entering=*/false);
+  DayTotals ignored;
+  create_buyers(p.population.buyers.count, 0, ignored);
+  trust_sum_fixed_ += ignored.trust_delta_fixed;
+  buyers_present_ += ignored.present_delta;
+  rebuild_offer_tables();
+}
+
+void Marketplace::bind_windows() {
+  const auto& w = sellers_.windows;
+  handles_.rule.clear();
+  for (const auto& rule : settings_.params.policies.enforcement) {
+    const auto [num, den] = metric_counters(rule.metric);
+    const auto days = static_cast<std::uint32_t>(rule.window_days);
+    handles_.rule.emplace_back(w.find(num, days), w.find(den, days));
+  }
+  const auto days = static_cast<std::uint32_t>(settings_.params.signals.window_days);
+  handles_.signal_loss = w.find(Counter::kFqiLoss, days);
+  handles_.signal_defects = w.find(Counter::kOrderDefects, days);
+  handles_.signal_orders = w.find(Counter::kOrders, days);
+  handles_.orders_30 = w.find(Counter::kOrders, 30);
+  handles_.orders_60 = w.find(Counter::kOrders, 60);
+}
+
+void Marketplace::apply_arm(const RunSettings& arm_settings) {
+  settings_ = arm_settings;
+  bind_windows();
+  persona_shares_.clear();
+  for (const auto& [name, persona] : settings_.params.population.buyers.personas)
+    persona_shares_.push_back(persona.share);
+  category_shares_.clear();
+  for (const auto& c : settings_.params.categories) category_shares_.push_back(c.search_share);
+  // Channel, ranking and CS parameters may differ: refresh what depends on them.
+  for (std::size_t s = 0; s < sellers_.size(); ++s)
+    sellers_.promised_days[s] = static_cast<float>(
+        settings_.params.channels[idx(sellers_.profile[s].channel)].promised_days);
+  rebuild_offer_tables();
+}
+
+void Marketplace::create_sellers(std::size_t count, std::int32_t day, bool entering) {
+  const auto& p = settings_.params;
+  const auto& pop = p.population.sellers;
+  auto& s = sellers_;
+  const std::size_t first = s.size();
+  const std::size_t n = first + count;
+  auto grow = [n](auto& v, auto value) { v.resize(n, value); };
+  grow(s.tenure, Tenure::kNew);
+  grow(s.category, Category::kStandard);
+  grow(s.region, Region::kDomestic);
+  grow(s.profile, SellerOrderProfile{});
+  grow(s.quality, 0.0f);
+  grow(s.offers, 0.0f);
+  grow(s.price_level, 1.0f);
+  grow(s.neg_log_price, 0.0f);
+  grow(s.promised_days, 0.0f);
+  grow(s.capacity, 1.0f);
+  grow(s.created_day, day);
+  grow(s.status, SellerStatus::kActive);
+  grow(s.effort, 0.0f);
+  grow(s.load, 0.0f);
+  grow(s.signal, 1.0f);
+  grow(s.rank_score, 0.0f);
+  grow(s.last_order_day, day);
+  grow(s.last_lost_sales_day, -1000000);
+  grow(s.appeal_day, -1);
+  s.rule_step.resize(n * rule_slots_, 0);
+  s.rule_step_day.resize(n * rule_slots_, -1000000);
+  grow(s.suppressed_by, 0u);
+  grow(s.actioned_by, 0u);
+  grow(s.tally, SellerTally{});
+  grow(s.today, DayCounts{});
+  grow(s.today_gmv_cents, std::int64_t{0});
+  s.windows.add_sellers(count);
+
+  for (std::size_t id = first; id < n; ++id) {
+    rng::Stream r(settings_.key, id, rng::kCreationDay, rng::Purpose::kSellerTraits);
+    // Draw order is part of the RNG layout: append new draws at the end.
+    const auto tenure = draw_enum<Tenure>(r, pop.tenure);
+    s.tenure[id] = entering ? Tenure::kNew : tenure;
+    s.category[id] = draw_enum<Category>(r, pop.category);
+    s.region[id] = draw_enum<Region>(r, pop.region);
+    const auto channel = draw_enum<Channel>(r, pop.channel);
+    const auto cs = draw_enum<CsProvider>(r, pop.cs_provider);
+    const double z = pop.quality.factor_sd * dist::normal_quantile(r.uniform());
+    s.quality[id] = static_cast<float>(z);
+    auto noise = [&] { return pop.quality.noise_sd * dist::normal_quantile(r.uniform()); };
+    s.offers[id] = static_cast<float>(dist::lognormal_mean_cv(r.uniform(), pop.offers_mean,
+                                                              pop.offers_cv));
+    s.price_level[id] =
+        static_cast<float>(dist::lognormal_mean_cv(r.uniform(), 1.0, pop.price_cv));
+    s.neg_log_price[id] = -std::log(s.price_level[id]);
+
+    const auto& ch = p.channels[idx(channel)];
+    const auto& cat = p.categories[idx(s.category[id])];
+    const double border = s.region[id] == Region::kCrossBorder ? p.orders.cross_border_multiplier
+                                                               : 1.0;
+    SellerOrderProfile& prof = s.profile[id];
+    prof.channel = channel;
+    prof.cs_provider = cs;
+    prof.cancel = shift_probability(ch.cancel, z + noise());
+    prof.late_shipment = shift_probability(ch.late_shipment, z + noise());
+    prof.invalid_tracking = shift_probability(ch.invalid_tracking, z + noise());
+    const double late_base = ch.late_delivery * cat.late_delivery_multiplier * border;
+    const double late_noise = noise();
+    prof.late_delivery = ch.seller_owns_delivery
+                             ? shift_probability(std::min(late_base, 1.0), z + late_noise)
+                             : scale_probability(late_base, 1.0);
+    prof.not_as_described =
+        shift_probability(std::min(p.orders.not_as_described * border, 1.0), z + noise());
+    prof.damage = scale_probability(ch.damage, cat.damage_multiplier);
+    const double response = p.cs_providers[idx(cs)].response_24h;
+    prof.cs_response_24h =
+        cs == CsProvider::kSelf
+            ? shift_probability(response, -pop.self_cs_quality_weight * z)
+            : static_cast<float>(response);
+    s.promised_days[id] = static_cast<float>(ch.promised_days);
+  }
+
+  // Capacity: a multiple of the demand the seller's listings would attract
+  // among the sellers present now.
+  std::array<double, enum_count<Category>()> category_offers{};
+  for (std::size_t id = 0; id < n; ++id)
+    if (s.status[id] != SellerStatus::kExited) category_offers[idx(s.category[id])] += s.offers[id];
+  const double daily_orders = static_cast<double>(p.population.buyers.count) *
+                              p.population.buyers.orders_per_month_mean / 30.0;
+  for (std::size_t id = first; id < n; ++id) {
+    const auto c = idx(s.category[id]);
+    const double demand = daily_orders * p.categories[c].search_share * s.offers[id] /
+                          std::max(category_offers[c], 1e-9);
+    s.capacity[id] = static_cast<float>(std::max(0.5, pop.capacity_headroom * demand));
+  }
+}
+
+void Marketplace::create_buyers(std::size_t count, std::int32_t day, DayTotals& totals) {
+  const auto& p = settings_.params;
+  const auto& pop = p.population.buyers;
+  auto& b = buyers_;
+  const std::size_t first = b.size();
+  const std::size_t n = first + count;
+  const auto initial = static_cast<float>(p.trust.initial);
+  b.trust.resize(n, initial);
+  b.base_rate.resize(n, 0.0f);
+  b.next_time.resize(n, 0.0f);
+  b.persona.resize(n, 0);
+  b.status.resize(n, BuyerStatus::kActive);
+  b.first_horizon_order_day.resize(n, -1);
+  b.last_order_day.resize(n, -1);
+  b.repeat_flags.resize(n, 0);
+  b.orders_today_seq.resize(n, 0);
+  const double scale = pop.orders_per_month_mean / pop.orders_per_month_shape;
+  for (std::size_t id = first; id < n; ++id) {
+    rng::Stream r(settings_.key, id, rng::kCreationDay, rng::Purpose::kBuyerTraits);
+    b.persona[id] = static_cast<std::uint8_t>(dist::discrete(r.uniform(), persona_shares_));
+    const double monthly = dist::gamma_quantile(r.uniform(), pop.orders_per_month_shape, scale);
+    b.base_rate[id] = static_cast<float>(monthly / 30.0);
+    const double wait = b.base_rate[id] > 0.0f
+                            ? dist::exponential(r.uniform(), b.base_rate[id])
+                            : 1e30;
+    b.next_time[id] = static_cast<float>(std::min(day + wait, 1e30));
+    totals.trust_delta_fixed += trust_fixed(initial);
+    totals.present_delta += 1;
+    schedule(static_cast<std::uint32_t>(id));
+  }
+  totals.arrived += static_cast<std::int64_t>(count);
+}
+
+void Marketplace::schedule(std::uint32_t buyer) {
+  const double t = buyers_.next_time[buyer];
+  if (t < static_cast<double>(settings_.total_days()))
+    calendar_[static_cast<std::size_t>(t)].push_back(buyer);
+}
+
+void Marketplace::rebuild_offer_tables() {
+  std::int64_t loss = 0, defects = 0, orders = 0;
+  const auto& w = sellers_.windows;
+  for (std::size_t c = 0; c < offer_tables_.size(); ++c) offer_sellers_[c].clear();
+  std::array<std::vector<double>, enum_count<Category>()> weights;
+  for (std::size_t s = 0; s < sellers_.size(); ++s) {
+    if (sellers_.status[s] == SellerStatus::kExited) continue;
+    loss += w.sum(s, handles_.signal_loss);
+    defects += w.sum(s, handles_.signal_defects);
+    orders += w.sum(s, handles_.signal_orders);
+    if (!sellers_.listed(s)) continue;
+    const auto c = idx(sellers_.category[s]);
+    offer_sellers_[c].push_back(static_cast<std::uint32_t>(s));
+    weights[c].push_back(sellers_.offers[s]);
+  }
+  for (std::size_t c = 0; c < offer_tables_.size(); ++c)
+    offer_tables_[c] = weights[c].empty() ? dist::AliasTable{} : dist::AliasTable(weights[c]);
+  // Platform-wide averages: the prior that shrinks small sellers' signals.
+  platform_loss_rate_ = orders > 0 ? static_cast<double>(loss) / orders / kLossUnits : 0.0;
+  platform_defect_rate_ = orders > 0 ? static_cast<double>(defects) / orders : 0.0;
+}
+
+DayTotals Marketplace::step_day(std::int32_t day) {
+  const auto& p = settings_.params;
+  DayTotals totals;
+  // Phase 0 (sequential): seller entry and buyer arrivals, ids in arrival order.
+  {
+    rng::Stream entry(settings_.key, 0, static_cast<std::uint64_t>(day),
+                      rng::Purpose::kSellerEntry);
+    const auto entering = dist::poisson(entry, p.population.sellers.entry_per_day);
+    if (entering > 0) create_sellers(entering, day, /*entering=*/true);
+    totals.seller_entries += entering;
+    for (std::size_t s = sellers_.size() - entering; s < sellers_.size(); ++s)
+      sellers_.tally[s].entered = sellers_.tally[s].present = in_horizon(day) ? 1 : 0;
+    rng::Stream arrivals(settings_.key, 0, static_cast<std::uint64_t>(day),
+                         rng::Purpose::kBuyerArrivals);
+    create_buyers(dist::poisson(arrivals, p.population.buyers.arrivals_per_day), day, totals);
+  }
+
+  // Phase 1 (parallel over today's shoppers): orders against sellers' state
+  // frozen at the start of the day; per-seller counts by atomic integer adds.
+  std::vector<std::uint32_t> shoppers = std::move(calendar_[static_cast<std::size_t>(day)]);
+  calendar_[static_cast<std::size_t>(day)] = {};
+  std::vector<std::int32_t> next_day(shoppers.size());
+  const int threads = omp_get_max_threads();
+  std::vector<DayTotals> per_thread(static_cast<std::size_t>(threads));
+  const auto n_shoppers = static_cast<std::int64_t>(shoppers.size());
+#pragma omp parallel
+  {
+    DayTotals& mine = per_thread[static_cast<std::size_t>(omp_get_thread_num())];
+#pragma omp for schedule(dynamic, 512)
+    for (std::int64_t i = 0; i < n_shoppers; ++i)
+      next_day[static_cast<std::size_t>(i)] = shop(shoppers[static_cast<std::size_t>(i)], day, mine);
+  }
+  // Reschedule in today's (deterministic) event order.
+  for (std::size_t i = 0; i < shoppers.size(); ++i)
+    if (next_day[i] < settings_.total_days())
+      calendar_[static_cast<std::size_t>(next_day[i])].push_back(shoppers[i]);
+
+  // Phase 2 (parallel over sellers): roll windows, signals, behaviour.
+  // Phase 3 (parallel over sellers): enforcement rules on their schedule.
+  const auto n_sellers = static_cast<std::int64_t>(sellers_.size());
+#pragma omp parallel
+  {
+    DayTotals& mine = per_thread[static_cast<std::size_t>(omp_get_thread_num())];
+#pragma omp for schedule(static)
+    for (std::int64_t s = 0; s < n_sellers; ++s) close_seller_day(static_cast<std::size_t>(s), day, mine);
+#pragma omp for schedule(static)
+    for (std::int64_t s = 0; s < n_sellers; ++s) enforce(static_cast<std::size_t>(s), day, mine);
+  }
+  for (const auto& t : per_thread) totals.add(t);
+  trust_sum_fixed_ += totals.trust_delta_fixed;
+  buyers_present_ += totals.present_delta;
+  rebuild_offer_tables();
+  return totals;
+}
+
+void Marketplace::begin_horizon() {
+  for (std::size_t s = 0; s < sellers_.size(); ++s)
+    sellers_.tally[s].present = sellers_.status[s] != SellerStatus::kExited;
+}
+
+std::size_t Marketplace::listed_sellers() const {
+  std::size_t n = 0;
+  for (std::size_t s = 0; s < sellers_.size(); ++s) n += sellers_.listed(s);
+  return n;
+}
+
+std::size_t Marketplace::suspended_sellers() const {
+  return static_cast<std::size_t>(
+      std::count(sellers_.status.begin(), sellers_.status.end(), SellerStatus::kSuspended));
+}
+
+}  // namespace trustsim

@@ -1,0 +1,40 @@
+// Memory the simulation needs for a scenario, checked before anything runs
+// so that a population too large for the machine is a clear input error.
+#include <algorithm>
+
+#include "trustsim/marketplace.hpp"
+#include "trustsim/scenario.hpp"
+
+namespace trustsim {
+
+MemoryEstimate estimate_memory(const Scenario& scenario) {
+  const auto& set = scenario.settings;
+  RollingWindows windows;
+  std::size_t rules = 0;
+  for (const auto& arm : scenario.arms) {
+    register_windows(windows, arm.model);
+    rules = std::max(rules, arm.model.policies.enforcement.size());
+  }
+  // Per buyer: state arrays plus its calendar entry (vector growth slack 2x).
+  const std::uint64_t per_buyer = 4 * sizeof(float) + sizeof(std::uint8_t) + sizeof(BuyerStatus) +
+                                  2 * sizeof(std::int16_t) + sizeof(std::uint8_t) +
+                                  sizeof(std::uint16_t) + 2 * sizeof(std::uint32_t);
+  const std::uint64_t per_seller =
+      3 + sizeof(SellerOrderProfile) + 9 * sizeof(float) + 4 * sizeof(std::int32_t) +
+      sizeof(SellerStatus) + rules * (1 + sizeof(std::int32_t)) + 2 * sizeof(std::uint32_t) +
+      sizeof(SellerTally) + sizeof(DayCounts) + sizeof(std::int64_t) +
+      windows.bytes_per_seller();
+  const double days = static_cast<double>(set.warmup_days + set.horizon_days);
+  const auto& pop = set.model.population;
+  const double buyers = static_cast<double>(pop.buyers.count) + pop.buyers.arrivals_per_day * days;
+  const double sellers = static_cast<double>(pop.sellers.count) + pop.sellers.entry_per_day * days;
+  // The warm-up state and one arm's copy live at once when there are several arms.
+  const double copies = scenario.arms.size() > 1 ? 2.0 : 1.0;
+  constexpr double kFixedOverhead = 64.0 * (1 << 20);
+  const double total = copies * (buyers * static_cast<double>(per_buyer) +
+                                 sellers * static_cast<double>(per_seller)) +
+                       kFixedOverhead;
+  return {per_buyer, per_seller, static_cast<std::uint64_t>(std::min(total, 1.8e19))};
+}
+
+}  // namespace trustsim

@@ -1,0 +1,51 @@
+// Rolling-window counters (see include/trustsim/rolling_windows.hpp).
+#include "trustsim/rolling_windows.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace trustsim {
+
+std::uint32_t RollingWindows::require(Counter counter, std::uint32_t window_days) {
+  if (sellers_ != 0) throw std::logic_error("RollingWindows: require() after sellers were added");
+  if (window_days == 0) throw std::invalid_argument("RollingWindows: window of 0 days");
+  for (std::uint32_t i = 0; i < windows_.size(); ++i)
+    if (windows_[i].counter == counter && windows_[i].days == window_days) return i;
+  windows_.push_back({counter, window_days});
+  auto& ring = ring_days_[static_cast<std::size_t>(counter)];
+  ring = std::max(ring, window_days);
+  return static_cast<std::uint32_t>(windows_.size() - 1);
+}
+
+std::uint32_t RollingWindows::find(Counter counter, std::uint32_t window_days) const {
+  for (std::uint32_t i = 0; i < windows_.size(); ++i)
+    if (windows_[i].counter == counter && windows_[i].days == window_days) return i;
+  throw std::out_of_range("RollingWindows: window not registered");
+}
+
+void RollingWindows::add_sellers(std::size_t count) {
+  sellers_ += count;
+  for (std::size_t c = 0; c < kCounterCount; ++c) rings_[c].resize(sellers_ * ring_days_[c], 0);
+  sums_.resize(sellers_ * windows_.size(), 0);
+}
+
+void RollingWindows::push_day(std::size_t seller, std::uint64_t day, const DayCounts& counts) {
+  std::uint32_t* sums = sums_.data() + seller * windows_.size();
+  // Subtract the day that leaves each window before the ring slot is reused.
+  for (std::size_t w = 0; w < windows_.size(); ++w) {
+    const auto c = static_cast<std::size_t>(windows_[w].counter);
+    const std::uint64_t ring = ring_days_[c];
+    const std::uint64_t leaving = (day + ring - windows_[w].days) % ring;
+    sums[w] += counts[c] - rings_[c][seller * ring + leaving];
+  }
+  for (std::size_t c = 0; c < kCounterCount; ++c)
+    if (const std::uint64_t ring = ring_days_[c]) rings_[c][seller * ring + day % ring] = counts[c];
+}
+
+std::size_t RollingWindows::bytes_per_seller() const {
+  std::size_t bytes = windows_.size() * sizeof(std::uint32_t);
+  for (auto days : ring_days_) bytes += days * sizeof(std::uint32_t);
+  return bytes;
+}
+
+}  // namespace trustsim

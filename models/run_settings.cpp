@@ -1,0 +1,57 @@
+// Run settings derived once from an arm's parameters.
+#include <cmath>
+
+#include "trustsim/marketplace.hpp"
+
+namespace trustsim {
+
+RunSettings RunSettings::make(const ModelParams& params, rng::StreamKey key,
+                              std::int32_t warmup_days, std::int32_t horizon_days) {
+  RunSettings s;
+  s.key = key;
+  s.warmup_days = warmup_days;
+  s.horizon_days = horizon_days;
+  s.params = params;
+  s.order_model = OrderModel::from(params);
+  s.dsi = DsiWeights::from(params.signals);
+  const double weights[] = {s.dsi.late_delivery,  s.dsi.not_as_described, s.dsi.cancelled,
+                            s.dsi.late_shipment,  s.dsi.invalid_tracking, s.dsi.no_response_24h,
+                            s.dsi.unresolved};
+  for (std::size_t i = 0; i < std::size(weights); ++i)
+    s.dsi_units[i] = static_cast<std::uint32_t>(std::lround(weights[i] * kLossUnits));
+  const auto& t = params.trust;
+  s.churn_log_slope = (std::log(t.churn_hazard_high_trust) - std::log(t.churn_hazard_low_trust)) /
+                      (t.churn_high_trust - t.churn_low_trust);
+  s.churn_log_intercept = std::log(t.churn_hazard_low_trust) - s.churn_log_slope * t.churn_low_trust;
+  const double p = params.population.buyers.return_rate;
+  s.return_rate = p >= 1.0 ? 50.0 : -std::log1p(-p);
+  return s;
+}
+
+void DayTotals::add(const DayTotals& o) {
+  orders += o.orders;
+  gmv_cents += o.gmv_cents;
+  defect_orders += o.defect_orders;
+  order_defects += o.order_defects;
+  seller_order_defects += o.seller_order_defects;
+  late_deliveries += o.late_deliveries;
+  not_as_described += o.not_as_described;
+  cancelled += o.cancelled;
+  no_response_24h += o.no_response_24h;
+  unresolved += o.unresolved;
+  searches_without_offer += o.searches_without_offer;
+  churned += o.churned;
+  returned += o.returned;
+  arrived += o.arrived;
+  trust_delta_fixed += o.trust_delta_fixed;
+  present_delta += o.present_delta;
+  warnings += o.warnings;
+  suppressions += o.suppressions;
+  suspensions += o.suspensions;
+  false_positive_suspensions += o.false_positive_suspensions;
+  reinstatements += o.reinstatements;
+  seller_exits += o.seller_exits;
+  seller_entries += o.seller_entries;
+}
+
+}  // namespace trustsim

@@ -1,0 +1,220 @@
+// Phases 2 and 3 of a day, per seller: roll the metric windows, update the
+// ranking signal and effort, decide exits; then evaluate the enforcement
+// rules and walk the warn -> suppress -> suspend ladder (MODEL.md 2, 7, 8).
+// Each call touches only its own seller, so sellers run in parallel.
+#include <algorithm>
+#include <cmath>
+
+#include "trustsim/marketplace.hpp"
+
+namespace trustsim {
+
+std::pair<Counter, Counter> metric_counters(Metric metric) {
+  switch (metric) {
+    case Metric::kOrderDefectRate: return {Counter::kOrderDefects, Counter::kOrders};
+    case Metric::kLateShipmentRate: return {Counter::kLateShipments, Counter::kShipments};
+    case Metric::kCancelRate: return {Counter::kCancels, Counter::kOrders};
+    case Metric::kValidTrackingRate: return {Counter::kValidTracking, Counter::kShipments};
+    case Metric::kOnTimeDeliveryRate: return {Counter::kOnTime, Counter::kDeliveries};
+    case Metric::kCsResponse24hRate: return {Counter::kCsResponded, Counter::kCsContacts};
+    case Metric::kFqi: return {Counter::kFqiLoss, Counter::kOrders};
+    case Metric::kCsqi: return {Counter::kCsqiLoss, Counter::kOrders};
+  }
+  return {Counter::kOrders, Counter::kOrders};
+}
+
+double metric_value(Metric metric, std::uint32_t numerator, std::uint32_t denominator,
+                    const RunSettings& settings) {
+  if (denominator == 0) return metric == Metric::kOrderDefectRate ||
+                                       metric == Metric::kLateShipmentRate ||
+                                       metric == Metric::kCancelRate
+                                   ? 0.0
+                                   : 1.0;
+  const double ratio = static_cast<double>(numerator) / denominator;
+  switch (metric) {
+    case Metric::kFqi: return 1.0 - ratio / (settings.dsi.fqi_total() * kLossUnits);
+    case Metric::kCsqi: return 1.0 - ratio / (settings.dsi.csqi_total() * kLossUnits);
+    default: return ratio;
+  }
+}
+
+namespace {
+
+bool breaches(Comparison comparison, double value, double threshold) {
+  return comparison == Comparison::kAbove ? value > threshold : value < threshold;
+}
+
+bool due(Schedule schedule, std::int32_t day) {
+  switch (schedule) {
+    case Schedule::kDaily: return true;
+    case Schedule::kWeekly: return day % 7 == 0;
+    case Schedule::kMonthly: return day % 30 == 0;
+  }
+  return true;
+}
+
+bool covers(const EnforcementRule& rule, Channel channel) {
+  return rule.channels.empty() ||
+         std::find(rule.channels.begin(), rule.channels.end(), channel) != rule.channels.end();
+}
+
+// Pseudo-orders at the platform average that shrink a small seller's signal.
+constexpr double kSignalPriorOrders = 20.0;
+constexpr std::uint32_t kMinOrdersForLostSales = 10;
+constexpr std::int32_t kLostSalesCooldownDays = 30;
+
+}  // namespace
+
+void Marketplace::close_seller_day(std::size_t s, std::int32_t day, DayTotals& totals) {
+  auto& sl = sellers_;
+  const auto& p = settings_.params;
+  const DayCounts counts = sl.today[s];
+  sl.windows.push_day(s, static_cast<std::uint64_t>(day), counts);
+  sl.today[s] = DayCounts{};
+  sl.today_gmv_cents[s] = 0;
+  if (sl.status[s] == SellerStatus::kExited) return;
+
+  const auto orders = counts[static_cast<std::size_t>(Counter::kOrders)];
+  sl.load[s] = static_cast<float>(orders / static_cast<double>(sl.capacity[s]));
+  if (orders > 0) sl.last_order_day[s] = day;
+
+  // Effort decays, and rises when sales fall (the seller notices lost sales).
+  const auto& beh = p.seller_behaviour;
+  double effort = sl.effort[s] * (1.0 - beh.effort_decay_per_day);
+  const auto& w = sl.windows;
+  const std::uint32_t recent = w.sum(s, handles_.orders_30);
+  const std::uint32_t before = w.sum(s, handles_.orders_60) - recent;
+  if (before >= kMinOrdersForLostSales && recent < (1.0 - beh.lost_sales_drop) * before &&
+      day - sl.last_lost_sales_day[s] >= kLostSalesCooldownDays) {
+    effort += beh.effort_after_lost_sales * (1.0 - effort);
+    sl.last_lost_sales_day[s] = day;
+  }
+  sl.effort[s] = static_cast<float>(effort);
+
+  // Ranking signal, shrunk towards the platform average for small sellers.
+  const double n = w.sum(s, handles_.signal_orders);
+  double signal = 1.0;
+  if (p.ranking.signal == RankingSignal::kFqi) {
+    const double loss = w.sum(s, handles_.signal_loss) / kLossUnits;
+    signal = 1.0 - (loss + kSignalPriorOrders * platform_loss_rate_) /
+                       ((n + kSignalPriorOrders) * settings_.dsi.fqi_total());
+  } else if (p.ranking.signal == RankingSignal::kOrderDefectRate) {
+    const double defects = w.sum(s, handles_.signal_defects);
+    signal = 1.0 - (defects + kSignalPriorOrders * platform_defect_rate_) /
+                       (n + kSignalPriorOrders);
+  }
+  sl.signal[s] = static_cast<float>(signal);
+  sl.rank_score[s] = static_cast<float>(p.ranking.weight_price * sl.neg_log_price[s] -
+                                        p.ranking.weight_speed * sl.promised_days[s] +
+                                        p.ranking.weight_signal * signal);
+
+  // A seller without sales for a long time may leave.
+  if (sl.status[s] == SellerStatus::kActive &&
+      day - std::max(sl.last_order_day[s], sl.created_day[s]) >=
+          static_cast<std::int32_t>(beh.no_sales_days)) {
+    rng::Stream r(settings_.key, s, static_cast<std::uint64_t>(day),
+                  rng::Purpose::kSellerBehaviour);
+    if (r.uniform() < beh.exit_hazard_no_sales) {
+      sl.status[s] = SellerStatus::kExited;
+      totals.seller_exits += 1;
+      if (in_horizon(day)) sl.tally[s].exited = 1;
+    }
+  }
+}
+
+void Marketplace::enforce(std::size_t s, std::int32_t day, DayTotals& totals) {
+  auto& sl = sellers_;
+  const auto& beh = settings_.params.seller_behaviour;
+  if (sl.status[s] == SellerStatus::kExited) return;
+  if (sl.status[s] == SellerStatus::kSuspended) {
+    if (sl.appeal_day[s] != day) return;
+    // Plan of action: appeal, then reinstatement or exit.
+    rng::Stream r(settings_.key, s, static_cast<std::uint64_t>(day), rng::Purpose::kEnforcement);
+    const bool appealed = r.uniform() < beh.appeal_probability;
+    const bool granted = r.uniform() < beh.reinstatement_probability;
+    sl.appeal_day[s] = -1;
+    if (appealed && granted) {
+      sl.status[s] = SellerStatus::kActive;
+      std::fill_n(sl.rule_step.begin() + static_cast<std::ptrdiff_t>(s * rule_slots_),
+                  rule_slots_, 0);
+      sl.suppressed_by[s] = 0;
+      sl.effort[s] += static_cast<float>(beh.effort_after_warning * (1.0 - sl.effort[s]));
+      totals.reinstatements += 1;
+      if (in_horizon(day)) ++sl.tally[s].reinstatements;
+    } else {
+      sl.status[s] = SellerStatus::kExited;
+      totals.seller_exits += 1;
+      if (in_horizon(day)) sl.tally[s].exited = 1;
+    }
+    return;
+  }
+  const auto& rules = settings_.params.policies.enforcement;
+  for (std::size_t r = 0; r < rules.size() && sl.status[s] == SellerStatus::kActive; ++r) {
+    const auto& rule = rules[r];
+    if (!due(rule.schedule, day) || !covers(rule, sl.profile[s].channel)) continue;
+    const auto den = sl.windows.sum(s, handles_.rule[r].second);
+    if (den < rule.min_orders) continue;  // too little evidence: the rule does not apply
+    const auto num = sl.windows.sum(s, handles_.rule[r].first);
+    const double value = metric_value(rule.metric, num, den, settings_);
+    auto& step = sl.rule_step[s * rule_slots_ + r];
+    auto& step_day = sl.rule_step_day[s * rule_slots_ + r];
+    const bool grace_over = day - step_day >= static_cast<std::int32_t>(rule.grace_days);
+    if (breaches(rule.comparison, value, rule.threshold)) {
+      if (step == 0 || (grace_over && step < rule.ladder.size())) {
+        apply_action(s, r, day, totals);
+        ++step;
+        step_day = day;
+      } else if (grace_over && rule.ladder.back() == Action::kWarn) {
+        apply_action(s, r, day, totals);  // a warning-only ladder warns again
+        step_day = day;
+      }
+    } else if (step > 0 && grace_over) {
+      step = 0;  // recovered: the rule's warning and suppression lapse
+      sl.suppressed_by[s] &= ~(1u << r);
+    }
+  }
+}
+
+void Marketplace::apply_action(std::size_t s, std::size_t r, std::int32_t day,
+                               DayTotals& totals) {
+  auto& sl = sellers_;
+  const auto& rule = settings_.params.policies.enforcement[r];
+  const auto& beh = settings_.params.seller_behaviour;
+  const std::size_t step = sl.rule_step[s * rule_slots_ + r];
+  const Action action = rule.ladder[std::min(step, rule.ladder.size() - 1)];
+  const bool horizon = in_horizon(day);
+  if (horizon) sl.actioned_by[s] |= 1u << r;
+  switch (action) {
+    case Action::kWarn:
+      totals.warnings += 1;
+      if (horizon) ++sl.tally[s].warnings;
+      break;
+    case Action::kSuppressListings:
+      sl.suppressed_by[s] |= 1u << r;
+      totals.suppressions += 1;
+      if (horizon) ++sl.tally[s].suppressions;
+      break;
+    case Action::kSuspend: {
+      sl.status[s] = SellerStatus::kSuspended;
+      sl.appeal_day[s] = day + static_cast<std::int32_t>(beh.appeal_days);
+      const bool wrongly = !truly_breaches(s, r);
+      totals.suspensions += 1;
+      totals.false_positive_suspensions += wrongly;
+      if (horizon) {
+        ++sl.tally[s].suspensions;
+        sl.tally[s].false_positive_suspensions += wrongly;
+      }
+      return;  // no effort response needed while suspended
+    }
+  }
+  sl.effort[s] += static_cast<float>(beh.effort_after_warning * (1.0 - sl.effort[s]));
+}
+
+bool Marketplace::truly_breaches(std::size_t s, std::size_t r) const {
+  const auto& rule = settings_.params.policies.enforcement[r];
+  const auto rates = expected_rates(settings_.order_model, sellers_.profile[s],
+                                    OrderConditions{sellers_.effort[s], 0.0f}, settings_.dsi);
+  return breaches(rule.comparison, rates.rate(rule.metric, settings_.dsi), rule.threshold);
+}
+
+}  // namespace trustsim

@@ -1,0 +1,214 @@
+// Phase 1 of a day: one buyer's shopping events (MODEL.md sections 4-6).
+// Runs in parallel over today's shoppers; touches only this buyer's state,
+// reads sellers' state frozen at the start of the day, and adds to sellers'
+// counters with atomic integer adds, so the result does not depend on the
+// thread layout.
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+
+#include "trustsim/marketplace.hpp"
+
+namespace trustsim {
+namespace {
+
+constexpr std::uint16_t kMaxOrdersPerBuyerDay = 64;  // guards a runaway intensity
+constexpr std::size_t kMaxOffers = 64;
+
+template <class T>
+void atomic_add(T& target, T value) {
+  std::atomic_ref<T>(target).fetch_add(value, std::memory_order_relaxed);
+}
+
+struct Offer {
+  float score;
+  std::uint32_t seller;
+};
+
+}  // namespace
+
+std::int32_t Marketplace::shop(std::uint32_t b, std::int32_t day, DayTotals& totals) {
+  const auto& p = settings_.params;
+  const auto& key = settings_.key;
+  auto& buyers = buyers_;
+  auto& sellers = sellers_;
+  double t = buyers.next_time[b];
+  const auto uday = static_cast<std::uint64_t>(day);
+  const auto initial = static_cast<float>(p.trust.initial);
+
+  if (buyers.status[b] == BuyerStatus::kChurned) {  // a churned buyer comes back
+    buyers.status[b] = BuyerStatus::kActive;
+    buyers.trust[b] = initial;
+    totals.returned += 1;
+    totals.present_delta += 1;
+    totals.trust_delta_fixed += trust_fixed(initial);
+  }
+  const auto& persona = p.population.buyers.personas[buyers.persona[b]].second;
+  const auto& bias = p.ranking.position_bias;
+  const std::size_t k_offers = std::min<std::size_t>(p.ranking.offers_considered, kMaxOffers);
+  const bool horizon = in_horizon(day);
+  const auto horizon_day = static_cast<std::int16_t>(day - settings_.warmup_days);
+
+  for (std::uint16_t seq = 0;; ++seq) {
+    // --- the shopping event: category, K sampled offers, ranking, choice ---
+    rng::Stream choice(key, b, uday, rng::Purpose::kShoppingChoice, seq);
+    const auto category = dist::discrete(choice.uniform(), category_shares_);
+    const auto& table = offer_tables_[category];
+    if (table.empty()) {
+      totals.searches_without_offer += 1;
+    } else {
+      std::array<Offer, kMaxOffers> offers;
+      for (std::size_t k = 0; k < k_offers; ++k) {
+        const auto s = offer_sellers_[category][table.sample(choice.next_u64())];
+        offers[k] = {sellers.rank_score[s], s};
+      }
+      const std::size_t shown = std::min(bias.size(), k_offers);
+      std::partial_sort(offers.begin(), offers.begin() + static_cast<std::ptrdiff_t>(shown),
+                        offers.begin() + static_cast<std::ptrdiff_t>(k_offers),
+                        [](const Offer& a, const Offer& o) {
+                          return a.score != o.score ? a.score > o.score : a.seller < o.seller;
+                        });
+      // Featured-offer eligibility: the best eligible offer takes position 1.
+      if (sellers.signal[offers[0].seller] < p.ranking.featured_min_signal)
+        for (std::size_t k = 1; k < shown; ++k)
+          if (sellers.signal[offers[k].seller] >= p.ranking.featured_min_signal) {
+            std::rotate(offers.begin(), offers.begin() + static_cast<std::ptrdiff_t>(k),
+                        offers.begin() + static_cast<std::ptrdiff_t>(k) + 1);
+            break;
+          }
+      // Position-biased multinomial logit over the shown positions.
+      std::array<double, kMaxOffers> weight;
+      double total = 0.0;
+      for (std::size_t k = 0; k < shown; ++k) {
+        const auto s = offers[k].seller;
+        const double utility = persona.price * sellers.neg_log_price[s] -
+                               persona.speed * sellers.promised_days[s];
+        weight[k] = bias[k] * std::exp(utility);
+        total += weight[k];
+      }
+      double target = choice.uniform() * total;
+      std::size_t pick = 0;
+      while (pick + 1 < shown && target >= weight[pick]) target -= weight[pick++];
+      const auto s = offers[pick].seller;
+
+      // --- the order's outcome and what it does to seller and buyer ---
+      OrderDraws draws(key, b, uday, seq);
+      const OrderOutcome o = settings_.order_model.decide(
+          draws, sellers.profile[s], OrderConditions{sellers.effort[s], sellers.load[s]});
+      record_order(s, o, day, totals);
+      const double price =
+          p.categories[category].price * static_cast<double>(sellers.price_level[s]);
+      const auto cents = static_cast<std::int64_t>(std::llround(price * 100.0));
+      if (!o.cancelled) {
+        atomic_add(sellers.today_gmv_cents[s], cents);
+        totals.gmv_cents += cents;
+        if (horizon) atomic_add(sellers.tally[s].gmv_cents, cents);
+      }
+      update_trust(b, o, totals);
+      if (horizon) {
+        auto& first = buyers.first_horizon_order_day[b];
+        if (first < 0) {
+          first = horizon_day;
+        } else {
+          const int since = horizon_day - first;
+          if (since <= 30) buyers.repeat_flags[b] |= 1;
+          if (since <= 90) buyers.repeat_flags[b] |= 2;
+        }
+        buyers.last_order_day[b] = horizon_day;
+      }
+    }
+
+    // --- when this buyer shops next, or churns first ---
+    rng::Stream timing(key, b, uday, rng::Purpose::kBuyerTiming, seq);
+    const double trust = buyers.trust[b];
+    const double rate = buyers.base_rate[b] *
+                        std::pow(trust / p.trust.initial, p.trust.intensity_elasticity);
+    const double next_shop = rate > 0.0 ? t + dist::exponential(timing.uniform(), rate) : 1e30;
+    const double hazard =
+        std::exp(settings_.churn_log_intercept + settings_.churn_log_slope * trust);
+    const double churn_at = t + dist::exponential(timing.uniform(), hazard);
+    if (churn_at < next_shop) {
+      buyers.status[b] = BuyerStatus::kChurned;
+      totals.churned += 1;
+      totals.present_delta -= 1;
+      totals.trust_delta_fixed -= trust_fixed(buyers.trust[b]);
+      t = churn_at + dist::exponential(timing.uniform(), settings_.return_rate);
+      break;
+    }
+    t = next_shop;
+    if (t >= day + 1.0 || seq + 1 >= kMaxOrdersPerBuyerDay) break;
+  }
+  t = std::min(std::max(t, day + 1.0), 1e30);
+  buyers.next_time[b] = static_cast<float>(t);
+  // float rounding may land a hair below day + 1: keep the event in the future
+  const double stored = buyers.next_time[b];
+  return stored < day + 1.0 ? day + 1 : static_cast<std::int32_t>(std::min(stored, 2e9));
+}
+
+void Marketplace::record_order(std::uint32_t s, const OrderOutcome& o, std::int32_t day,
+                               DayTotals& totals) {
+  auto& counts = sellers_.today[s];
+  auto add = [&counts](Counter c, std::uint32_t v) {
+    if (v) atomic_add(counts[static_cast<std::size_t>(c)], v);
+  };
+  const auto& u = settings_.dsi_units;
+  add(Counter::kOrders, 1);
+  add(Counter::kCancels, o.cancelled);
+  add(Counter::kShipments, o.seller_ships);
+  add(Counter::kLateShipments, o.late_shipment);
+  add(Counter::kValidTracking, o.seller_ships && o.valid_tracking);
+  add(Counter::kDeliveries, !o.cancelled);
+  add(Counter::kOnTime, !o.cancelled && !o.late_delivery);
+  const bool seller_defect = o.order_defect && o.seller_accountable;
+  add(Counter::kOrderDefects, seller_defect);
+  add(Counter::kCsContacts, o.cs_contact);
+  add(Counter::kCsResponded, o.cs_contact && o.cs_response_24h);
+  add(Counter::kFqiLoss, u[0] * o.late_delivery_charged + u[1] * o.not_as_described_charged +
+                             u[2] * o.cancelled + u[3] * o.late_shipment +
+                             u[4] * (o.seller_ships && !o.valid_tracking));
+  add(Counter::kCsqiLoss, u[5] * (o.cs_contact && !o.cs_response_24h) + u[6] * o.unresolved);
+
+  const bool no_response = o.cs_contact && !o.cs_response_24h;
+  totals.orders += 1;
+  totals.defect_orders += o.cancelled || o.late_delivery || o.not_as_described || no_response;
+  totals.order_defects += o.order_defect;
+  totals.seller_order_defects += seller_defect;
+  totals.late_deliveries += o.late_delivery;
+  totals.not_as_described += o.not_as_described;
+  totals.cancelled += o.cancelled;
+  totals.no_response_24h += no_response;
+  totals.unresolved += o.unresolved;
+  if (in_horizon(day)) {
+    atomic_add(sellers_.tally[s].orders, 1u);
+    if (seller_defect) atomic_add(sellers_.tally[s].order_defects, 1u);
+  }
+}
+
+void Marketplace::update_trust(std::uint32_t b, const OrderOutcome& o, DayTotals& totals) {
+  const auto& t = settings_.params.trust;
+  const double before = buyers_.trust[b];
+  double trust = before;
+  const bool no_response = o.cs_contact && !o.cs_response_24h;
+  const bool bad = o.cancelled || o.late_delivery || o.not_as_described || no_response ||
+                   o.unresolved;
+  if (!bad) {
+    trust += t.gain_per_good_order * (1.0 - trust);
+    if (o.early_delivery) trust += t.gain_early_delivery * (1.0 - trust);
+  } else {
+    // Losses compound multiplicatively; late delivery hurts more the later,
+    // with sensitivity flattening (days^exponent).
+    if (o.cancelled) trust *= 1.0 - t.loss_cancelled;
+    if (o.late_delivery)
+      trust *= 1.0 - std::min(1.0, t.loss_late_delivery *
+                                       std::pow(static_cast<double>(o.days_late),
+                                                t.late_delay_exponent));
+    if (o.not_as_described) trust *= 1.0 - t.loss_not_as_described;
+    if (no_response) trust *= 1.0 - t.loss_no_response_24h;
+    if (o.unresolved) trust *= 1.0 - t.loss_unresolved;
+  }
+  const auto stored = static_cast<float>(std::clamp(trust, 0.0, 1.0));
+  totals.trust_delta_fixed += trust_fixed(stored) - trust_fixed(static_cast<float>(before));
+  buyers_.trust[b] = stored;
+}
+
+}  // namespace trustsim

@@ -1,0 +1,284 @@
+// Outcome definitions (names, units, meanings) of /summary, /timeseries and
+// /cohort_summary, and their computation from a finished arm's marketplace.
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include <fmt/format.h>
+
+#include "outcomes.hpp"
+
+namespace trustsim {
+
+const std::vector<OutcomeDefinition>& summary_outcomes() {
+  static const std::vector<OutcomeDefinition> defs = {
+      {"orders", "orders", "orders placed during the horizon"},
+      {"gmv", "currency", "gross merchandise value of orders not cancelled"},
+      {"active_buyers", "buyers", "buyers with an order in the last 90 days of the horizon"},
+      {"mean_trust", "0-1", "mean trust of buyers present (not churned) at the end"},
+      {"repeat_rate_30d", "share",
+       "buyers whose first horizon order is >= 30 days before the end and who order again "
+       "within 30 days"},
+      {"repeat_rate_90d", "share",
+       "buyers whose first horizon order is >= 90 days before the end and who order again "
+       "within 90 days"},
+      {"buyer_churn_rate", "share", "churn events during the horizon / buyers present at its start"},
+      {"buyer_returns", "buyers", "churned buyers who came back during the horizon"},
+      {"defects_per_1k_orders", "per 1000 orders",
+       "orders with a problem the buyer lived through (cancelled, late, not as described or "
+       "damaged, no CS answer within 24 h)"},
+      {"odr_defects_per_1k_orders", "per 1000 orders",
+       "orders with negative feedback, a claim or a chargeback (any cause)"},
+      {"seller_odr_defects_per_1k_orders", "per 1000 orders",
+       "order defects charged to the seller (platform-caused excluded)"},
+      {"late_deliveries_per_1k_orders", "per 1000 orders", "late deliveries"},
+      {"not_as_described_per_1k_orders", "per 1000 orders", "items not as described or damaged"},
+      {"cancellations_per_1k_orders", "per 1000 orders", "seller cancellations"},
+      {"no_cs_response_per_1k_orders", "per 1000 orders",
+       "customer-service contacts not answered within 24 h"},
+      {"unresolved_per_1k_orders", "per 1000 orders", "problems left unresolved"},
+      {"searches_without_offer", "searches", "shopping events that found no listed offer"},
+      {"warnings", "actions", "warnings issued during the horizon"},
+      {"suppressions", "actions", "listing suppressions during the horizon"},
+      {"suspensions", "actions", "suspensions during the horizon"},
+      {"reinstatements", "actions", "suspended sellers reinstated on appeal"},
+      {"false_positive_suspensions", "actions",
+       "suspensions of sellers whose true rate (at their effort then) met the rule's threshold"},
+      {"false_negative_sellers", "sellers",
+       "sellers with horizon orders whose true rate breaches a rule at the end and whom that "
+       "rule never actioned during the horizon"},
+      {"seller_exits", "sellers", "sellers who left during the horizon"},
+      {"seller_entries", "sellers", "sellers who entered during the horizon"},
+      {"listed_sellers_end", "sellers", "sellers with listed offers at the end"},
+      {"top_quality_sales_share", "share",
+       "share of horizon GMV sold by the best quarter of sellers by latent quality"},
+  };
+  return defs;
+}
+
+const std::vector<OutcomeDefinition>& timeseries_outcomes() {
+  static const std::vector<OutcomeDefinition> defs = {
+      {"orders", "orders", "orders in the period"},
+      {"gmv", "currency", "GMV in the period"},
+      {"defects_per_1k_orders", "per 1000 orders", "buyer-experienced problems"},
+      {"odr_defects_per_1k_orders", "per 1000 orders", "feedback, claims, chargebacks"},
+      {"mean_trust", "0-1", "mean trust of buyers present at the end of the period"},
+      {"buyers_present", "buyers", "buyers not churned at the end of the period"},
+      {"churned_buyers", "buyers", "churn events in the period"},
+      {"listed_sellers", "sellers", "sellers with listed offers at the end of the period"},
+      {"suspended_sellers", "sellers", "sellers suspended at the end of the period"},
+      {"warnings", "actions", "warnings in the period"},
+      {"suspensions", "actions", "suspensions in the period"},
+  };
+  return defs;
+}
+
+const std::vector<OutcomeDefinition>& cohort_outcomes() {
+  static const std::vector<OutcomeDefinition> defs = {
+      {"sellers", "sellers", "sellers present during the horizon"},
+      {"orders", "orders", "horizon orders"},
+      {"gmv", "currency", "horizon GMV"},
+      {"seller_odr_defects_per_1k_orders", "per 1000 orders", "defects charged to the sellers"},
+      {"warnings", "actions", "warnings"},
+      {"suppressions", "actions", "listing suppressions"},
+      {"suspensions", "actions", "suspensions"},
+      {"false_positive_suspensions", "actions", "suspensions of sellers truly within threshold"},
+      {"false_negative_sellers", "sellers", "breaching sellers never actioned"},
+      {"seller_exits", "sellers", "exits"},
+  };
+  return defs;
+}
+
+std::vector<std::string> cohort_labels(const Scenario& scenario) {
+  std::vector<std::string> labels;
+  auto add = [&labels](std::string_view dim, const auto& names) {
+    for (auto n : names) labels.push_back(fmt::format("{}:{}", dim, n));
+  };
+  for (auto dim : scenario.settings.outputs.cohorts) {
+    switch (dim) {
+      case CohortDimension::kTenure: add("tenure", EnumNames<Tenure>::names); break;
+      case CohortDimension::kCategory: add("category", EnumNames<Category>::names); break;
+      case CohortDimension::kRegion: add("region", EnumNames<Region>::names); break;
+      case CohortDimension::kChannel: add("channel", EnumNames<Channel>::names); break;
+      case CohortDimension::kCsProvider: add("cs_provider", EnumNames<CsProvider>::names); break;
+    }
+  }
+  return labels;
+}
+
+namespace {
+double per_1k(std::int64_t count, std::int64_t orders) {
+  return orders > 0 ? 1000.0 * static_cast<double>(count) / static_cast<double>(orders) : 0.0;
+}
+}  // namespace
+
+void ArmAccumulator::add_day(const Marketplace& market, const DayTotals& day,
+                             std::int32_t horizon_day, TimeseriesStep step) {
+  horizon.add(day);
+  period.add(day);
+  const std::int32_t length = step == TimeseriesStep::kDaily ? 1 : 7;
+  const bool last_day = horizon_day + 1 == market.settings().horizon_days;
+  if ((horizon_day + 1) % length != 0 && !last_day) return;
+  run.period_start.push_back(horizon_day - (horizon_day % length));
+  const double present = static_cast<double>(market.buyers_present());
+  const std::vector<double> row = {
+      static_cast<double>(period.orders),
+      static_cast<double>(period.gmv_cents) / 100.0,
+      per_1k(period.defect_orders, period.orders),
+      per_1k(period.order_defects, period.orders),
+      present > 0 ? static_cast<double>(market.trust_sum_fixed()) / Marketplace::kTrustScale /
+                        present
+                  : 0.0,
+      present,
+      static_cast<double>(period.churned),
+      static_cast<double>(market.listed_sellers()),
+      static_cast<double>(market.suspended_sellers()),
+      static_cast<double>(period.warnings),
+      static_cast<double>(period.suspensions),
+  };
+  if (run.timeseries.empty()) run.timeseries.resize(row.size());
+  for (std::size_t c = 0; c < row.size(); ++c) run.timeseries[c].push_back(row[c]);
+  period = DayTotals{};
+}
+
+namespace {
+
+// Sellers whose true rate breaches a rule that never acted on them.
+std::vector<std::uint8_t> false_negatives(const Marketplace& market) {
+  const auto& sellers = market.sellers();
+  const auto& settings = market.settings();
+  const auto& rules = settings.params.policies.enforcement;
+  std::vector<std::uint8_t> flagged(sellers.size(), 0);
+  for (std::size_t s = 0; s < sellers.size(); ++s) {
+    if (sellers.status[s] == SellerStatus::kExited || sellers.tally[s].orders == 0) continue;
+    const auto rates = expected_rates(settings.order_model, sellers.profile[s],
+                                      OrderConditions{sellers.effort[s], 0.0f}, settings.dsi);
+    for (std::size_t r = 0; r < rules.size(); ++r) {
+      const auto& rule = rules[r];
+      const bool covered =
+          rule.channels.empty() || std::find(rule.channels.begin(), rule.channels.end(),
+                                             sellers.profile[s].channel) != rule.channels.end();
+      const double rate = rates.rate(rule.metric, settings.dsi);
+      const bool breach =
+          rule.comparison == Comparison::kAbove ? rate > rule.threshold : rate < rule.threshold;
+      if (covered && breach && !(sellers.actioned_by[s] & (1u << r))) flagged[s] = 1;
+    }
+  }
+  return flagged;
+}
+
+double top_quality_sales_share(const Sellers& sellers) {
+  std::vector<std::uint32_t> present;
+  for (std::size_t s = 0; s < sellers.size(); ++s)
+    if (sellers.tally[s].present) present.push_back(static_cast<std::uint32_t>(s));
+  if (present.empty()) return 0.0;
+  std::sort(present.begin(), present.end(), [&](std::uint32_t a, std::uint32_t b) {
+    return sellers.quality[a] != sellers.quality[b] ? sellers.quality[a] < sellers.quality[b]
+                                                    : a < b;
+  });
+  std::int64_t top = 0, all = 0;
+  const std::size_t quarter = (present.size() + 3) / 4;
+  for (std::size_t i = 0; i < present.size(); ++i) {
+    const auto gmv = sellers.tally[present[i]].gmv_cents;
+    all += gmv;
+    if (i < quarter) top += gmv;
+  }
+  return all > 0 ? static_cast<double>(top) / static_cast<double>(all) : 0.0;
+}
+
+}  // namespace
+
+void ArmAccumulator::finish(const Marketplace& market, const std::vector<std::string>& labels,
+                            const std::vector<CohortDimension>& dims) {
+  const auto& h = horizon;
+  const auto& buyers = market.buyers();
+  const auto& sellers = market.sellers();
+  const auto horizon_days = market.settings().horizon_days;
+  std::int64_t active = 0, base30 = 0, rep30 = 0, base90 = 0, rep90 = 0;
+  for (std::size_t b = 0; b < buyers.size(); ++b) {
+    if (buyers.last_order_day[b] >= horizon_days - 90) ++active;
+    const auto first = buyers.first_horizon_order_day[b];
+    if (first < 0) continue;
+    if (first + 30 <= horizon_days) ++base30, rep30 += buyers.repeat_flags[b] & 1;
+    if (first + 90 <= horizon_days) ++base90, rep90 += (buyers.repeat_flags[b] >> 1) & 1;
+  }
+  const auto flagged = false_negatives(market);
+  std::int64_t fn = 0;
+  for (auto f : flagged) fn += f;
+  const double present = static_cast<double>(market.buyers_present());
+  run.summary = {
+      static_cast<double>(h.orders),
+      static_cast<double>(h.gmv_cents) / 100.0,
+      static_cast<double>(active),
+      present > 0 ? static_cast<double>(market.trust_sum_fixed()) / Marketplace::kTrustScale /
+                        present
+                  : 0.0,
+      base30 > 0 ? static_cast<double>(rep30) / static_cast<double>(base30) : 0.0,
+      base90 > 0 ? static_cast<double>(rep90) / static_cast<double>(base90) : 0.0,
+      buyers_at_start > 0 ? static_cast<double>(h.churned) / static_cast<double>(buyers_at_start)
+                          : 0.0,
+      static_cast<double>(h.returned),
+      per_1k(h.defect_orders, h.orders),
+      per_1k(h.order_defects, h.orders),
+      per_1k(h.seller_order_defects, h.orders),
+      per_1k(h.late_deliveries, h.orders),
+      per_1k(h.not_as_described, h.orders),
+      per_1k(h.cancelled, h.orders),
+      per_1k(h.no_response_24h, h.orders),
+      per_1k(h.unresolved, h.orders),
+      static_cast<double>(h.searches_without_offer),
+      static_cast<double>(h.warnings),
+      static_cast<double>(h.suppressions),
+      static_cast<double>(h.suspensions),
+      static_cast<double>(h.reinstatements),
+      static_cast<double>(h.false_positive_suspensions),
+      static_cast<double>(fn),
+      static_cast<double>(h.seller_exits),
+      static_cast<double>(h.seller_entries),
+      static_cast<double>(market.listed_sellers()),
+      top_quality_sales_share(sellers),
+  };
+
+  // Per-cohort tallies: integer sums per label, then rates.
+  struct CohortSums {
+    std::int64_t sellers = 0, orders = 0, gmv = 0, defects = 0, warnings = 0, suppressions = 0,
+                 suspensions = 0, fp = 0, fn = 0, exits = 0;
+  };
+  std::vector<CohortSums> sums(labels.size());
+  for (std::size_t s = 0; s < sellers.size(); ++s) {
+    const auto& t = sellers.tally[s];
+    if (!t.present) continue;
+    std::size_t offset = 0;
+    for (auto dim : dims) {
+      std::size_t value = 0, count = 0;
+      switch (dim) {
+        case CohortDimension::kTenure: value = idx(sellers.tenure[s]); count = enum_count<Tenure>(); break;
+        case CohortDimension::kCategory: value = idx(sellers.category[s]); count = enum_count<Category>(); break;
+        case CohortDimension::kRegion: value = idx(sellers.region[s]); count = enum_count<Region>(); break;
+        case CohortDimension::kChannel: value = idx(sellers.profile[s].channel); count = enum_count<Channel>(); break;
+        case CohortDimension::kCsProvider: value = idx(sellers.profile[s].cs_provider); count = enum_count<CsProvider>(); break;
+      }
+      auto& c = sums[offset + value];
+      c.sellers += 1;
+      c.orders += t.orders;
+      c.gmv += t.gmv_cents;
+      c.defects += t.order_defects;
+      c.warnings += t.warnings;
+      c.suppressions += t.suppressions;
+      c.suspensions += t.suspensions;
+      c.fp += t.false_positive_suspensions;
+      c.fn += flagged[s];
+      c.exits += t.exited;
+      offset += count;
+    }
+  }
+  run.cohorts.clear();
+  for (const auto& c : sums)
+    run.cohorts.push_back({static_cast<double>(c.sellers), static_cast<double>(c.orders),
+                           static_cast<double>(c.gmv) / 100.0, per_1k(c.defects, c.orders),
+                           static_cast<double>(c.warnings), static_cast<double>(c.suppressions),
+                           static_cast<double>(c.suspensions), static_cast<double>(c.fp),
+                           static_cast<double>(c.fn), static_cast<double>(c.exits)});
+}
+
+}  // namespace trustsim

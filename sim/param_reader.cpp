@@ -1,0 +1,136 @@
+// Non-template parts of the YAML parameter reader.
+#include "param_reader.hpp"
+
+#include <charconv>
+
+namespace trustsim::config {
+
+std::string join_path(const std::string& parent, const std::string& key) {
+  return parent.empty() ? key : parent + "." + key;
+}
+
+std::string describe_node(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Null: return "nothing (null)";
+    case YAML::NodeType::Scalar: return fmt::format("'{}'", node.Scalar());
+    case YAML::NodeType::Sequence: return "a list";
+    case YAML::NodeType::Map: return "a mapping";
+    default: return "an undefined value";
+  }
+}
+
+bool Reader::parse_number(const std::string& text, double& out) {
+  // from_chars: locale-independent and strict (whole token must be a number).
+  const char* first = text.data();
+  const char* last = text.data() + text.size();
+  if (first != last && *first == '+') ++first;
+  const auto [ptr, ec] = std::from_chars(first, last, out);
+  return ec == std::errc() && ptr == last && std::isfinite(out);
+}
+
+YAML::Node Reader::lookup(const YAML::Node& map, const std::string& key,
+                          const std::string& path) {
+  if (auto it = overlay_.entries.find(path); it != overlay_.entries.end()) {
+    overlay_.consumed.insert(path);
+    return it->second;
+  }
+  if (map.IsMap()) {
+    const YAML::Node& const_map = map;  // const access: a missing key is not inserted
+    YAML::Node n = const_map[key];
+    if (n.IsDefined()) return n;
+  }
+  if (overlay_.has_prefix(path)) return YAML::Node(YAML::NodeType::Map);
+  return YAML::Node(YAML::NodeType::Undefined);
+}
+
+YAML::Node Reader::child(const char* key, bool required) {
+  used_.insert(key);
+  YAML::Node n = lookup(node_, key, join_path(path_, key));
+  if (!n.IsDefined()) {
+    if (required)
+      problems_.add(origins_.mark_of(node_), join_path(path_, key), "missing required value");
+    return YAML::Node(YAML::NodeType::Undefined);
+  }
+  return n;
+}
+
+void Reader::finish() {
+  std::string known;
+  for (const auto& k : used_) known += (known.empty() ? "" : ", ") + k;
+  for (const auto& kv : node_) {
+    const auto key = kv.first.as<std::string>();
+    if (!used_.count(key))
+      problems_.add(origins_.mark_of(kv.first), join_path(path_, key), "unknown key",
+                    "one of: " + known);
+  }
+}
+
+void Reader::flag(const char* key, bool& field, const char*) {
+  const YAML::Node n = child(key, false);
+  if (!n) return;
+  if (n.IsScalar() && (n.Scalar() == "true" || n.Scalar() == "false")) {
+    field = n.Scalar() == "true";
+    return;
+  }
+  problems_.add(origins_.mark_of(n), join_path(path_, key), fmt::format("got {}", describe_node(n)),
+                "true or false");
+}
+
+void Reader::text(const char* key, std::string& field, const char*) {
+  const YAML::Node n = child(key, false);
+  if (!n) return;
+  if (n.IsScalar()) {
+    field = n.Scalar();
+    return;
+  }
+  problems_.add(origins_.mark_of(n), join_path(path_, key), fmt::format("got {}", describe_node(n)),
+                "text");
+}
+
+void Reader::numbers(const char* key, std::vector<double>& field, Bound bound,
+                     std::size_t min_items, std::size_t max_items, const char*) {
+  const YAML::Node n = child(key, false);
+  if (!n) return;
+  const auto path = join_path(path_, key);
+  const auto expected = fmt::format("a list of {} to {} {}", min_items, max_items, bound.expected);
+  if (!n.IsSequence() || n.size() < min_items || n.size() > max_items) {
+    problems_.add(origins_.mark_of(n), path, fmt::format("got {}", describe_node(n)), expected);
+    return;
+  }
+  std::vector<double> out;
+  for (std::size_t i = 0; i < n.size(); ++i) {
+    double x = 0.0;
+    if (!n[i].IsScalar() || !parse_number(n[i].Scalar(), x) || x < bound.lo || x > bound.hi) {
+      problems_.add(origins_.mark_of(n[i]), fmt::format("{}[{}]", path, i),
+                    fmt::format("got {}", describe_node(n[i])), bound.expected);
+      return;
+    }
+    out.push_back(x);
+  }
+  field = std::move(out);
+}
+
+void Reader::threshold(Comparison& comparison, double& threshold, const char*) {
+  used_.insert("above");
+  used_.insert("below");
+  const YAML::Node above = lookup(node_, "above", join_path(path_, "above"));
+  const YAML::Node below = lookup(node_, "below", join_path(path_, "below"));
+  if (above.IsDefined() == below.IsDefined()) {
+    problems_.add(origins_.mark_of(node_), join_path(path_, "above"),
+                  above.IsDefined() ? "both 'above' and 'below' given"
+                                    : "missing threshold",
+                  "exactly one of 'above: RATE' or 'below: RATE'");
+    return;
+  }
+  const YAML::Node n = above.IsDefined() ? above : below;
+  double x = 0.0;
+  if (!n.IsScalar() || !parse_number(n.Scalar(), x) || x < 0.0 || x > 1.0) {
+    problems_.add(origins_.mark_of(n), join_path(path_, above.IsDefined() ? "above" : "below"),
+                  fmt::format("got {}", describe_node(n)), "a rate between 0 and 1");
+    return;
+  }
+  comparison = above.IsDefined() ? Comparison::kAbove : Comparison::kBelow;
+  threshold = x;
+}
+
+}  // namespace trustsim::config

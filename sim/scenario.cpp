@@ -1,0 +1,307 @@
+// Scenario loading: YAML text -> validated Scenario with one model per arm.
+//
+// The file is read once; `--set` overrides and each arm's overrides are an
+// overlay of key paths consulted while reading, so every value keeps the
+// file position (or command-line argument) it came from for error messages.
+#include "trustsim/scenario.hpp"
+
+#include <fstream>
+#include <sstream>
+
+#include <unistd.h>
+
+#include "param_reader.hpp"
+#include "param_writer.hpp"
+
+namespace trustsim {
+namespace {
+
+using config::Origins;
+using config::Overlay;
+using config::Problems;
+using config::Reader;
+
+// Keys an arm may not override: arms share one marketplace and one calendar.
+constexpr std::string_view kFixedAcrossArms[] = {
+    "name", "description", "seed", "warmup_days", "horizon_days", "replications",
+    "population", "outputs", "arms"};
+
+bool starts_with_key(const std::string& path, std::string_view key) {
+  return path.starts_with(key) &&
+         (path.size() == key.size() || path[key.size()] == '.' || path[key.size()] == '[');
+}
+
+// Semantic checks that span several values.
+void check_model(const ModelParams& m, const std::string& arm_label, const Origins& origins,
+                 const YAML::Node& root, Problems& problems) {
+  const auto mark = origins.mark_of(root);
+  const auto prefix = arm_label.empty() ? std::string() : "arms." + arm_label + ": ";
+  double persona_total = 0.0;
+  for (const auto& [name, persona] : m.population.buyers.personas) persona_total += persona.share;
+  if (std::abs(persona_total - 1.0) > 1e-6)
+    problems.add(mark, "population.buyers.personas",
+                 prefix + fmt::format("persona shares sum to {:.6g}", persona_total),
+                 "shares that sum to 1");
+  double search_total = 0.0;
+  for (const auto& c : m.categories) search_total += c.search_share;
+  if (std::abs(search_total - 1.0) > 1e-6)
+    problems.add(mark, "categories", prefix + fmt::format("search_share values sum to {:.6g}",
+                                                          search_total),
+                 "shares that sum to 1");
+  if (m.trust.churn_low_trust >= m.trust.churn_high_trust)
+    problems.add(mark, "trust.churn_low_trust",
+                 prefix + "the low-trust anchor is not below the high-trust anchor",
+                 "churn_low_trust < churn_high_trust");
+  if (m.trust.churn_hazard_low_trust <= 0.0 || m.trust.churn_hazard_high_trust <= 0.0)
+    problems.add(mark, "trust.churn_hazard_low_trust", prefix + "a churn hazard is zero",
+                 "hazards > 0 (log-linear interpolation)");
+  for (std::size_t i = 0; i < m.policies.enforcement.size(); ++i) {
+    const auto& rule = m.policies.enforcement[i];
+    const auto path = fmt::format("policies.enforcement[{}]", i);
+    if ((rule.metric == Metric::kFqi || rule.metric == Metric::kCsqi) &&
+        rule.window_days != m.signals.window_days)
+      problems.add(mark, path + ".window_days",
+                   prefix + fmt::format("{} is computed over signals.window_days = {}",
+                                        enum_name(rule.metric), m.signals.window_days),
+                   "the same window as signals.window_days");
+  }
+}
+
+struct ParsedDocument {
+  YAML::Node root;
+  Origins origins;
+};
+
+ParsedDocument parse_document(const std::string& text, const std::string& label) {
+  ParsedDocument doc;
+  doc.origins.file = label;
+  try {
+    doc.root = YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    throw InputError({InputProblem{{label, e.mark.line + 1, e.mark.column + 1}, "",
+                                   "YAML syntax: " + e.msg, "valid YAML"}});
+  }
+  if (!doc.root.IsMap())
+    throw InputError({InputProblem{{label, 1, 1}, "", "the scenario is not a mapping of keys",
+                                   "keys such as seed, population, policies, arms"}});
+  return doc;
+}
+
+// --set KEY.PATH=VALUE -> overlay entry; VALUE is YAML (0.008, [warn, suspend], ...).
+void add_set_overrides(const std::vector<std::string>& sets, Overlay& overlay, Origins& origins,
+                       Problems& problems) {
+  for (const auto& arg : sets) {
+    const SourceMark arg_mark{"--set '" + arg + "'", 1, 1};
+    const auto eq = arg.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      problems.add(arg_mark, "", "missing '='", "--set KEY.PATH=VALUE");
+      continue;
+    }
+    const auto path = arg.substr(0, eq);
+    if (starts_with_key(path, "arms")) {
+      problems.add(arg_mark, path, "arms cannot be changed with --set",
+                   "a key path outside arms (it then applies to every arm)");
+      continue;
+    }
+    YAML::Node value;
+    try {
+      value = YAML::Load(arg.substr(eq + 1));
+    } catch (const YAML::ParserException& e) {
+      problems.add(arg_mark, path, "YAML syntax in value: " + e.msg, "a YAML value");
+      continue;
+    }
+    if (!value.IsDefined() || value.IsNull()) value = YAML::Node(std::string());
+    origins.overrides.emplace_back(value, SourceMark{arg_mark.file, 1, static_cast<int>(eq) + 2});
+    overlay.entries[path] = value;
+  }
+}
+
+void report_unconsumed(const Overlay& overlay, const Origins& origins, Problems& problems) {
+  for (const auto& [path, value] : overlay.entries)
+    if (!overlay.consumed.count(path))
+      problems.add(origins.mark_of(value), path, "no such key or list entry to override",
+                   "a key path such as policies.enforcement[0].above");
+}
+
+ScenarioSettings read_settings(const YAML::Node& root, const Origins& origins, Overlay& overlay,
+                               Problems& problems) {
+  ScenarioSettings settings;
+  // `arms` is read separately; hide it from the unknown-key check.
+  YAML::Node without_arms(YAML::NodeType::Map);
+  for (const auto& kv : root)
+    if (kv.first.as<std::string>() != "arms") without_arms[kv.first] = kv.second;
+  Reader(without_arms, "", origins, problems, overlay).read_struct(settings);
+  return settings;
+}
+
+std::string emit_resolved(ScenarioSettings settings, const std::vector<Arm>& arms) {
+  YAML::Emitter out;
+  out.SetDoublePrecision(17);
+  out << YAML::BeginMap;
+  config::YamlWriter writer(out);
+  settings.model = arms.front().model;
+  settings.visit(writer);
+  out << YAML::Key << "arms" << YAML::Value << YAML::BeginMap;
+  for (const auto& arm : arms) {
+    out << YAML::Key << arm.name << YAML::Value << YAML::BeginMap;
+    for (const auto& o : arm.overrides) {
+      const auto eq = o.find('=');
+      out << YAML::Key << o.substr(0, eq) << YAML::Value << YAML::Load(o.substr(eq + 1));
+    }
+    out << YAML::EndMap;
+  }
+  out << YAML::EndMap << YAML::EndMap;
+  return std::string(out.c_str()) + "\n";
+}
+
+std::string node_text(const YAML::Node& node) {
+  YAML::Emitter out;
+  out.SetDoublePrecision(17);
+  out << YAML::Flow << node;
+  return out.c_str();
+}
+
+std::vector<Arm> read_arms(const YAML::Node& root, const Origins& origins,
+                           const Overlay& set_overlay, Problems& problems) {
+  std::vector<Arm> arms;
+  const YAML::Node& const_root = root;
+  const YAML::Node arms_node = const_root["arms"];
+  if (!arms_node.IsDefined()) {
+    Overlay overlay = set_overlay;
+    Problems ignored;  // already reported when the baseline was read
+    arms.push_back({"baseline", read_settings(root, origins, overlay, ignored).model, {}});
+    return arms;
+  }
+  if (!arms_node.IsMap() || arms_node.size() == 0) {
+    problems.add(origins.mark_of(arms_node), "arms", "got " + config::describe_node(arms_node),
+                 "a mapping of arm names to overrides, the first being the baseline");
+    return arms;
+  }
+  for (const auto& kv : arms_node) {
+    const auto arm_name = kv.first.as<std::string>();
+    Overlay overlay = set_overlay;
+    Arm arm{arm_name, {}, {}};
+    const auto& body = kv.second;
+    if (!(body.IsMap() || body.IsNull())) {
+      problems.add(origins.mark_of(body), "arms." + arm_name,
+                   "got " + config::describe_node(body),
+                   "a mapping of KEY.PATH: VALUE overrides (or {} for none)");
+      continue;
+    }
+    bool arm_ok = true;
+    if (body.IsMap())
+      for (const auto& o : body) {
+        const auto path = o.first.as<std::string>();
+        for (auto fixed : kFixedAcrossArms)
+          if (starts_with_key(path, fixed)) {
+            problems.add(origins.mark_of(o.first), "arms." + arm_name + "." + path,
+                         "arms share one marketplace and calendar; this key cannot differ",
+                         "a policy, ranking, trust, channel or behaviour parameter");
+            arm_ok = false;
+          }
+        overlay.entries[path] = o.second;
+        arm.overrides.push_back(path + "=" + node_text(o.second));
+      }
+    if (!arm_ok) continue;
+    Problems arm_problems;
+    arm.model = read_settings(root, origins, overlay, arm_problems).model;
+    report_unconsumed(overlay, origins, arm_problems);
+    check_model(arm.model, arm_name, origins, root, arm_problems);
+    problems.list.insert(problems.list.end(), arm_problems.list.begin(), arm_problems.list.end());
+    arms.push_back(std::move(arm));
+  }
+  return arms;
+}
+
+std::uint64_t available_memory_bytes() {
+  std::ifstream meminfo("/proc/meminfo");
+  std::string key;
+  std::uint64_t kib = 0;
+  std::string unit;
+  while (meminfo >> key >> kib >> unit)
+    if (key == "MemAvailable:") return kib * 1024;
+  const long pages = sysconf(_SC_PHYS_PAGES);
+  const long page_size = sysconf(_SC_PAGE_SIZE);
+  return pages > 0 && page_size > 0 ? static_cast<std::uint64_t>(pages) * page_size : 0;
+}
+
+void check_memory(const Scenario& scenario, const YAML::Node& root, const Origins& origins,
+                  Problems& problems) {
+  const auto estimate = estimate_memory(scenario);
+  const auto available = available_memory_bytes();
+  if (available == 0 || estimate.total_bytes <= available) return;
+  const YAML::Node& const_root = root;
+  YAML::Node where = const_root["population"];
+  if (!where.IsDefined()) where = root;
+  problems.add(origins.mark_of(where), "population",
+               fmt::format("the population needs about {:.1f} GiB ({} B per buyer, {} B per "
+                           "seller, all arms of a replication at once) but {:.1f} GiB is "
+                           "available",
+                           static_cast<double>(estimate.total_bytes) / (1u << 30),
+                           estimate.bytes_per_buyer, estimate.bytes_per_seller,
+                           static_cast<double>(available) / (1u << 30)),
+               "a population that fits in memory");
+}
+
+Scenario load(const std::string& text, const std::string& label, const LoadOptions& options) {
+  auto doc = parse_document(text, label);
+  Problems problems;
+  Overlay set_overlay;
+  add_set_overrides(options.set_overrides, set_overlay, doc.origins, problems);
+  if (!problems.list.empty()) throw InputError(problems.list);
+
+  Overlay base_overlay = set_overlay;
+  Scenario scenario;
+  scenario.source_file = label;
+  scenario.settings = read_settings(doc.root, doc.origins, base_overlay, problems);
+  report_unconsumed(base_overlay, doc.origins, problems);
+  if (options.replications) scenario.settings.replications = *options.replications;
+  check_model(scenario.settings.model, "", doc.origins, doc.root, problems);
+  if (!problems.list.empty()) throw InputError(problems.list);
+
+  scenario.arms = read_arms(doc.root, doc.origins, set_overlay, problems);
+  if (!problems.list.empty()) throw InputError(problems.list);
+  scenario.settings.model = scenario.arms.front().model;
+  if (options.check_memory) check_memory(scenario, doc.root, doc.origins, problems);
+  if (!problems.list.empty()) throw InputError(problems.list);
+  scenario.resolved_yaml = emit_resolved(scenario.settings, scenario.arms);
+  return scenario;
+}
+
+}  // namespace
+
+Scenario load_scenario_text(const std::string& yaml_text, const std::string& file_label,
+                            const LoadOptions& options) {
+  return load(yaml_text, file_label, options);
+}
+
+Scenario load_scenario(const std::filesystem::path& file, const LoadOptions& options) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in || std::filesystem::is_directory(file))
+    throw InputError(fmt::format("cannot read scenario '{}': {}", file.string(),
+                                 std::filesystem::exists(file) ? "not a readable file"
+                                                               : "no such file"));
+  std::ostringstream text;
+  text << in.rdbuf();
+  return load(text.str(), file.string(), options);
+}
+
+std::string scenario_reference_markdown() {
+  ScenarioSettings defaults;
+  config::ReferenceWriter writer;
+  defaults.visit(writer);
+  std::string md =
+      "# Scenario reference\n\n"
+      "Generated by `trustsim validate --reference`; do not edit by hand. Every key is\n"
+      "optional except those marked (required). Defaults marked (src) in the\n"
+      "description come from ../shared/reference (public policy standards and\n"
+      "published effect sizes); the others are stylised and meant to be calibrated.\n\n"
+      "`arms` maps arm names to overrides `KEY.PATH: VALUE` (the first arm is the\n"
+      "baseline); `--set KEY.PATH=VALUE` on the command line applies to every arm.\n"
+      "Arms may not change `population`, `seed`, the calendar or `outputs`.\n\n"
+      "| key | default | allowed | meaning |\n|---|---|---|---|\n";
+  for (const auto& row : writer.rows) md += row + "\n";
+  return md;
+}
+
+}  // namespace trustsim
