@@ -8,6 +8,12 @@
 #include <boost/math/special_functions/gamma.hpp>
 
 namespace trustsim::dist {
+namespace {
+// Compute in double throughout: Boost's default promotes to long double,
+// which is several times slower and differs between x86 and other targets.
+using DoublePolicy = boost::math::policies::policy<boost::math::policies::promote_float<false>,
+                                                   boost::math::policies::promote_double<false>>;
+}  // namespace
 
 std::uint32_t geometric(double u, double p) {
   if (p >= 1.0) return 0;
@@ -40,10 +46,10 @@ std::uint32_t poisson(rng::Stream& stream, double mean) {
   return total;
 }
 
-double normal_quantile(double u) { return -std::sqrt(2.0) * boost::math::erfc_inv(2.0 * u); }
+double normal_quantile(double u) { return -std::sqrt(2.0) * boost::math::erfc_inv(2.0 * u, DoublePolicy()); }
 
 double gamma_quantile(double u, double shape, double scale) {
-  return scale * boost::math::gamma_p_inv(shape, u);
+  return scale * boost::math::gamma_p_inv(shape, u, DoublePolicy());
 }
 
 double lognormal_mean_cv(double u, double mean, double cv) {

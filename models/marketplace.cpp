@@ -129,8 +129,7 @@ void Marketplace::create_sellers(std::size_t count, std::int32_t day, bool enter
   grow(s.suppressed_by, 0u);
   grow(s.actioned_by, 0u);
   grow(s.tally, SellerTally{});
-  grow(s.today, DayCounts{});
-  grow(s.today_gmv_cents, std::int64_t{0});
+  for (auto& per_thread : seller_day_) per_thread.resize(n);
   s.windows.add_sellers(count);
 
   for (std::size_t id = first; id < n; ++id) {
@@ -195,29 +194,19 @@ void Marketplace::create_sellers(std::size_t count, std::int32_t day, bool enter
 void Marketplace::create_buyers(std::size_t count, std::int32_t day, DayTotals& totals) {
   const auto& p = settings_.params;
   const auto& pop = p.population.buyers;
-  auto& b = buyers_;
-  const std::size_t first = b.size();
-  const std::size_t n = first + count;
+  const std::size_t first = buyers_.size();
   const auto initial = static_cast<float>(p.trust.initial);
-  b.trust.resize(n, initial);
-  b.base_rate.resize(n, 0.0f);
-  b.next_time.resize(n, 0.0f);
-  b.persona.resize(n, 0);
-  b.status.resize(n, BuyerStatus::kActive);
-  b.first_horizon_order_day.resize(n, -1);
-  b.last_order_day.resize(n, -1);
-  b.repeat_flags.resize(n, 0);
-  b.orders_today_seq.resize(n, 0);
+  buyers_.resize(first + count);
   const double scale = pop.orders_per_month_mean / pop.orders_per_month_shape;
-  for (std::size_t id = first; id < n; ++id) {
+  for (std::size_t id = first; id < buyers_.size(); ++id) {
     rng::Stream r(settings_.key, id, rng::kCreationDay, rng::Purpose::kBuyerTraits);
-    b.persona[id] = static_cast<std::uint8_t>(dist::discrete(r.uniform(), persona_shares_));
+    Buyer& b = buyers_[id];
+    b.trust = initial;
+    b.persona = static_cast<std::uint8_t>(dist::discrete(r.uniform(), persona_shares_));
     const double monthly = dist::gamma_quantile(r.uniform(), pop.orders_per_month_shape, scale);
-    b.base_rate[id] = static_cast<float>(monthly / 30.0);
-    const double wait = b.base_rate[id] > 0.0f
-                            ? dist::exponential(r.uniform(), b.base_rate[id])
-                            : 1e30;
-    b.next_time[id] = static_cast<float>(std::min(day + wait, 1e30));
+    b.base_rate = static_cast<float>(monthly / 30.0);
+    const double wait = b.base_rate > 0.0f ? dist::exponential(r.uniform(), b.base_rate) : 1e30;
+    b.next_time = static_cast<float>(std::min(day + wait, 1e30));
     totals.trust_delta_fixed += trust_fixed(initial);
     totals.present_delta += 1;
     schedule(static_cast<std::uint32_t>(id));
@@ -226,7 +215,7 @@ void Marketplace::create_buyers(std::size_t count, std::int32_t day, DayTotals& 
 }
 
 void Marketplace::schedule(std::uint32_t buyer) {
-  const double t = buyers_.next_time[buyer];
+  const double t = buyers_[buyer].next_time;
   if (t < static_cast<double>(settings_.total_days()))
     calendar_[static_cast<std::size_t>(t)].push_back(buyer);
 }
@@ -234,8 +223,9 @@ void Marketplace::schedule(std::uint32_t buyer) {
 void Marketplace::rebuild_offer_tables() {
   std::int64_t loss = 0, defects = 0, orders = 0;
   const auto& w = sellers_.windows;
-  for (std::size_t c = 0; c < offer_tables_.size(); ++c) offer_sellers_[c].clear();
+  std::array<std::vector<std::uint32_t>, enum_count<Category>()> listed;
   std::array<std::vector<double>, enum_count<Category>()> weights;
+  std::array<std::vector<float>, enum_count<Category>()> scores;
   for (std::size_t s = 0; s < sellers_.size(); ++s) {
     if (sellers_.status[s] == SellerStatus::kExited) continue;
     loss += w.sum(s, handles_.signal_loss);
@@ -243,11 +233,12 @@ void Marketplace::rebuild_offer_tables() {
     orders += w.sum(s, handles_.signal_orders);
     if (!sellers_.listed(s)) continue;
     const auto c = idx(sellers_.category[s]);
-    offer_sellers_[c].push_back(static_cast<std::uint32_t>(s));
+    listed[c].push_back(static_cast<std::uint32_t>(s));
     weights[c].push_back(sellers_.offers[s]);
+    scores[c].push_back(sellers_.rank_score[s]);
   }
   for (std::size_t c = 0; c < offer_tables_.size(); ++c)
-    offer_tables_[c] = weights[c].empty() ? dist::AliasTable{} : dist::AliasTable(weights[c]);
+    offer_tables_[c].build(listed[c], weights[c], scores[c]);
   // Platform-wide averages: the prior that shrinks small sellers' signals.
   platform_loss_rate_ = orders > 0 ? static_cast<double>(loss) / orders / kLossUnits : 0.0;
   platform_defect_rate_ = orders > 0 ? static_cast<double>(defects) / orders : 0.0;
@@ -275,15 +266,23 @@ DayTotals Marketplace::step_day(std::int32_t day) {
   std::vector<std::uint32_t> shoppers = std::move(calendar_[static_cast<std::size_t>(day)]);
   calendar_[static_cast<std::size_t>(day)] = {};
   std::vector<std::int32_t> next_day(shoppers.size());
-  const int threads = omp_get_max_threads();
-  std::vector<DayTotals> per_thread(static_cast<std::size_t>(threads));
+  const auto threads = static_cast<std::size_t>(omp_get_max_threads());
+  std::vector<DayTotals> per_thread(threads);
+  if (seller_day_.size() < threads) seller_day_.resize(threads);
+  for (auto& counts : seller_day_) counts.resize(sellers_.size());
   const auto n_shoppers = static_cast<std::int64_t>(shoppers.size());
 #pragma omp parallel
   {
-    DayTotals& mine = per_thread[static_cast<std::size_t>(omp_get_thread_num())];
+    const auto thread = static_cast<std::size_t>(omp_get_thread_num());
+    DayTotals& mine = per_thread[thread];
+    auto& seller_day = seller_day_[thread];
 #pragma omp for schedule(dynamic, 512)
-    for (std::int64_t i = 0; i < n_shoppers; ++i)
-      next_day[static_cast<std::size_t>(i)] = shop(shoppers[static_cast<std::size_t>(i)], day, mine);
+    for (std::int64_t i = 0; i < n_shoppers; ++i) {
+      // The buyer record is a random access into a large array: fetch ahead.
+      if (i + 8 < n_shoppers) __builtin_prefetch(&buyers_[shoppers[static_cast<std::size_t>(i + 8)]], 1);
+      next_day[static_cast<std::size_t>(i)] =
+          shop(shoppers[static_cast<std::size_t>(i)], day, seller_day, mine);
+    }
   }
   // Reschedule in today's (deterministic) event order.
   for (std::size_t i = 0; i < shoppers.size(); ++i)
@@ -293,6 +292,7 @@ DayTotals Marketplace::step_day(std::int32_t day) {
   // Phase 2 (parallel over sellers): roll windows, signals, behaviour.
   // Phase 3 (parallel over sellers): enforcement rules on their schedule.
   const auto n_sellers = static_cast<std::int64_t>(sellers_.size());
+  sellers_.windows.begin_day(static_cast<std::uint64_t>(day));
 #pragma omp parallel
   {
     DayTotals& mine = per_thread[static_cast<std::size_t>(omp_get_thread_num())];

@@ -29,17 +29,25 @@ void RollingWindows::add_sellers(std::size_t count) {
   sums_.resize(sellers_ * windows_.size(), 0);
 }
 
-void RollingWindows::push_day(std::size_t seller, std::uint64_t day, const DayCounts& counts) {
+void RollingWindows::begin_day(std::uint64_t day) {
+  leaving_slot_.resize(windows_.size());
+  for (std::size_t w = 0; w < windows_.size(); ++w) {
+    const std::uint64_t ring = ring_days_[static_cast<std::size_t>(windows_[w].counter)];
+    leaving_slot_[w] = static_cast<std::uint32_t>((day + ring - windows_[w].days) % ring);
+  }
+  for (std::size_t c = 0; c < kCounterCount; ++c)
+    write_slot_[c] = ring_days_[c] ? static_cast<std::uint32_t>(day % ring_days_[c]) : 0;
+}
+
+void RollingWindows::push_day(std::size_t seller, const DayCounts& counts) {
   std::uint32_t* sums = sums_.data() + seller * windows_.size();
   // Subtract the day that leaves each window before the ring slot is reused.
   for (std::size_t w = 0; w < windows_.size(); ++w) {
     const auto c = static_cast<std::size_t>(windows_[w].counter);
-    const std::uint64_t ring = ring_days_[c];
-    const std::uint64_t leaving = (day + ring - windows_[w].days) % ring;
-    sums[w] += counts[c] - rings_[c][seller * ring + leaving];
+    sums[w] += counts[c] - rings_[c][seller * ring_days_[c] + leaving_slot_[w]];
   }
   for (std::size_t c = 0; c < kCounterCount; ++c)
-    if (const std::uint64_t ring = ring_days_[c]) rings_[c][seller * ring + day % ring] = counts[c];
+    if (const std::size_t ring = ring_days_[c]) rings_[c][seller * ring + write_slot_[c]] = counts[c];
 }
 
 std::size_t RollingWindows::bytes_per_seller() const {

@@ -68,13 +68,25 @@ constexpr std::int32_t kLostSalesCooldownDays = 30;
 void Marketplace::close_seller_day(std::size_t s, std::int32_t day, DayTotals& totals) {
   auto& sl = sellers_;
   const auto& p = settings_.params;
-  const DayCounts counts = sl.today[s];
-  sl.windows.push_day(s, static_cast<std::uint64_t>(day), counts);
-  sl.today[s] = DayCounts{};
-  sl.today_gmv_cents[s] = 0;
+  // Today's counts from every thread's array, summed in thread order.
+  DayCounts counts{};
+  std::int64_t gmv_cents = 0;
+  for (auto& per_thread : seller_day_) {
+    auto& mine = per_thread[s];
+    for (std::size_t c = 0; c < kCounterCount; ++c) counts[c] += mine.counts[c];
+    gmv_cents += mine.gmv_cents;
+    mine = SellerDay{};
+  }
+  sl.windows.push_day(s, counts);
   if (sl.status[s] == SellerStatus::kExited) return;
 
   const auto orders = counts[static_cast<std::size_t>(Counter::kOrders)];
+  if (in_horizon(day)) {
+    auto& tally = sl.tally[s];
+    tally.orders += orders;
+    tally.order_defects += counts[static_cast<std::size_t>(Counter::kOrderDefects)];
+    tally.gmv_cents += gmv_cents;
+  }
   sl.load[s] = static_cast<float>(orders / static_cast<double>(sl.capacity[s]));
   if (orders > 0) sl.last_order_day[s] = day;
 

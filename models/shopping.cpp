@@ -1,10 +1,9 @@
 // Phase 1 of a day: one buyer's shopping events (MODEL.md sections 4-6).
 // Runs in parallel over today's shoppers; touches only this buyer's state,
-// reads sellers' state frozen at the start of the day, and adds to sellers'
-// counters with atomic integer adds, so the result does not depend on the
-// thread layout.
+// reads sellers' state frozen at the start of the day, and adds to this
+// thread's per-seller counters (integers, summed when the day closes), so
+// the result does not depend on the thread layout.
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 
 #include "trustsim/marketplace.hpp"
@@ -15,35 +14,33 @@ namespace {
 constexpr std::uint16_t kMaxOrdersPerBuyerDay = 64;  // guards a runaway intensity
 constexpr std::size_t kMaxOffers = 64;
 
-template <class T>
-void atomic_add(T& target, T value) {
-  std::atomic_ref<T>(target).fetch_add(value, std::memory_order_relaxed);
-}
+using Offer = OfferTable::Offer;
 
-struct Offer {
-  float score;
-  std::uint32_t seller;
-};
+// Best first; ties by seller id so the order never depends on the draw order.
+bool ranks_before(const Offer& a, const Offer& b) {
+  return a.score != b.score ? a.score > b.score : a.seller < b.seller;
+}
 
 }  // namespace
 
-std::int32_t Marketplace::shop(std::uint32_t b, std::int32_t day, DayTotals& totals) {
+std::int32_t Marketplace::shop(std::uint32_t b, std::int32_t day,
+                               std::vector<SellerDay>& seller_day, DayTotals& totals) {
   const auto& p = settings_.params;
   const auto& key = settings_.key;
-  auto& buyers = buyers_;
-  auto& sellers = sellers_;
-  double t = buyers.next_time[b];
+  Buyer& buyer = buyers_[b];
+  const auto& sellers = sellers_;
+  double t = buyer.next_time;
   const auto uday = static_cast<std::uint64_t>(day);
   const auto initial = static_cast<float>(p.trust.initial);
 
-  if (buyers.status[b] == BuyerStatus::kChurned) {  // a churned buyer comes back
-    buyers.status[b] = BuyerStatus::kActive;
-    buyers.trust[b] = initial;
+  if (buyer.status == BuyerStatus::kChurned) {  // a churned buyer comes back
+    buyer.status = BuyerStatus::kActive;
+    buyer.trust = initial;
     totals.returned += 1;
     totals.present_delta += 1;
     totals.trust_delta_fixed += trust_fixed(initial);
   }
-  const auto& persona = p.population.buyers.personas[buyers.persona[b]].second;
+  const auto& persona = p.population.buyers.personas[buyer.persona].second;
   const auto& bias = p.ranking.position_bias;
   const std::size_t k_offers = std::min<std::size_t>(p.ranking.offers_considered, kMaxOffers);
   const bool horizon = in_horizon(day);
@@ -58,16 +55,14 @@ std::int32_t Marketplace::shop(std::uint32_t b, std::int32_t day, DayTotals& tot
       totals.searches_without_offer += 1;
     } else {
       std::array<Offer, kMaxOffers> offers;
+      // Insertion sort: K is small, and this beats a general sort here.
       for (std::size_t k = 0; k < k_offers; ++k) {
-        const auto s = offer_sellers_[category][table.sample(choice.next_u64())];
-        offers[k] = {sellers.rank_score[s], s};
+        const Offer offer = table.sample(choice.next_u64());
+        std::size_t j = k;
+        for (; j > 0 && ranks_before(offer, offers[j - 1]); --j) offers[j] = offers[j - 1];
+        offers[j] = offer;
       }
       const std::size_t shown = std::min(bias.size(), k_offers);
-      std::partial_sort(offers.begin(), offers.begin() + static_cast<std::ptrdiff_t>(shown),
-                        offers.begin() + static_cast<std::ptrdiff_t>(k_offers),
-                        [](const Offer& a, const Offer& o) {
-                          return a.score != o.score ? a.score > o.score : a.seller < o.seller;
-                        });
       // Featured-offer eligibility: the best eligible offer takes position 1.
       if (sellers.signal[offers[0].seller] < p.ranking.featured_min_signal)
         for (std::size_t k = 1; k < shown; ++k)
@@ -95,43 +90,42 @@ std::int32_t Marketplace::shop(std::uint32_t b, std::int32_t day, DayTotals& tot
       OrderDraws draws(key, b, uday, seq);
       const OrderOutcome o = settings_.order_model.decide(
           draws, sellers.profile[s], OrderConditions{sellers.effort[s], sellers.load[s]});
-      record_order(s, o, day, totals);
-      const double price =
-          p.categories[category].price * static_cast<double>(sellers.price_level[s]);
-      const auto cents = static_cast<std::int64_t>(std::llround(price * 100.0));
+      SellerDay& counts = seller_day[s];
+      record_order(counts, o, totals);
       if (!o.cancelled) {
-        atomic_add(sellers.today_gmv_cents[s], cents);
+        const double price =
+            p.categories[category].price * static_cast<double>(sellers.price_level[s]);
+        const auto cents = static_cast<std::int64_t>(std::llround(price * 100.0));
+        counts.gmv_cents += cents;
         totals.gmv_cents += cents;
-        if (horizon) atomic_add(sellers.tally[s].gmv_cents, cents);
       }
-      update_trust(b, o, totals);
+      update_trust(buyer, o, totals);
       if (horizon) {
-        auto& first = buyers.first_horizon_order_day[b];
-        if (first < 0) {
-          first = horizon_day;
+        if (buyer.first_horizon_order_day < 0) {
+          buyer.first_horizon_order_day = horizon_day;
         } else {
-          const int since = horizon_day - first;
-          if (since <= 30) buyers.repeat_flags[b] |= 1;
-          if (since <= 90) buyers.repeat_flags[b] |= 2;
+          const int since = horizon_day - buyer.first_horizon_order_day;
+          if (since <= 30) buyer.repeat_flags |= 1;
+          if (since <= 90) buyer.repeat_flags |= 2;
         }
-        buyers.last_order_day[b] = horizon_day;
+        buyer.last_order_day = horizon_day;
       }
     }
 
     // --- when this buyer shops next, or churns first ---
     rng::Stream timing(key, b, uday, rng::Purpose::kBuyerTiming, seq);
-    const double trust = buyers.trust[b];
-    const double rate = buyers.base_rate[b] *
+    const double trust = buyer.trust;
+    const double rate = buyer.base_rate *
                         std::pow(trust / p.trust.initial, p.trust.intensity_elasticity);
     const double next_shop = rate > 0.0 ? t + dist::exponential(timing.uniform(), rate) : 1e30;
     const double hazard =
         std::exp(settings_.churn_log_intercept + settings_.churn_log_slope * trust);
     const double churn_at = t + dist::exponential(timing.uniform(), hazard);
     if (churn_at < next_shop) {
-      buyers.status[b] = BuyerStatus::kChurned;
+      buyer.status = BuyerStatus::kChurned;
       totals.churned += 1;
       totals.present_delta -= 1;
-      totals.trust_delta_fixed -= trust_fixed(buyers.trust[b]);
+      totals.trust_delta_fixed -= trust_fixed(buyer.trust);
       t = churn_at + dist::exponential(timing.uniform(), settings_.return_rate);
       break;
     }
@@ -139,18 +133,16 @@ std::int32_t Marketplace::shop(std::uint32_t b, std::int32_t day, DayTotals& tot
     if (t >= day + 1.0 || seq + 1 >= kMaxOrdersPerBuyerDay) break;
   }
   t = std::min(std::max(t, day + 1.0), 1e30);
-  buyers.next_time[b] = static_cast<float>(t);
+  buyer.next_time = static_cast<float>(t);
   // float rounding may land a hair below day + 1: keep the event in the future
-  const double stored = buyers.next_time[b];
+  const double stored = buyer.next_time;
   return stored < day + 1.0 ? day + 1 : static_cast<std::int32_t>(std::min(stored, 2e9));
 }
 
-void Marketplace::record_order(std::uint32_t s, const OrderOutcome& o, std::int32_t day,
-                               DayTotals& totals) {
-  auto& counts = sellers_.today[s];
-  auto add = [&counts](Counter c, std::uint32_t v) {
-    if (v) atomic_add(counts[static_cast<std::size_t>(c)], v);
-  };
+void Marketplace::record_order(SellerDay& day_counts, const OrderOutcome& o,
+                               DayTotals& totals) const {
+  auto& counts = day_counts.counts;
+  auto add = [&counts](Counter c, std::uint32_t v) { counts[static_cast<std::size_t>(c)] += v; };
   const auto& u = settings_.dsi_units;
   add(Counter::kOrders, 1);
   add(Counter::kCancels, o.cancelled);
@@ -178,15 +170,11 @@ void Marketplace::record_order(std::uint32_t s, const OrderOutcome& o, std::int3
   totals.cancelled += o.cancelled;
   totals.no_response_24h += no_response;
   totals.unresolved += o.unresolved;
-  if (in_horizon(day)) {
-    atomic_add(sellers_.tally[s].orders, 1u);
-    if (seller_defect) atomic_add(sellers_.tally[s].order_defects, 1u);
-  }
 }
 
-void Marketplace::update_trust(std::uint32_t b, const OrderOutcome& o, DayTotals& totals) {
+void Marketplace::update_trust(Buyer& buyer, const OrderOutcome& o, DayTotals& totals) const {
   const auto& t = settings_.params.trust;
-  const double before = buyers_.trust[b];
+  const double before = buyer.trust;
   double trust = before;
   const bool no_response = o.cs_contact && !o.cs_response_24h;
   const bool bad = o.cancelled || o.late_delivery || o.not_as_described || no_response ||
@@ -208,7 +196,7 @@ void Marketplace::update_trust(std::uint32_t b, const OrderOutcome& o, DayTotals
   }
   const auto stored = static_cast<float>(std::clamp(trust, 0.0, 1.0));
   totals.trust_delta_fixed += trust_fixed(stored) - trust_fixed(static_cast<float>(before));
-  buyers_.trust[b] = stored;
+  buyer.trust = stored;
 }
 
 }  // namespace trustsim

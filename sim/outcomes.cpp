@@ -195,12 +195,12 @@ void ArmAccumulator::finish(const Marketplace& market, const std::vector<std::st
   const auto& sellers = market.sellers();
   const auto horizon_days = market.settings().horizon_days;
   std::int64_t active = 0, base30 = 0, rep30 = 0, base90 = 0, rep90 = 0;
-  for (std::size_t b = 0; b < buyers.size(); ++b) {
-    if (buyers.last_order_day[b] >= horizon_days - 90) ++active;
-    const auto first = buyers.first_horizon_order_day[b];
+  for (const Buyer& b : buyers) {
+    if (b.last_order_day >= 0 && b.last_order_day >= horizon_days - 90) ++active;
+    const auto first = b.first_horizon_order_day;
     if (first < 0) continue;
-    if (first + 30 <= horizon_days) ++base30, rep30 += buyers.repeat_flags[b] & 1;
-    if (first + 90 <= horizon_days) ++base90, rep90 += (buyers.repeat_flags[b] >> 1) & 1;
+    if (first + 30 <= horizon_days) ++base30, rep30 += b.repeat_flags & 1;
+    if (first + 90 <= horizon_days) ++base90, rep90 += (b.repeat_flags >> 1) & 1;
   }
   const auto flagged = false_negatives(market);
   std::int64_t fn = 0;

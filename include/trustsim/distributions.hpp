@@ -48,11 +48,17 @@ class AliasTable {
   std::size_t size() const { return probability_.size(); }
   // One 64-bit word: the high 32 bits pick the column, the low 32 the coin.
   std::uint32_t sample(std::uint64_t word) const {
-    const auto n = static_cast<std::uint64_t>(probability_.size());
-    const auto column = static_cast<std::uint32_t>(((word >> 32) * n) >> 32);
-    const double coin = static_cast<double>(word & 0xFFFF'FFFFull) * 0x1p-32;
-    return coin < probability_[column] ? column : alias_[column];
+    const auto column = this->column(word);
+    return coin(word) < probability_[column] ? column : alias_[column];
   }
+  std::uint32_t column(std::uint64_t word) const {
+    return static_cast<std::uint32_t>(((word >> 32) * probability_.size()) >> 32);
+  }
+  static double coin(std::uint64_t word) {
+    return static_cast<double>(word & 0xFFFF'FFFFull) * 0x1p-32;
+  }
+  double probability(std::size_t column) const { return probability_[column]; }
+  std::uint32_t alias(std::size_t column) const { return alias_[column]; }
 
  private:
   std::vector<double> probability_;

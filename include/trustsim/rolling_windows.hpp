@@ -43,9 +43,11 @@ class RollingWindows {
   void add_sellers(std::size_t count);
   std::size_t sellers() const { return sellers_; }
 
-  // Adds day `day`'s counts for one seller and drops what left each window.
-  // Days must be pushed in order, once per day, for every seller.
-  void push_day(std::size_t seller, std::uint64_t day, const DayCounts& counts);
+  // Fixes the ring slots for `day`; call once per day before push_day.
+  void begin_day(std::uint64_t day);
+  // Adds the current day's counts for one seller and drops what left each
+  // window. Days must be pushed in order, once per day, for every seller.
+  void push_day(std::size_t seller, const DayCounts& counts);
 
   std::uint32_t sum(std::size_t seller, std::uint32_t handle) const {
     return sums_[seller * windows_.size() + handle];
@@ -62,6 +64,10 @@ class RollingWindows {
   std::array<std::vector<std::uint32_t>, kCounterCount> rings_;
   std::vector<std::uint32_t> sums_;
   std::size_t sellers_ = 0;
+  // Slots for the current day: where each counter writes, and which slot
+  // leaves each window (no division per seller).
+  std::array<std::uint32_t, kCounterCount> write_slot_{};
+  std::vector<std::uint32_t> leaving_slot_;
 };
 
 }  // namespace trustsim

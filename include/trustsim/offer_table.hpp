@@ -1,0 +1,52 @@
+// The listed offers of one category for a day: sampled in proportion to each
+// seller's listings (an alias table), with the seller id and its frozen
+// ranking score stored beside each column so a draw touches one cache line
+// instead of three arrays. Draws equal dist::AliasTable's for the same word.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "trustsim/distributions.hpp"
+
+namespace trustsim {
+
+class OfferTable {
+ public:
+  struct Offer {
+    float score;
+    std::uint32_t seller;
+  };
+
+  // sellers[i] with weight weights[i] (listings) and ranking score scores[i].
+  void build(std::span<const std::uint32_t> sellers, std::span<const double> weights,
+             std::span<const float> scores) {
+    entries_.clear();
+    if (sellers.empty()) return;
+    const dist::AliasTable table(weights);
+    entries_.resize(sellers.size());
+    for (std::size_t c = 0; c < sellers.size(); ++c) {
+      const auto a = table.alias(c);
+      entries_[c] = {table.probability(c), {scores[c], sellers[c]}, {scores[a], sellers[a]}};
+    }
+  }
+  bool empty() const { return entries_.empty(); }
+  std::size_t size() const { return entries_.size(); }
+
+  Offer sample(std::uint64_t word) const {
+    const auto column = static_cast<std::uint32_t>(((word >> 32) * entries_.size()) >> 32);
+    const Entry& e = entries_[column];
+    return dist::AliasTable::coin(word) < e.threshold ? e.own : e.alias;
+  }
+
+ private:
+  struct Entry {
+    double threshold;
+    Offer own;
+    Offer alias;
+  };
+  std::vector<Entry> entries_;
+};
+
+}  // namespace trustsim
