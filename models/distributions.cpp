@@ -16,8 +16,10 @@ using DoublePolicy = boost::math::policies::policy<boost::math::policies::promot
 }  // namespace
 
 std::uint32_t geometric(double u, double p) {
+  constexpr double kMax = 4294967295.0;  // saturate instead of overflowing uint32
   if (p >= 1.0) return 0;
-  return static_cast<std::uint32_t>(std::floor(std::log(u) / std::log1p(-p)));
+  if (!(p > 0.0)) return static_cast<std::uint32_t>(kMax);
+  return static_cast<std::uint32_t>(std::min(std::floor(std::log(u) / std::log1p(-p)), kMax));
 }
 
 namespace {

@@ -19,6 +19,23 @@ std::string describe_node(const YAML::Node& node) {
   }
 }
 
+std::string key_text(const YAML::Node& key) {
+  return key.IsScalar() ? key.Scalar() : "<" + describe_node(key) + ">";
+}
+
+bool Reader::parse_whole(const std::string& text, std::uint64_t& out) {
+  const char* first = text.data();
+  const char* last = text.data() + text.size();
+  if (first != last && *first == '+') ++first;
+  const auto [ptr, ec] = std::from_chars(first, last, out);
+  if (ec == std::errc() && ptr == last) return true;
+  // Also accept whole numbers written as decimals or exponents (2e3, 10.0).
+  double x = 0.0;
+  if (!parse_number(text, x) || x != std::floor(x) || x < 0.0 || x >= 0x1p53) return false;
+  out = static_cast<std::uint64_t>(x);
+  return true;
+}
+
 bool Reader::parse_number(const std::string& text, double& out) {
   // from_chars: locale-independent and strict (whole token must be a number).
   const char* first = text.data();
@@ -43,12 +60,13 @@ YAML::Node Reader::lookup(const YAML::Node& map, const std::string& key,
   return YAML::Node(YAML::NodeType::Undefined);
 }
 
-YAML::Node Reader::child(const char* key, bool required) {
+YAML::Node Reader::child(const char* key, bool required, const std::string& expected) {
   used_.insert(key);
   YAML::Node n = lookup(node_, key, join_path(path_, key));
   if (!n.IsDefined()) {
-    if (required)
-      problems_.add(origins_.mark_of(node_), join_path(path_, key), "missing required value");
+    if (required && !over_defaults_)
+      problems_.add(origins_.mark_of(node_), join_path(path_, key), "missing required value",
+                    expected);
     return YAML::Node(YAML::NodeType::Undefined);
   }
   return n;
@@ -57,11 +75,17 @@ YAML::Node Reader::child(const char* key, bool required) {
 void Reader::finish() {
   std::string known;
   for (const auto& k : used_) known += (known.empty() ? "" : ", ") + k;
+  std::set<std::string> seen;
   for (const auto& kv : node_) {
-    const auto key = kv.first.as<std::string>();
-    if (!used_.count(key))
+    const auto key = key_text(kv.first);
+    if (!seen.insert(key).second) {
+      // yaml-cpp keeps the first of duplicate keys silently: refuse instead.
+      problems_.add(origins_.mark_of(kv.first), join_path(path_, key),
+                    "duplicate key (an earlier line sets it too)", "each key once per mapping");
+    } else if (!used_.count(key)) {
       problems_.add(origins_.mark_of(kv.first), join_path(path_, key), "unknown key",
                     "one of: " + known);
+    }
   }
 }
 
@@ -115,6 +139,7 @@ void Reader::threshold(Comparison& comparison, double& threshold, const char*) {
   used_.insert("below");
   const YAML::Node above = lookup(node_, "above", join_path(path_, "above"));
   const YAML::Node below = lookup(node_, "below", join_path(path_, "below"));
+  if (over_defaults_ && !above.IsDefined() && !below.IsDefined()) return;
   if (above.IsDefined() == below.IsDefined()) {
     problems_.add(origins_.mark_of(node_), join_path(path_, "above"),
                   above.IsDefined() ? "both 'above' and 'below' given"

@@ -64,6 +64,9 @@ std::string names_of() {
 }
 
 std::string describe_node(const YAML::Node& node);
+// A mapping key as text; keys that are not scalars (e.g. `[a, b]: 1`) are
+// described instead, so they are reported as unknown keys, never thrown on.
+std::string key_text(const YAML::Node& key);
 std::string join_path(const std::string& parent, const std::string& key);
 
 class Reader {
@@ -75,6 +78,16 @@ class Reader {
         origins_(origins),
         problems_(problems),
         overlay_(overlay) {}
+
+  // Reads on top of values already in the struct (overrides of a default
+  // list entry): nothing is required, an absent threshold keeps its value.
+  Reader& over_defaults() {
+    over_defaults_ = true;
+    return *this;
+  }
+
+  // A key read elsewhere (e.g. `arms`): not reported as unknown.
+  void skip(const char* key) { used_.insert(key); }
 
   // Reads `target` from this map node and reports keys nobody asked for.
   template <class S>
@@ -91,7 +104,7 @@ class Reader {
   template <class T>
   void value(const char* key, T& field, Bound bound, const char* /*doc*/, bool required = false) {
     static_assert(std::is_same_v<T, double> || std::is_same_v<T, std::uint64_t>);
-    const YAML::Node n = child(key, required);
+    const YAML::Node n = child(key, required, bound.expected);
     if (!n) return;
     const auto path = join_path(path_, key);
     double parsed = 0.0;
@@ -100,19 +113,23 @@ class Reader {
                     bound.expected);
       return;
     }
-    if constexpr (std::is_same_v<T, std::uint64_t>) {
-      if (parsed != std::floor(parsed)) {
-        problems_.add(origins_.mark_of(n), path, fmt::format("{} is not a whole number", n.Scalar()),
-                      bound.expected);
-        return;
-      }
-    }
     if (!(parsed >= bound.lo && parsed <= bound.hi)) {
       problems_.add(origins_.mark_of(n), path, fmt::format("{} is out of range", n.Scalar()),
                     bound.expected);
       return;
     }
-    field = static_cast<T>(parsed);
+    if constexpr (std::is_same_v<T, std::uint64_t>) {
+      // Whole numbers are parsed as integers: a seed must keep all 64 bits.
+      std::uint64_t whole = 0;
+      if (!parse_whole(n.Scalar(), whole)) {
+        problems_.add(origins_.mark_of(n), path,
+                      fmt::format("{} is not a whole number", n.Scalar()), bound.expected);
+        return;
+      }
+      field = whole;
+    } else {
+      field = parsed;
+    }
   }
 
   void flag(const char* key, bool& field, const char* doc);
@@ -120,7 +137,7 @@ class Reader {
 
   template <class E>
   void choice(const char* key, E& field, const char* /*doc*/, bool required = false) {
-    const YAML::Node n = child(key, required);
+    const YAML::Node n = child(key, required, fmt::format("one of: {}", names_of<E>()));
     if (!n) return;
     if (auto e = parse_enum<E>(n, join_path(path_, key))) field = *e;
   }
@@ -193,6 +210,14 @@ class Reader {
     const YAML::Node n = child(key, false);
     if (!n) return;
     const auto path = join_path(path_, key);
+    if (overlay_only(n, path)) {  // overrides of entries of the default mapping
+      for (auto& [name, item] : field)
+        Reader(YAML::Node(YAML::NodeType::Map), join_path(path, name), origins_, problems_,
+               overlay_)
+            .over_defaults()
+            .read_struct(item);
+      return;
+    }
     if (!n.IsMap() || n.size() == 0) {
       problems_.add(origins_.mark_of(n), path, fmt::format("got {}", describe_node(n)),
                     "a non-empty mapping of names to settings");
@@ -200,7 +225,7 @@ class Reader {
     }
     std::vector<std::pair<std::string, S>> out;
     for (const auto& kv : n) {
-      const auto name = kv.first.as<std::string>();
+      const auto name = key_text(kv.first);
       S item{};
       Reader(kv.second, join_path(path, name), origins_, problems_, overlay_).read_struct(item);
       out.emplace_back(name, item);
@@ -214,6 +239,14 @@ class Reader {
     const YAML::Node n = child(key, false);
     if (!n) return;
     const auto path = join_path(path_, key);
+    if (overlay_only(n, path)) {  // overrides of entries of the default list
+      for (std::size_t i = 0; i < field.size(); ++i)
+        Reader(YAML::Node(YAML::NodeType::Map), fmt::format("{}[{}]", path, i), origins_,
+               problems_, overlay_)
+            .over_defaults()
+            .read_struct(field[i]);
+      return;
+    }
     if (!n.IsSequence()) {
       problems_.add(origins_.mark_of(n), path, fmt::format("got {}", describe_node(n)),
                     "a list");
@@ -239,17 +272,22 @@ class Reader {
   template <class S, std::size_t N>
   void per_enum_impl(const char* key, std::array<S, N>& field, const char*);
 
-  YAML::Node child(const char* key, bool required);
+  YAML::Node child(const char* key, bool required, const std::string& expected = {});
   // The value at `map[key]` (full path `path`), an overlay entry replacing it,
   // or an empty mapping when only overlay entries below it exist.
   YAML::Node lookup(const YAML::Node& map, const std::string& key, const std::string& path);
+  // True when `n` is the empty mapping lookup() makes for overrides below a
+  // key that the file does not write: they then apply to the defaults.
+  bool overlay_only(const YAML::Node& n, const std::string& path) const {
+    return n.IsMap() && n.size() == 0 && n.Mark().is_null() && overlay_.has_prefix(path);
+  }
 
   template <class E>
   bool reject_unknown_names(const YAML::Node& map, const std::string& path) {
     bool ok = true;
     for (const auto& kv : map)
-      if (!enum_from_name<E>(kv.first.as<std::string>())) {
-        problems_.add(origins_.mark_of(kv.first), join_path(path, kv.first.as<std::string>()),
+      if (!enum_from_name<E>(key_text(kv.first))) {
+        problems_.add(origins_.mark_of(kv.first), join_path(path, key_text(kv.first)),
                       "unknown name", fmt::format("one of: {}", names_of<E>()));
         ok = false;
       }
@@ -257,6 +295,7 @@ class Reader {
   }
   void finish();
   static bool parse_number(const std::string& text, double& out);
+  static bool parse_whole(const std::string& text, std::uint64_t& out);
 
   template <class E>
   std::optional<E> parse_enum(const YAML::Node& n, const std::string& path) {
@@ -273,6 +312,7 @@ class Reader {
   Problems& problems_;
   Overlay& overlay_;
   std::set<std::string> used_;
+  bool over_defaults_ = false;
 };
 
 template <class S, std::size_t N>

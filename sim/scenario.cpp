@@ -32,35 +32,54 @@ bool starts_with_key(const std::string& path, std::string_view key) {
 }
 
 // Semantic checks that span several values.
+// The position of the node at a dotted path (without list indices), or of
+// the deepest mapping on the way that the file writes.
+SourceMark mark_at(const YAML::Node& root, const Origins& origins, const std::string& path) {
+  YAML::Node node = root;
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    const auto dot = path.find('.', start);
+    const auto key = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    if (!node.IsMap()) break;
+    const YAML::Node& const_node = node;
+    YAML::Node next = const_node[key];
+    if (!next.IsDefined()) break;
+    node.reset(next);
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  return origins.mark_of(node);
+}
+
 void check_model(const ModelParams& m, const std::string& arm_label, const Origins& origins,
                  const YAML::Node& root, Problems& problems) {
-  const auto mark = origins.mark_of(root);
+  auto mark = [&](const std::string& path) { return mark_at(root, origins, path); };
   const auto prefix = arm_label.empty() ? std::string() : "arms." + arm_label + ": ";
   double persona_total = 0.0;
   for (const auto& [name, persona] : m.population.buyers.personas) persona_total += persona.share;
   if (std::abs(persona_total - 1.0) > 1e-6)
-    problems.add(mark, "population.buyers.personas",
+    problems.add(mark("population.buyers.personas"), "population.buyers.personas",
                  prefix + fmt::format("persona shares sum to {:.6g}", persona_total),
                  "shares that sum to 1");
   double search_total = 0.0;
   for (const auto& c : m.categories) search_total += c.search_share;
   if (std::abs(search_total - 1.0) > 1e-6)
-    problems.add(mark, "categories", prefix + fmt::format("search_share values sum to {:.6g}",
+    problems.add(mark("categories"), "categories", prefix + fmt::format("search_share values sum to {:.6g}",
                                                           search_total),
                  "shares that sum to 1");
   if (m.trust.churn_low_trust >= m.trust.churn_high_trust)
-    problems.add(mark, "trust.churn_low_trust",
+    problems.add(mark("trust.churn_low_trust"), "trust.churn_low_trust",
                  prefix + "the low-trust anchor is not below the high-trust anchor",
                  "churn_low_trust < churn_high_trust");
   if (m.trust.churn_hazard_low_trust <= 0.0 || m.trust.churn_hazard_high_trust <= 0.0)
-    problems.add(mark, "trust.churn_hazard_low_trust", prefix + "a churn hazard is zero",
+    problems.add(mark("trust.churn_hazard_low_trust"), "trust.churn_hazard_low_trust", prefix + "a churn hazard is zero",
                  "hazards > 0 (log-linear interpolation)");
   for (std::size_t i = 0; i < m.policies.enforcement.size(); ++i) {
     const auto& rule = m.policies.enforcement[i];
     const auto path = fmt::format("policies.enforcement[{}]", i);
     if ((rule.metric == Metric::kFqi || rule.metric == Metric::kCsqi) &&
         rule.window_days != m.signals.window_days)
-      problems.add(mark, path + ".window_days",
+      problems.add(mark("policies.enforcement"), path + ".window_days",
                    prefix + fmt::format("{} is computed over signals.window_days = {}",
                                         enum_name(rule.metric), m.signals.window_days),
                    "the same window as signals.window_days");
@@ -94,7 +113,8 @@ void add_set_overrides(const std::vector<std::string>& sets, Overlay& overlay, O
     const SourceMark arg_mark{"--set '" + arg + "'", 1, 1};
     const auto eq = arg.find('=');
     if (eq == std::string::npos || eq == 0) {
-      problems.add(arg_mark, "", "missing '='", "--set KEY.PATH=VALUE");
+      problems.add(arg_mark, "", eq == 0 ? "missing key path before '='" : "missing '='",
+                   "--set KEY.PATH=VALUE");
       continue;
     }
     const auto path = arg.substr(0, eq);
@@ -126,11 +146,9 @@ void report_unconsumed(const Overlay& overlay, const Origins& origins, Problems&
 ScenarioSettings read_settings(const YAML::Node& root, const Origins& origins, Overlay& overlay,
                                Problems& problems) {
   ScenarioSettings settings;
-  // `arms` is read separately; hide it from the unknown-key check.
-  YAML::Node without_arms(YAML::NodeType::Map);
-  for (const auto& kv : root)
-    if (kv.first.as<std::string>() != "arms") without_arms[kv.first] = kv.second;
-  Reader(without_arms, "", origins, problems, overlay).read_struct(settings);
+  Reader reader(root, "", origins, problems, overlay);
+  reader.skip("arms");  // read separately by read_arms
+  reader.read_struct(settings);
   return settings;
 }
 
@@ -173,12 +191,14 @@ std::vector<Arm> read_arms(const YAML::Node& root, const Origins& origins,
     return arms;
   }
   if (!arms_node.IsMap() || arms_node.size() == 0) {
-    problems.add(origins.mark_of(arms_node), "arms", "got " + config::describe_node(arms_node),
+    problems.add(origins.mark_of(arms_node), "arms",
+                 arms_node.IsMap() ? std::string("no arms given")
+                                   : "got " + config::describe_node(arms_node),
                  "a mapping of arm names to overrides, the first being the baseline");
     return arms;
   }
   for (const auto& kv : arms_node) {
-    const auto arm_name = kv.first.as<std::string>();
+    const auto arm_name = config::key_text(kv.first);
     Overlay overlay = set_overlay;
     Arm arm{arm_name, {}, {}};
     const auto& body = kv.second;
@@ -191,7 +211,7 @@ std::vector<Arm> read_arms(const YAML::Node& root, const Origins& origins,
     bool arm_ok = true;
     if (body.IsMap())
       for (const auto& o : body) {
-        const auto path = o.first.as<std::string>();
+        const auto path = config::key_text(o.first);
         for (auto fixed : kFixedAcrossArms)
           if (starts_with_key(path, fixed)) {
             problems.add(origins.mark_of(o.first), "arms." + arm_name + "." + path,
@@ -230,10 +250,7 @@ void check_memory(const Scenario& scenario, const YAML::Node& root, const Origin
   const auto estimate = estimate_memory(scenario);
   const auto available = available_memory_bytes();
   if (available == 0 || estimate.total_bytes <= available) return;
-  const YAML::Node& const_root = root;
-  YAML::Node where = const_root["population"];
-  if (!where.IsDefined()) where = root;
-  problems.add(origins.mark_of(where), "population",
+  problems.add(mark_at(root, origins, "population"), "population",
                fmt::format("the population needs about {:.1f} GiB ({} B per buyer, {} B per "
                            "seller, all arms of a replication at once) but {:.1f} GiB is "
                            "available",

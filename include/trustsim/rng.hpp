@@ -53,9 +53,10 @@ class Stream {
     return block_.v[used_++];
   }
 
-  // Uniform on the open interval (0, 1) with 53 random bits; never 0 or 1,
-  // so inversion formulas (log(u), log1p(-u)) are always finite.
-  double uniform() { return (static_cast<double>(next_u64() >> 11) + 0.5) * 0x1p-53; }
+  // Uniform on the open interval (0, 1): 52 random bits centred in their
+  // cell, so the extremes are 2^-53 and 1 - 2^-53 (both exact doubles) and
+  // inversion formulas (log(u), log1p(-u), quantiles) are always finite.
+  double uniform() { return (static_cast<double>(next_u64() >> 12) + 0.5) * 0x1p-52; }
 
   // Draws consumed so far (for tests of the layout).
   std::uint64_t draws() const { return counter_.v[3] * 4 - (4 - used_); }

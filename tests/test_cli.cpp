@@ -1,0 +1,381 @@
+// End-to-end tests of the `trustsim` command line (contract in DESIGN.md): each test runs the
+// built executable (TRUSTSIM_CLI) in a fresh temporary directory through the shell, with
+// stdout and stderr captured to files, and checks exit codes (0 ok, 2 bad input), messages
+// (compiler-style scenario problems on stderr) and what is left on disk (no result file after
+// bad input, no replacement without --force). Runs use a small population so each takes well
+// under a second.
+#include <gtest/gtest.h>
+#include <hdf5.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "trustsim/version.hpp"
+
+namespace trustsim {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Options that make a quickstart run take a fraction of a second (two arms, two
+// replications, so the contrasts have confidence intervals). One thread: tests may run in
+// parallel, and spinning OpenMP teams on an oversubscribed machine are slow.
+constexpr const char* kSmall =
+    "--threads 1 --set population.buyers.count=1000 population.sellers.count=50 horizon_days=20 "
+    "warmup_days=5 replications=2";
+
+const char* const kHdf5Signature = "\x89HDF\r\n\x1a\n";
+
+std::string quote(const std::string& text) {
+  std::string quoted = "'";
+  for (char c : text) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
+std::string file_bytes(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+void write_text(const fs::path& path, const std::string& text) {
+  std::ofstream(path, std::ios::binary) << text;
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    const auto end = text.find('\n', start);
+    lines.push_back(text.substr(start, end - start));
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return lines;
+}
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+struct CliResult {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Each test gets its own directory: `work/` is the CLI's working directory (so it can be
+// checked for stray files) and the captured streams live beside it.
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = fs::temp_directory_path() /
+           ("trustsim_cli_" + std::string(info->name()) + "_" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    work_ = dir_ / "work";
+    fs::create_directories(work_);
+  }
+  void TearDown() override {
+    std::error_code ignored;
+    fs::remove_all(dir_, ignored);
+  }
+
+  // Runs `trustsim ARGS` in work/ with no stdin; ARGS is shell text.
+  CliResult run(const std::string& args) const {
+    const std::string command = "cd " + quote(work_.string()) + " && " + quote(TRUSTSIM_CLI) + " " +
+                                args + " </dev/null >" + quote((dir_ / "out").string()) + " 2>" +
+                                quote((dir_ / "err").string());
+    const int status = std::system(command.c_str());
+    CliResult result;
+    result.code = status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    result.out = file_bytes(dir_ / "out");
+    result.err = file_bytes(dir_ / "err");
+    return result;
+  }
+
+  std::set<std::string> work_entries() const {
+    std::set<std::string> names;
+    for (const auto& entry : fs::directory_iterator(work_))
+      names.insert(entry.path().filename().string());
+    return names;
+  }
+
+  static std::string quickstart() {
+    return quote(std::string(TRUSTSIM_SOURCE_DIR) + "/scenarios/quickstart.yaml");
+  }
+
+  fs::path dir_;
+  fs::path work_;
+};
+
+std::string describe(const CliResult& r) {
+  return "exit " + std::to_string(r.code) + "\n--- stdout:\n" + r.out + "--- stderr:\n" + r.err;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Usage.
+
+TEST_F(CliTest, Version) {
+  const auto r = run("--version");
+  EXPECT_EQ(r.code, 0) << describe(r);
+  EXPECT_TRUE(r.out.starts_with("trustsim " + std::string(engine_version()))) << describe(r);
+}
+
+TEST_F(CliTest, Help) {
+  const auto r = run("--help");
+  EXPECT_EQ(r.code, 0) << describe(r);
+  for (const char* word : {"run", "validate", "summarize", "--version"})
+    EXPECT_TRUE(contains(r.out, word)) << word << "\n" << describe(r);
+}
+
+TEST_F(CliTest, NoSubcommandIsBadInput) {
+  const auto r = run("");
+  EXPECT_EQ(r.code, 2) << describe(r);
+  EXPECT_TRUE(contains(r.err, "subcommand")) << describe(r);
+}
+
+TEST_F(CliTest, UnknownOptionIsBadInput) {
+  auto r = run("--bogus");
+  EXPECT_EQ(r.code, 2) << describe(r);
+  EXPECT_FALSE(r.err.empty()) << describe(r);  // CLI11 may complain of the subcommand first
+  r = run("run " + quickstart() + " --bogus");
+  EXPECT_EQ(r.code, 2) << describe(r);
+  EXPECT_TRUE(contains(r.err, "--bogus")) << describe(r);
+  EXPECT_TRUE(work_entries().empty());
+}
+
+TEST_F(CliTest, BadOptionValuesAreBadInput) {
+  EXPECT_EQ(run("run " + quickstart() + " --replications 0").code, 2);
+  EXPECT_EQ(run("run " + quickstart() + " --threads many").code, 2);
+  EXPECT_EQ(run("run").code, 2);        // no scenario
+  EXPECT_EQ(run("summarize").code, 2);  // no result file
+  EXPECT_EQ(run("validate").code, 2);   // no scenario
+  EXPECT_TRUE(work_entries().empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// validate.
+
+TEST_F(CliTest, ValidateQuickstart) {
+  const auto r = run("validate " + quickstart());
+  EXPECT_EQ(r.code, 0) << describe(r);
+  EXPECT_TRUE(contains(r.out, "ok: 2 arms")) << describe(r);
+  EXPECT_TRUE(work_entries().empty());
+}
+
+TEST_F(CliTest, ValidateBrokenScenarioReportsEachProblemInCompilerStyle) {
+  write_text(work_ / "broken.yaml",
+             "seed: 1\n"
+             "trust:\n"
+             "  intial: 0.5\n"
+             "  loss_unresolved: 1.5\n");
+  const auto r = run("validate broken.yaml");
+  EXPECT_EQ(r.code, 2) << describe(r);
+  EXPECT_TRUE(r.out.empty()) << describe(r);
+  const auto lines = lines_of(r.err);
+  ASSERT_EQ(lines.size(), 2u) << describe(r);
+  bool unknown = false, range = false;
+  for (const auto& line : lines) {
+    if (line.starts_with("broken.yaml:3:3: error: trust.intial: unknown key (expected one of: "))
+      unknown = true;
+    if (line ==
+        "broken.yaml:4:20: error: trust.loss_unresolved: 1.5 is out of range "
+        "(expected a probability between 0 and 1)")
+      range = true;
+  }
+  EXPECT_TRUE(unknown) << describe(r);
+  EXPECT_TRUE(range) << describe(r);
+}
+
+TEST_F(CliTest, ValidateReportsSetProblems) {
+  const auto r = run("validate " + quickstart() + " --set trust.initial=2");
+  EXPECT_EQ(r.code, 2) << describe(r);
+  EXPECT_EQ(r.err,
+            "--set 'trust.initial=2':1:15: error: trust.initial: 2 is out of range "
+            "(expected a probability between 0 and 1)\n")
+      << describe(r);
+}
+
+TEST_F(CliTest, ValidateMissingScenarioFile) {
+  const auto r = run("validate no_such.yaml");
+  EXPECT_EQ(r.code, 2) << describe(r);
+  EXPECT_TRUE(contains(r.err, "no_such.yaml")) << describe(r);
+}
+
+TEST_F(CliTest, ValidatePopulationTooLargeForMemory) {
+  // From a scenario with a population section...
+  auto r = run("validate " + quickstart() +
+               " --set population.buyers.count=4000000000 population.sellers.count=4000000000");
+  EXPECT_EQ(r.code, 2) << describe(r);
+  EXPECT_TRUE(contains(r.err, "error: population: ")) << describe(r);
+  EXPECT_TRUE(contains(r.err, "GiB")) << describe(r);
+  // ...and from one without.
+  write_text(work_ / "minimal.yaml", "seed: 1\n");
+  r =
+      run("validate minimal.yaml"
+          " --set population.buyers.count=4000000000 population.sellers.count=4000000000");
+  EXPECT_EQ(r.code, 2) << describe(r);
+  EXPECT_TRUE(contains(r.err, "population")) << describe(r);
+  EXPECT_TRUE(contains(r.err, "GiB")) << describe(r);
+}
+
+TEST_F(CliTest, ValidatePrintAndReference) {
+  auto r = run("validate " + quickstart() + " --print");
+  EXPECT_EQ(r.code, 0) << describe(r);
+  EXPECT_TRUE(r.out.starts_with("name: \"quickstart-tighten-odr\"\n")) << describe(r);
+  EXPECT_TRUE(contains(r.out, "\narms:\n")) << describe(r);
+  r = run("validate --reference");
+  EXPECT_EQ(r.code, 0) << describe(r);
+  EXPECT_TRUE(r.out.starts_with("# Scenario reference")) << describe(r);
+}
+
+// ---------------------------------------------------------------------------------------------
+// run.
+
+TEST_F(CliTest, RunBadScenarioCreatesNoResultFile) {
+  write_text(work_ / "bad.yaml", "seed: 1\nreplications: 0\n");
+  auto r = run("run bad.yaml -o results.h5");
+  EXPECT_EQ(r.code, 2) << describe(r);
+  EXPECT_TRUE(r.err.starts_with("bad.yaml:2:15: error: replications: ")) << describe(r);
+  EXPECT_EQ(work_entries(), std::set<std::string>{"bad.yaml"});
+  // Default output name too (bad.h5), and a bad --set on a good scenario.
+  r = run("run bad.yaml");
+  EXPECT_EQ(r.code, 2) << describe(r);
+  r = run("run " + quickstart() + " -o results.h5 --set trust.intial=0.5");
+  EXPECT_EQ(r.code, 2) << describe(r);
+  EXPECT_TRUE(r.err.starts_with("--set 'trust.intial=0.5':1:14: error: trust.intial: "))
+      << describe(r);
+  EXPECT_EQ(work_entries(), std::set<std::string>{"bad.yaml"});
+}
+
+TEST_F(CliTest, RunBadScenarioLeavesAnExistingFileAlone) {
+  write_text(work_ / "bad.yaml", "seed: 1\ntrust: [1]\n");
+  write_text(work_ / "results.h5", "earlier results\n");
+  const auto r = run("run bad.yaml -o results.h5 --force");
+  EXPECT_EQ(r.code, 2) << describe(r);
+  EXPECT_EQ(file_bytes(work_ / "results.h5"), "earlier results\n");
+  EXPECT_EQ(work_entries(), (std::set<std::string>{"bad.yaml", "results.h5"}));
+}
+
+TEST_F(CliTest, RunToAMissingDirectoryFailsBeforeSimulating) {
+  // Full-size quickstart: if it started simulating, the banner would appear on stderr.
+  const auto r = run("run " + quickstart() + " -o missing_dir/results.h5");
+  EXPECT_EQ(r.code, 2) << describe(r);
+  EXPECT_TRUE(contains(r.err, "cannot write results to 'missing_dir/results.h5'")) << describe(r);
+  EXPECT_TRUE(contains(r.err, "'missing_dir' does not exist")) << describe(r);
+  EXPECT_FALSE(contains(r.err, " arms x ")) << "simulation started\n" << describe(r);
+  EXPECT_TRUE(r.out.empty()) << describe(r);
+  EXPECT_TRUE(work_entries().empty());
+}
+
+TEST_F(CliTest, RunRefusesToReplaceWithoutForce) {
+  const std::string before = "precious bytes\n\x01\x02";
+  write_text(work_ / "results.h5", before);
+  auto r = run("run " + quickstart() + " -o results.h5 " + kSmall);
+  EXPECT_EQ(r.code, 2) << describe(r);
+  EXPECT_TRUE(contains(r.err, "'results.h5' already exists")) << describe(r);
+  EXPECT_TRUE(contains(r.err, "--force")) << describe(r);
+  EXPECT_FALSE(contains(r.err, " arms x ")) << "simulation started\n" << describe(r);
+  EXPECT_EQ(file_bytes(work_ / "results.h5"), before);
+  EXPECT_EQ(work_entries(), std::set<std::string>{"results.h5"});
+
+  r = run("run " + quickstart() + " -o results.h5 --force " + kSmall);
+  EXPECT_EQ(r.code, 0) << describe(r);
+  EXPECT_TRUE(file_bytes(work_ / "results.h5").starts_with(kHdf5Signature));
+  EXPECT_EQ(work_entries(), std::set<std::string>{"results.h5"});  // no temporaries left
+  EXPECT_EQ(run("summarize results.h5").code, 0);
+}
+
+TEST_F(CliTest, RunThenSummarize) {
+  const auto r = run("run " + quickstart() + " -o results.h5 " + kSmall);
+  ASSERT_EQ(r.code, 0) << describe(r);
+  EXPECT_EQ(work_entries(), std::set<std::string>{"results.h5"});
+  EXPECT_TRUE(file_bytes(work_ / "results.h5").starts_with(kHdf5Signature));
+  // The contrasts table: the candidate arm against the baseline, metric names, 95% CI.
+  EXPECT_TRUE(contains(r.out, "odr_0.8pct vs baseline")) << describe(r);
+  EXPECT_TRUE(contains(r.out, "n = 2 paired replications")) << describe(r);
+  EXPECT_TRUE(contains(r.out, "95% CI")) << describe(r);
+  for (const char* metric : {"orders", "gmv", "mean_trust", "suspensions",
+                             "false_positive_suspensions", "odr_defects_per_1k_orders"})
+    EXPECT_TRUE(contains(r.out, "\n  " + std::string(metric) + " ")) << metric;
+  EXPECT_TRUE(contains(r.out, "\nwrote results.h5 ")) << describe(r);
+  EXPECT_FALSE(contains(r.out, "n/a (needs >= 2 replications)")) << describe(r);
+
+  const auto s = run("summarize results.h5");
+  ASSERT_EQ(s.code, 0) << describe(s);
+  EXPECT_TRUE(contains(s.out, "scenario_name: quickstart-tighten-odr")) << describe(s);
+  // The same table as the run printed, character for character.
+  const std::string table = r.out.substr(0, r.out.find("\nwrote "));
+  ASSERT_FALSE(table.empty());
+  EXPECT_TRUE(contains(s.out, table)) << "run:\n" << r.out << "\nsummarize:\n" << s.out;
+}
+
+TEST_F(CliTest, RunDefaultOutputName) {
+  fs::copy_file(fs::path(TRUSTSIM_SOURCE_DIR) / "scenarios" / "quickstart.yaml",
+                work_ / "study.yaml");
+  const auto r = run(std::string("run study.yaml --quiet ") + kSmall);
+  EXPECT_EQ(r.code, 0) << describe(r);
+  EXPECT_EQ(work_entries(), (std::set<std::string>{"study.yaml", "study.h5"}));
+}
+
+TEST_F(CliTest, QuietPrintsNothingOnStdout) {
+  const auto r = run("run " + quickstart() + " -o results.h5 --quiet " + kSmall);
+  EXPECT_EQ(r.code, 0) << describe(r);
+  EXPECT_TRUE(r.out.empty()) << describe(r);
+  EXPECT_TRUE(r.err.empty()) << describe(r);
+  EXPECT_TRUE(file_bytes(work_ / "results.h5").starts_with(kHdf5Signature));
+}
+
+TEST_F(CliTest, SingleArmRunSaysThereIsNothingToCompare) {
+  write_text(work_ / "one.yaml", "seed: 3\n");
+  const auto r = run(std::string("run one.yaml -o one.h5 ") + kSmall);
+  EXPECT_EQ(r.code, 0) << describe(r);
+  EXPECT_TRUE(contains(r.out, "Only one arm ('baseline')")) << describe(r);
+}
+
+// ---------------------------------------------------------------------------------------------
+// summarize.
+
+TEST_F(CliTest, SummarizeMissingFile) {
+  const auto r = run("summarize nothing_here.h5");
+  EXPECT_EQ(r.code, 2) << describe(r);
+  EXPECT_TRUE(contains(r.err, "nothing_here.h5")) << describe(r);
+  EXPECT_TRUE(contains(r.err, "does not exist")) << describe(r);
+  EXPECT_TRUE(work_entries().empty());
+}
+
+TEST_F(CliTest, SummarizeFileThatIsNotHdf5) {
+  write_text(work_ / "notes.h5", "just some text\n");
+  const auto r = run("summarize notes.h5");
+  EXPECT_EQ(r.code, 2) << describe(r);
+  EXPECT_TRUE(r.err.starts_with("trustsim: error: ")) << describe(r);
+  EXPECT_TRUE(contains(r.err, "notes.h5")) << describe(r);
+  EXPECT_TRUE(r.out.empty()) << describe(r);
+  EXPECT_EQ(file_bytes(work_ / "notes.h5"), "just some text\n");
+}
+
+TEST_F(CliTest, SummarizeHdf5FileThatIsNotAResultFile) {
+  const hid_t file =
+      H5Fcreate((work_ / "other.h5").c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  ASSERT_GE(file, 0);
+  H5Fclose(file);
+  const auto r = run("summarize other.h5");
+  EXPECT_EQ(r.code, 2) << describe(r);
+  EXPECT_TRUE(contains(r.err, "other.h5")) << describe(r);
+}
+
+TEST_F(CliTest, SummarizeADirectory) {
+  fs::create_directories(work_ / "folder.h5");
+  const auto r = run("summarize folder.h5");
+  EXPECT_EQ(r.code, 2) << describe(r);
+}
+
+}  // namespace
+}  // namespace trustsim

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages trustsim needs (only those missing) and
+# builds it with the given CMake preset (default: release).
+#   bash tools/setup.sh [preset]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+preset="${1:-release}"
+
+packages=(
+  g++ cmake ninja-build pkg-config git
+  libhdf5-dev hdf5-tools libyaml-cpp-dev libfmt-dev libcli11-dev librandom123-dev
+  libboost-dev libboost-math-dev libboost-random-dev
+  libgtest-dev libbenchmark-dev
+  python3 python3-h5py python3-pandas python3-matplotlib
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+cmake --preset "$preset" >/dev/null
+cmake --build --preset "$preset" -j "$(nproc)"
