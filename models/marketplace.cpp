@@ -59,6 +59,10 @@ Marketplace::Marketplace(const RunSettings& baseline, std::span<const RunSetting
   for (const auto& c : p.categories) category_shares_.push_back(c.search_share);
   calendar_.resize(static_cast<std::size_t>(settings_.total_days()));
 
+  // Room for the expected entrants (+ 4 sd) so the windows are laid out once.
+  const double entrants = p.population.sellers.entry_per_day * settings_.total_days();
+  sellers_.windows.reserve(p.population.sellers.count +
+                           static_cast<std::size_t>(entrants + 4.0 * std::sqrt(entrants)));
   create_sellers(p.population.sellers.count, 0, /*entering=*/false);
   DayTotals ignored;
   create_buyers(p.population.buyers.count, 0, ignored);

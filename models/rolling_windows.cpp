@@ -23,10 +23,29 @@ std::uint32_t RollingWindows::find(Counter counter, std::uint32_t window_days) c
   throw std::out_of_range("RollingWindows: window not registered");
 }
 
+void RollingWindows::reserve(std::size_t sellers) {
+  if (sellers > stride_) restride(sellers);
+}
+
 void RollingWindows::add_sellers(std::size_t count) {
-  sellers_ += count;
-  for (std::size_t c = 0; c < kCounterCount; ++c) rings_[c].resize(sellers_ * ring_days_[c], 0);
-  sums_.resize(sellers_ * windows_.size(), 0);
+  const std::size_t needed = sellers_ + count;
+  if (needed > stride_) restride(std::max({needed, stride_ + stride_ / 4, std::size_t{64}}));
+  sellers_ = needed;
+}
+
+void RollingWindows::restride(std::size_t stride) {
+  {
+    auto restride = [&](std::vector<std::uint32_t>& data, std::size_t rows) {
+      std::vector<std::uint32_t> wider(rows * stride, 0);
+      for (std::size_t r = 0; r < rows; ++r)
+        std::copy_n(data.begin() + static_cast<std::ptrdiff_t>(r * stride_), sellers_,
+                    wider.begin() + static_cast<std::ptrdiff_t>(r * stride));
+      data = std::move(wider);
+    };
+    for (std::size_t c = 0; c < kCounterCount; ++c) restride(rings_[c], ring_days_[c]);
+    restride(sums_, windows_.size());
+    stride_ = stride;
+  }
 }
 
 void RollingWindows::begin_day(std::uint64_t day) {
@@ -40,14 +59,13 @@ void RollingWindows::begin_day(std::uint64_t day) {
 }
 
 void RollingWindows::push_day(std::size_t seller, const DayCounts& counts) {
-  std::uint32_t* sums = sums_.data() + seller * windows_.size();
   // Subtract the day that leaves each window before the ring slot is reused.
   for (std::size_t w = 0; w < windows_.size(); ++w) {
     const auto c = static_cast<std::size_t>(windows_[w].counter);
-    sums[w] += counts[c] - rings_[c][seller * ring_days_[c] + leaving_slot_[w]];
+    sums_[w * stride_ + seller] += counts[c] - rings_[c][leaving_slot_[w] * stride_ + seller];
   }
   for (std::size_t c = 0; c < kCounterCount; ++c)
-    if (const std::size_t ring = ring_days_[c]) rings_[c][seller * ring + write_slot_[c]] = counts[c];
+    if (ring_days_[c]) rings_[c][write_slot_[c] * stride_ + seller] = counts[c];
 }
 
 std::size_t RollingWindows::bytes_per_seller() const {

@@ -41,6 +41,8 @@ class RollingWindows {
   std::uint32_t find(Counter counter, std::uint32_t window_days) const;
 
   void add_sellers(std::size_t count);
+  // Sets the seller capacity ahead of entries (avoids re-laying the rings).
+  void reserve(std::size_t sellers);
   std::size_t sellers() const { return sellers_; }
 
   // Fixes the ring slots for `day`; call once per day before push_day.
@@ -50,20 +52,25 @@ class RollingWindows {
   void push_day(std::size_t seller, const DayCounts& counts);
 
   std::uint32_t sum(std::size_t seller, std::uint32_t handle) const {
-    return sums_[seller * windows_.size() + handle];
+    return sums_[handle * stride_ + seller];
   }
   std::size_t bytes_per_seller() const;
 
  private:
+  void restride(std::size_t stride);
   struct Window {
     Counter counter;
     std::uint32_t days;
   };
   std::vector<Window> windows_;
   std::array<std::uint32_t, kCounterCount> ring_days_{};  // ring length per counter (0: unused)
+  // Day-major layout: rings_[c][slot * stride_ + seller], sums_[window * stride_ + seller].
+  // A day touches one slot of each ring for all sellers: dense, sequential
+  // streams instead of one scattered cache line per seller and counter.
   std::array<std::vector<std::uint32_t>, kCounterCount> rings_;
   std::vector<std::uint32_t> sums_;
   std::size_t sellers_ = 0;
+  std::size_t stride_ = 0;  // seller capacity; grows geometrically as sellers enter
   // Slots for the current day: where each counter writes, and which slot
   // leaves each window (no division per seller).
   std::array<std::uint32_t, kCounterCount> write_slot_{};
