@@ -68,7 +68,19 @@ Marketplace::Marketplace(const RunSettings& baseline, std::span<const RunSetting
   create_buyers(p.population.buyers.count, 0, ignored);
   trust_sum_fixed_ += ignored.trust_delta_fixed;
   buyers_present_ += ignored.present_delta;
+  compute_attraction(0);
   rebuild_offer_tables();
+}
+
+void Marketplace::compute_attraction(std::size_t first_seller) {
+  const auto& personas = settings_.params.population.buyers.personas;
+  const std::size_t n = sellers_.size();
+  attraction_.resize(personas.size() * n);
+  for (std::size_t s = first_seller; s < n; ++s)
+    for (std::size_t q = 0; q < personas.size(); ++q)
+      attraction_[s * personas.size() + q] =
+          std::exp(personas[q].second.price * sellers_.neg_log_price[s] -
+                   personas[q].second.speed * sellers_.promised_days[s]);
 }
 
 void Marketplace::bind_windows() {
@@ -99,6 +111,7 @@ void Marketplace::apply_arm(const RunSettings& arm_settings) {
   for (std::size_t s = 0; s < sellers_.size(); ++s)
     sellers_.promised_days[s] = static_cast<float>(
         settings_.params.channels[idx(sellers_.profile[s].channel)].promised_days);
+  compute_attraction(0);
   rebuild_offer_tables();
 }
 
@@ -256,7 +269,10 @@ DayTotals Marketplace::step_day(std::int32_t day) {
     rng::Stream entry(settings_.key, 0, static_cast<std::uint64_t>(day),
                       rng::Purpose::kSellerEntry);
     const auto entering = dist::poisson(entry, p.population.sellers.entry_per_day);
-    if (entering > 0) create_sellers(entering, day, /*entering=*/true);
+    if (entering > 0) {
+      create_sellers(entering, day, /*entering=*/true);
+      compute_attraction(sellers_.size() - entering);
+    }
     totals.seller_entries += entering;
     for (std::size_t s = sellers_.size() - entering; s < sellers_.size(); ++s)
       sellers_.tally[s].entered = sellers_.tally[s].present = in_horizon(day) ? 1 : 0;
@@ -269,6 +285,10 @@ DayTotals Marketplace::step_day(std::int32_t day) {
   // frozen at the start of the day; per-seller counts by atomic integer adds.
   std::vector<std::uint32_t> shoppers = std::move(calendar_[static_cast<std::size_t>(day)]);
   calendar_[static_cast<std::size_t>(day)] = {};
+  // Visit buyers in id order: the records are then read as one forward
+  // stream (prefetchable) instead of scattered over the whole array. The
+  // order changes no result: each shopper touches only its own record.
+  std::sort(shoppers.begin(), shoppers.end());
   std::vector<std::int32_t> next_day(shoppers.size());
   const auto threads = static_cast<std::size_t>(omp_get_max_threads());
   std::vector<DayTotals> per_thread(threads);

@@ -40,7 +40,6 @@ std::int32_t Marketplace::shop(std::uint32_t b, std::int32_t day,
     totals.present_delta += 1;
     totals.trust_delta_fixed += trust_fixed(initial);
   }
-  const auto& persona = p.population.buyers.personas[buyer.persona].second;
   const auto& bias = p.ranking.position_bias;
   const std::size_t k_offers = std::min<std::size_t>(p.ranking.offers_considered, kMaxOffers);
   const bool horizon = in_horizon(day);
@@ -56,8 +55,13 @@ std::int32_t Marketplace::shop(std::uint32_t b, std::int32_t day,
     } else {
       std::array<Offer, kMaxOffers> offers;
       // Insertion sort: K is small, and this beats a general sort here.
+      std::array<std::uint64_t, kMaxOffers> words;
       for (std::size_t k = 0; k < k_offers; ++k) {
-        const Offer offer = table.sample(choice.next_u64());
+        words[k] = choice.next_u64();
+        table.prefetch(words[k]);
+      }
+      for (std::size_t k = 0; k < k_offers; ++k) {
+        const Offer offer = table.sample(words[k]);
         std::size_t j = k;
         for (; j > 0 && ranks_before(offer, offers[j - 1]); --j) offers[j] = offers[j - 1];
         offers[j] = offer;
@@ -73,12 +77,11 @@ std::int32_t Marketplace::shop(std::uint32_t b, std::int32_t day,
           }
       // Position-biased multinomial logit over the shown positions.
       std::array<double, kMaxOffers> weight;
+      const std::size_t personas = p.population.buyers.personas.size();
       double total = 0.0;
       for (std::size_t k = 0; k < shown; ++k) {
         const auto s = offers[k].seller;
-        const double utility = persona.price * sellers.neg_log_price[s] -
-                               persona.speed * sellers.promised_days[s];
-        weight[k] = bias[k] * std::exp(utility);
+        weight[k] = bias[k] * attraction_[s * personas + buyer.persona];
         total += weight[k];
       }
       double target = choice.uniform() * total;

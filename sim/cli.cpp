@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <omp.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "trustsim/errors.hpp"
@@ -31,6 +32,12 @@ std::string utc_now() {
   char text[32];
   std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return text;
+}
+
+double peak_memory_mib() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
 }
 
 std::string join_args(int argc, char** argv) {
@@ -125,9 +132,17 @@ int do_run(const RunArgs& args, const std::string& command_line) {
   write_result_file(out, file);
   if (!args.quiet) {
     std::cout << format_contrasts(file);
-    std::cout << fmt::format("\nwrote {} ({} orders simulated in {:.1f} s; results digest {})\n",
-                             out.string(), progress.orders(), progress.seconds(),
-                             results_digest(file));
+    double setup = 0, simulate = 0;
+    std::int64_t orders = 0;
+    for (const auto& t : tasks) setup += t.setup_seconds, simulate += t.simulate_seconds,
+                                orders += t.orders_simulated;
+    std::cout << fmt::format(
+        "\nwrote {}\n  results digest {}\n  {} orders simulated: {:.2f} s creating "
+        "populations, {:.2f} s simulating ({:.3g} orders/s on {} threads), {:.2f} s in all; "
+        "peak memory {:.1f} MiB\n",
+        out.string(), results_digest(file), orders, setup, simulate,
+        simulate > 0 ? static_cast<double>(orders) / simulate : 0.0, omp_get_max_threads(),
+        progress.seconds(), peak_memory_mib());
   }
   return kExitOk;
 }

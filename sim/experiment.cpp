@@ -1,6 +1,7 @@
 // Tasks and result tables (see include/trustsim/experiment.hpp).
 #include "trustsim/experiment.hpp"
 
+#include <chrono>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -25,14 +26,18 @@ TaskRun run_task(const Scenario& scenario, std::uint64_t replication,
   for (const auto& arm : scenario.arms)
     arm_settings.push_back(RunSettings::make(arm.model, key, warmup, horizon));
 
+  using Clock = std::chrono::steady_clock;
+  const auto start = Clock::now();
+  TaskRun task;
   // One warm-up under the baseline; every arm forks from it.
   Marketplace warm(arm_settings.front(), arm_settings);
+  const auto created = Clock::now();
   for (std::int32_t day = 0; day < warmup; ++day) {
     const auto totals = warm.step_day(day);
+    task.orders_simulated += totals.orders;
     if (on_day) on_day(totals.orders);
   }
 
-  TaskRun task;
   task.task_id = replication;
   task.replication = replication;
   const auto labels = cohort_labels(scenario);
@@ -46,11 +51,14 @@ TaskRun run_task(const Scenario& scenario, std::uint64_t replication,
     for (std::int32_t d = 0; d < horizon; ++d) {
       const auto totals = market.step_day(warmup + d);
       acc.add_day(market, totals, d, set.outputs.timeseries);
+      task.orders_simulated += totals.orders;
       if (on_day) on_day(totals.orders);
     }
     acc.finish(market, labels, set.outputs.cohorts);
     task.arms.push_back(std::move(acc.run));
   }
+  task.setup_seconds = std::chrono::duration<double>(created - start).count();
+  task.simulate_seconds = std::chrono::duration<double>(Clock::now() - created).count();
   return task;
 }
 
@@ -247,6 +255,25 @@ Table contrasts_table(const Scenario& scenario, const std::vector<TaskRun>& task
   return t;
 }
 
+// Wall-clock figures: machine-dependent, kept out of the results digest.
+Table timing_table(const std::vector<TaskRun>& tasks) {
+  Table t("/timing");
+  std::vector<std::int64_t> id, orders;
+  std::vector<double> setup, simulate;
+  for (const auto& task : tasks) {
+    id.push_back(static_cast<std::int64_t>(task.task_id));
+    orders.push_back(task.orders_simulated);
+    setup.push_back(task.setup_seconds);
+    simulate.push_back(task.simulate_seconds);
+  }
+  t.add_int("task_id") = std::move(id);
+  t.add_int("orders_simulated", "orders", "all simulated days, warm-up included") =
+      std::move(orders);
+  t.add_real("setup_seconds", "s", "creating the population") = std::move(setup);
+  t.add_real("simulate_seconds", "s", "day loop: warm-up and all arms") = std::move(simulate);
+  return t;
+}
+
 }  // namespace
 
 ResultFile assemble_results(const Scenario& scenario, const std::vector<TaskRun>& tasks,
@@ -261,6 +288,7 @@ ResultFile assemble_results(const Scenario& scenario, const std::vector<TaskRun>
   file.tables.push_back(timeseries_table(tasks));
   file.tables.push_back(cohort_table(tasks));
   file.tables.push_back(contrasts_table(scenario, tasks));
+  file.tables.push_back(timing_table(tasks));
   file.root_attributes = {
       {"format", std::string("trustsim-results")},
       {"schema_version", kSchemaVersion},
@@ -284,7 +312,7 @@ ResultFile assemble_results(const Scenario& scenario, const std::vector<TaskRun>
 std::string results_digest(const ResultFile& file) {
   Sha256 h;
   for (const auto& table : file.tables) {
-    if (table.path().starts_with("/lookup")) continue;
+    if (table.path().starts_with("/lookup") || table.path() == "/timing") continue;
     h.update(table.path());
     for (const auto& col : table.columns()) {
       h.update(col.name);

@@ -189,7 +189,7 @@ class Marketplace {
   }
 
  private:
-  struct SellerDay {
+  struct alignas(64) SellerDay {  // one cache line per seller and thread
     DayCounts counts{};
     std::int64_t gmv_cents = 0;
   };
@@ -216,6 +216,10 @@ class Marketplace {
   // per-order path); summed in thread order when the day closes.
   std::vector<std::vector<SellerDay>> seller_day_;
   std::array<OfferTable, enum_count<Category>()> offer_tables_;
+  // exp(utility) of each seller's offer for each persona, [seller * personas + persona]:
+  // fixed per arm, so the per-order choice needs no exp().
+  std::vector<double> attraction_;
+  void compute_attraction(std::size_t first_seller);
   std::size_t rule_slots_ = 0;  // most rules of any arm (state kept per slot)
   std::vector<double> persona_shares_;
   std::vector<double> category_shares_;

@@ -91,8 +91,13 @@ class OrderDraws {
   // The buyer's reaction: negative feedback, guarantee claim, chargeback.
   std::array<bool, 3> react(const std::array<unsigned, 3>& slots,
                             const std::array<double, 3>& p) {
-    return {uniform(slots[0]) < p[0], uniform(slots[1]) < p[1], uniform(slots[2]) < p[2]};
+    // A zero probability needs no draw (its slot stays reserved): most orders
+    // then never generate the block that holds the claim and chargeback slots.
+    return {p[0] > 0.0 && uniform(slots[0]) < p[0], p[1] > 0.0 && uniform(slots[1]) < p[1],
+            p[2] > 0.0 && uniform(slots[2]) < p[2]};
   }
+  // Slots are fixed positions in the stream: slot k is word k, whichever
+  // slots were read before (blocks are generated when first needed).
   double uniform(unsigned slot) {
     while (generated_ <= slot) cache_[generated_++] = stream_.uniform();
     return cache_[slot];
