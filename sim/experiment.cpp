@@ -106,7 +106,19 @@ Table lookup_cohorts(const Scenario& scenario) {
 // Columns that identify a row: filled together so every table stays aligned.
 struct RowKeys {
   std::vector<std::int64_t> task, point, replication, arm, extra;
+  void add(const TaskRun& t, std::size_t arm_id) {
+    task.push_back(static_cast<std::int64_t>(t.task_id));
+    point.push_back(static_cast<std::int64_t>(t.point_id));
+    replication.push_back(static_cast<std::int64_t>(t.replication));
+    arm.push_back(static_cast<std::int64_t>(arm_id));
+  }
 };
+
+void add_outcome_columns(Table& t, const std::vector<OutcomeDefinition>& defs,
+                         std::vector<std::vector<double>>& columns) {
+  for (std::size_t m = 0; m < defs.size(); ++m)
+    t.add_real(defs[m].name, defs[m].unit, defs[m].description) = std::move(columns[m]);
+}
 
 void add_keys(Table& t, RowKeys& keys, const char* extra_name, bool with_point) {
   t.add_int("task_id") = std::move(keys.task);
@@ -125,10 +137,7 @@ Table runs_table(const std::vector<TaskRun>& tasks) {
   std::vector<std::int64_t> orders;
   for (const auto& task : tasks)
     for (std::size_t a = 0; a < task.arms.size(); ++a) {
-      k.task.push_back(static_cast<std::int64_t>(task.task_id));
-      k.point.push_back(static_cast<std::int64_t>(task.point_id));
-      k.replication.push_back(static_cast<std::int64_t>(task.replication));
-      k.arm.push_back(static_cast<std::int64_t>(a));
+      k.add(task, a);
       status.push_back("complete");
       orders.push_back(static_cast<std::int64_t>(task.arms[a].summary.front()));
     }
@@ -145,15 +154,11 @@ Table summary_table(const std::vector<TaskRun>& tasks) {
   std::vector<std::vector<double>> columns(defs.size());
   for (const auto& task : tasks)
     for (std::size_t a = 0; a < task.arms.size(); ++a) {
-      k.task.push_back(static_cast<std::int64_t>(task.task_id));
-      k.point.push_back(static_cast<std::int64_t>(task.point_id));
-      k.replication.push_back(static_cast<std::int64_t>(task.replication));
-      k.arm.push_back(static_cast<std::int64_t>(a));
+      k.add(task, a);
       for (std::size_t m = 0; m < defs.size(); ++m) columns[m].push_back(task.arms[a].summary[m]);
     }
   add_keys(t, k, nullptr, true);
-  for (std::size_t m = 0; m < defs.size(); ++m)
-    t.add_real(defs[m].name, defs[m].unit, defs[m].description) = std::move(columns[m]);
+  add_outcome_columns(t, defs, columns);
   return t;
 }
 
@@ -166,15 +171,13 @@ Table timeseries_table(const std::vector<TaskRun>& tasks) {
     for (std::size_t a = 0; a < task.arms.size(); ++a) {
       const auto& run = task.arms[a];
       for (std::size_t row = 0; row < run.period_start.size(); ++row) {
-        k.task.push_back(static_cast<std::int64_t>(task.task_id));
-        k.arm.push_back(static_cast<std::int64_t>(a));
+        k.add(task, a);
         k.extra.push_back(run.period_start[row]);
         for (std::size_t c = 0; c < defs.size(); ++c) columns[c].push_back(run.timeseries[c][row]);
       }
     }
   add_keys(t, k, "day", false);
-  for (std::size_t c = 0; c < defs.size(); ++c)
-    t.add_real(defs[c].name, defs[c].unit, defs[c].description) = std::move(columns[c]);
+  add_outcome_columns(t, defs, columns);
   return t;
 }
 
@@ -186,15 +189,13 @@ Table cohort_table(const std::vector<TaskRun>& tasks) {
   for (const auto& task : tasks)
     for (std::size_t a = 0; a < task.arms.size(); ++a)
       for (std::size_t c = 0; c < task.arms[a].cohorts.size(); ++c) {
-        k.task.push_back(static_cast<std::int64_t>(task.task_id));
-        k.arm.push_back(static_cast<std::int64_t>(a));
+        k.add(task, a);
         k.extra.push_back(static_cast<std::int64_t>(c));
         for (std::size_t m = 0; m < defs.size(); ++m)
           columns[m].push_back(task.arms[a].cohorts[c][m]);
       }
   add_keys(t, k, "cohort_id", false);
-  for (std::size_t m = 0; m < defs.size(); ++m)
-    t.add_real(defs[m].name, defs[m].unit, defs[m].description) = std::move(columns[m]);
+  add_outcome_columns(t, defs, columns);
   return t;
 }
 
@@ -212,7 +213,6 @@ Table contrasts_table(const Scenario& scenario, const std::vector<TaskRun>& task
   for (std::uint64_t pt = 0; pt <= max_point && !tasks.empty(); ++pt) {
     for (std::size_t m = 0; m < defs.size(); ++m) {
       std::vector<double> family;
-      const std::size_t first_row = p.size();
       for (std::size_t a = 1; a < arms; ++a) {
         std::vector<double> xs, bs;
         for (const auto& task : tasks)
@@ -235,8 +235,7 @@ Table contrasts_table(const Scenario& scenario, const std::vector<TaskRun>& task
         family.push_back(c.p_value);
       }
       const auto adjusted = stats::holm_adjust(family);
-      for (std::size_t i = 0; i < adjusted.size(); ++i) p_adj.push_back(adjusted[i]);
-      (void)first_row;
+      p_adj.insert(p_adj.end(), adjusted.begin(), adjusted.end());
     }
   }
   t.add_int("point_id") = std::move(point);
