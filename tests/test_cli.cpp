@@ -305,7 +305,7 @@ TEST_F(CliTest, RunThenSummarize) {
   for (const char* metric : {"orders", "gmv", "mean_trust", "suspensions",
                              "false_positive_suspensions", "odr_defects_per_1k_orders"})
     EXPECT_TRUE(contains(r.out, "\n  " + std::string(metric) + " ")) << metric;
-  EXPECT_TRUE(contains(r.out, "\nwrote results.h5 ")) << describe(r);
+  EXPECT_TRUE(contains(r.out, "\nwrote results.h5\n")) << describe(r);
   EXPECT_FALSE(contains(r.out, "n/a (needs >= 2 replications)")) << describe(r);
 
   const auto s = run("summarize results.h5");
