@@ -5,6 +5,8 @@
 // bad input, no replacement without --force). Runs use a small population so each takes well
 // under a second.
 #include <gtest/gtest.h>
+
+#include "test_directory.hpp"
 #include <hdf5.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -75,16 +77,8 @@ struct CliResult {
 class CliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() /
-           ("trustsim_cli_" + std::string(info->name()) + "_" + std::to_string(::getpid()));
-    fs::remove_all(dir_);
     work_ = dir_ / "work";
     fs::create_directories(work_);
-  }
-  void TearDown() override {
-    std::error_code ignored;
-    fs::remove_all(dir_, ignored);
   }
 
   // Runs `trustsim ARGS` in work/ with no stdin; ARGS is shell text.
@@ -111,7 +105,8 @@ class CliTest : public ::testing::Test {
     return quote(std::string(TRUSTSIM_SOURCE_DIR) + "/scenarios/quickstart.yaml");
   }
 
-  fs::path dir_;
+  trustsim::testing::TestDirectory directory_{"trustsim_cli"};
+  fs::path dir_ = directory_.path();
   fs::path work_;
 };
 

@@ -2,6 +2,8 @@
 // type, the on-disk layout other readers rely on, atomic replacement, the output check and
 // the reader's rejection of files that are not trustsim results.
 #include <gtest/gtest.h>
+
+#include "test_directory.hpp"
 #include <hdf5.h>
 #include <unistd.h>
 
@@ -26,19 +28,6 @@ namespace fs = std::filesystem;
 // Each test gets its own directory, removed afterwards, so tests can run in parallel.
 class ResultFileTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() /
-           ("trustsim_result_file_" + std::string(info->name()) + "_" + std::to_string(::getpid()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override {
-    std::error_code ignored;
-    fs::permissions(dir_, fs::perms::owner_all, fs::perm_options::add, ignored);
-    fs::remove_all(dir_, ignored);
-  }
-
   std::vector<std::string> entries() const {
     std::vector<std::string> names;
     for (const auto& entry : fs::directory_iterator(dir_))
@@ -46,7 +35,8 @@ class ResultFileTest : public ::testing::Test {
     return names;
   }
 
-  fs::path dir_;
+  trustsim::testing::TestDirectory directory_{"trustsim_result_file"};
+  fs::path dir_ = directory_.path();
 };
 
 std::string file_bytes(const fs::path& path) {
