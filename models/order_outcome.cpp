@@ -31,7 +31,7 @@ class EnumeratingBrancher {
   bool chance(unsigned, double p) {
     if (p <= 0.0) return false;
     if (p >= 1.0) return true;
-    if (depth_ == choices_.size()) choices_.push_back(false);
+    if (depth_ == recorded_) choices_[recorded_++] = false;
     const bool yes = choices_[depth_++];
     weight_ *= yes ? p : 1.0 - p;
     return yes;
@@ -46,17 +46,18 @@ class EnumeratingBrancher {
 
   double weight() const { return weight_; }
   bool next_path() {
-    choices_.resize(depth_);
-    while (!choices_.empty() && choices_.back()) choices_.pop_back();
-    if (choices_.empty()) return false;
-    choices_.back() = true;
+    recorded_ = depth_;
+    while (recorded_ > 0 && choices_[recorded_ - 1]) --recorded_;
+    if (recorded_ == 0) return false;
+    choices_[recorded_ - 1] = true;
     depth_ = 0;
     weight_ = 1.0;
     return true;
   }
 
  private:
-  std::vector<bool> choices_;
+  std::array<bool, 32> choices_{};  // the tree has fewer than 32 chances on any path
+  std::size_t recorded_ = 0;
   std::size_t depth_ = 0;
   double weight_ = 1.0;
 };

@@ -23,6 +23,12 @@ RunSettings RunSettings::make(const ModelParams& params, rng::StreamKey key,
   s.churn_log_slope = (std::log(t.churn_hazard_high_trust) - std::log(t.churn_hazard_low_trust)) /
                       (t.churn_high_trust - t.churn_low_trust);
   s.churn_log_intercept = std::log(t.churn_hazard_low_trust) - s.churn_log_slope * t.churn_low_trust;
+  s.intensity = TrustCurve([&t](double trust) {
+    return std::pow(trust / t.initial, t.intensity_elasticity);
+  });
+  s.churn_hazard = TrustCurve([&s](double trust) {
+    return std::exp(s.churn_log_intercept + s.churn_log_slope * trust);
+  });
   const double p = params.population.buyers.return_rate;
   s.return_rate = p >= 1.0 ? 50.0 : -std::log1p(-p);
   return s;

@@ -118,11 +118,9 @@ std::int32_t Marketplace::shop(std::uint32_t b, std::int32_t day,
     // --- when this buyer shops next, or churns first ---
     rng::Stream timing(key, b, uday, rng::Purpose::kBuyerTiming, seq);
     const double trust = buyer.trust;
-    const double rate = buyer.base_rate *
-                        std::pow(trust / p.trust.initial, p.trust.intensity_elasticity);
+    const double rate = buyer.base_rate * settings_.intensity(trust);
     const double next_shop = rate > 0.0 ? t + dist::exponential(timing.uniform(), rate) : 1e30;
-    const double hazard =
-        std::exp(settings_.churn_log_intercept + settings_.churn_log_slope * trust);
+    const double hazard = settings_.churn_hazard(trust);
     const double churn_at = t + dist::exponential(timing.uniform(), hazard);
     if (churn_at < next_shop) {
       buyer.status = BuyerStatus::kChurned;

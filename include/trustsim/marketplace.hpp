@@ -15,6 +15,7 @@
 #include "trustsim/params.hpp"
 #include "trustsim/rng.hpp"
 #include "trustsim/rolling_windows.hpp"
+#include "trustsim/trust_curve.hpp"
 
 namespace trustsim {
 
@@ -128,6 +129,8 @@ struct RunSettings {
   std::array<std::uint32_t, 8> dsi_units{};  // weights in kLossUnits, FQI then CSQI
   double churn_log_slope = 0;                // log-hazard per unit of trust
   double churn_log_intercept = 0;
+  TrustCurve intensity;    // (trust / initial)^intensity_elasticity
+  TrustCurve churn_hazard; // exp(intercept + slope * trust), per day
   double return_rate = 0;                    // per day (from the daily probability)
 
   static RunSettings make(const ModelParams& params, rng::StreamKey key,
