@@ -1,6 +1,8 @@
 // Engine-level properties: bit-identical results for any OpenMP thread count
 // and on repeated runs, sensitivity to the seed, common random numbers
 // between identical arms, and the rolling-window arithmetic.
+#include <cmath>
+
 #include <gtest/gtest.h>
 #include <omp.h>
 
@@ -125,6 +127,37 @@ TEST(RollingWindows, SellersAddedLaterStartFromZero) {
   }
   EXPECT_EQ(w.sum(0, h), 4u);
   EXPECT_EQ(w.sum(1, h), 4u);  // entered on day 6: days 6..9
+}
+
+}  // namespace
+}  // namespace trustsim
+
+namespace trustsim {
+namespace {
+
+// The tabulated trust responses stay close to the exact functions over the
+// whole trust range, for the default parameters and a steeper variant.
+// Linear interpolation errs by at most h^2/8 * max|f''| with h = 1/1024:
+// for the intensity multiplier (about 1 at the initial trust; f'' <= 12 for
+// elasticity 3.5) that is 1.5e-6 absolute, so 2e-6 is the bound; for the
+// exponential hazard, f''/f = slope^2 = 56 gives 7e-6 relative, so 1e-5.
+TEST(TrustCurve, MatchesTheExactResponses) {
+  for (double elasticity : {2.0, 3.5}) {
+    ModelParams params;
+    params.trust.intensity_elasticity = elasticity;
+    const auto s = RunSettings::make(params, {1, 0, 0}, 0, 1);
+    for (int i = 0; i <= 10000; ++i) {
+      const double trust = i / 10000.0;
+      const double intensity = std::pow(trust / params.trust.initial, elasticity);
+      const double hazard = std::exp(s.churn_log_intercept + s.churn_log_slope * trust);
+      EXPECT_NEAR(s.intensity(trust), intensity, 2e-6) << trust;
+      EXPECT_NEAR(s.churn_hazard(trust), hazard, 1e-5 * hazard) << trust;
+    }
+  }
+  // Out-of-range input is clamped, never read past the table.
+  const auto s = RunSettings::make(ModelParams{}, {1, 0, 0}, 0, 1);
+  EXPECT_EQ(s.intensity(1.5), s.intensity(1.0));
+  EXPECT_EQ(s.intensity(-0.5), s.intensity(0.0));
 }
 
 }  // namespace

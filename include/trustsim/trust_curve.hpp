@@ -1,8 +1,9 @@
 // A smooth function of buyer trust (0..1), tabulated once per arm and read by
 // linear interpolation: the purchase-intensity multiplier and the churn
 // hazard are evaluated at every order, where pow() and exp() would cost more
-// than the order's own decisions. 1024 segments keep the relative error of
-// the default curves below 1e-5 (tested against the exact functions).
+// than the order's own decisions. With 1024 segments the intensity
+// multiplier errs by under 2e-6 and the hazard by under 1e-5 relative
+// (tests/test_engine.cpp, TrustCurve).
 #pragma once
 
 #include <algorithm>
