@@ -16,6 +16,19 @@ constexpr std::size_t kMaxOffers = 64;
 
 using Offer = OfferTable::Offer;
 
+// One shopping event's draws: fixed 32-bit slots of the buyer's stream for
+// the day and event (part of the RNG layout: append, never renumber). With
+// K = 8 a typical event reads two Philox blocks.
+using ShoppingDraws = rng::SlotStream<4 + kMaxOffers / 2>;
+enum ShoppingSlot : unsigned {
+  kCategorySlot = 0,
+  kChoiceSlot = 1,
+  kNextShopSlot = 2,
+  kChurnSlot = 3,
+  kReturnSlot = 4,
+  kFirstOfferSlot = 8,  // offers k = 0..K-1 at slots 8 + k
+};
+
 // Best first; ties by seller id so the order never depends on the draw order.
 bool ranks_before(const Offer& a, const Offer& b) {
   return a.score != b.score ? a.score > b.score : a.seller < b.seller;
@@ -47,21 +60,19 @@ std::int32_t Marketplace::shop(std::uint32_t b, std::int32_t day,
 
   for (std::uint16_t seq = 0;; ++seq) {
     // --- the shopping event: category, K sampled offers, ranking, choice ---
-    rng::Stream choice(key, b, uday, rng::Purpose::kShoppingChoice, seq);
-    const auto category = dist::discrete(choice.uniform(), category_shares_);
+    ShoppingDraws draws(key, b, uday, rng::Purpose::kShoppingChoice, seq);
+    const auto category = dist::discrete(draws.uniform(kCategorySlot), category_shares_);
     const auto& table = offer_tables_[category];
     if (table.empty()) {
       totals.searches_without_offer += 1;
     } else {
+      const std::size_t personas = p.population.buyers.personas.size();
       std::array<Offer, kMaxOffers> offers;
+      for (std::size_t k = 0; k < k_offers; ++k)
+        table.prefetch32(draws.bits(kFirstOfferSlot + static_cast<unsigned>(k)));
       // Insertion sort: K is small, and this beats a general sort here.
-      std::array<std::uint64_t, kMaxOffers> words;
       for (std::size_t k = 0; k < k_offers; ++k) {
-        words[k] = choice.next_u64();
-        table.prefetch(words[k]);
-      }
-      for (std::size_t k = 0; k < k_offers; ++k) {
-        const Offer offer = table.sample(words[k]);
+        const Offer offer = table.sample32(draws.bits(kFirstOfferSlot + static_cast<unsigned>(k)));
         std::size_t j = k;
         for (; j > 0 && ranks_before(offer, offers[j - 1]); --j) offers[j] = offers[j - 1];
         offers[j] = offer;
@@ -77,22 +88,21 @@ std::int32_t Marketplace::shop(std::uint32_t b, std::int32_t day,
           }
       // Position-biased multinomial logit over the shown positions.
       std::array<double, kMaxOffers> weight;
-      const std::size_t personas = p.population.buyers.personas.size();
       double total = 0.0;
       for (std::size_t k = 0; k < shown; ++k) {
         const auto s = offers[k].seller;
         weight[k] = bias[k] * attraction_[s * personas + buyer.persona];
         total += weight[k];
       }
-      double target = choice.uniform() * total;
+      double target = draws.uniform(kChoiceSlot) * total;
       std::size_t pick = 0;
       while (pick + 1 < shown && target >= weight[pick]) target -= weight[pick++];
       const auto s = offers[pick].seller;
 
       // --- the order's outcome and what it does to seller and buyer ---
-      OrderDraws draws(key, b, uday, seq);
+      OrderDraws order_draws(key, b, uday, seq);
       const OrderOutcome o = settings_.order_model.decide(
-          draws, sellers.profile[s], OrderConditions{sellers.effort[s], sellers.load[s]});
+          order_draws, sellers.profile[s], OrderConditions{sellers.effort[s], sellers.load[s]});
       SellerDay& counts = seller_day[s];
       record_order(counts, o, totals);
       if (!o.cancelled) {
@@ -116,18 +126,18 @@ std::int32_t Marketplace::shop(std::uint32_t b, std::int32_t day,
     }
 
     // --- when this buyer shops next, or churns first ---
-    rng::Stream timing(key, b, uday, rng::Purpose::kBuyerTiming, seq);
     const double trust = buyer.trust;
     const double rate = buyer.base_rate * settings_.intensity(trust);
-    const double next_shop = rate > 0.0 ? t + dist::exponential(timing.uniform(), rate) : 1e30;
+    const double next_shop =
+        rate > 0.0 ? t + dist::exponential(draws.uniform(kNextShopSlot), rate) : 1e30;
     const double hazard = settings_.churn_hazard(trust);
-    const double churn_at = t + dist::exponential(timing.uniform(), hazard);
+    const double churn_at = t + dist::exponential(draws.uniform(kChurnSlot), hazard);
     if (churn_at < next_shop) {
       buyer.status = BuyerStatus::kChurned;
       totals.churned += 1;
       totals.present_delta -= 1;
       totals.trust_delta_fixed -= trust_fixed(buyer.trust);
-      t = churn_at + dist::exponential(timing.uniform(), settings_.return_rate);
+      t = churn_at + dist::exponential(draws.uniform(kReturnSlot), settings_.return_rate);
       break;
     }
     t = next_shop;

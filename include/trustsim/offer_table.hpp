@@ -42,6 +42,20 @@ class OfferTable {
   // accesses: issuing all of an event's fetches first overlaps their latency).
   void prefetch(std::uint64_t word) const { __builtin_prefetch(&entries_[column(word)]); }
 
+  // From 32 random bits: the column is the high part of bits * n and the
+  // coin its low part (multiply-shift), so one 32-bit slot draws one offer.
+  // Within a column the coin moves in steps of n * 2^-32 (5e-6 for 20,000
+  // listed sellers), which bounds the error of each column's split.
+  Offer sample32(std::uint32_t bits) const {
+    const std::uint64_t product = std::uint64_t{bits} * entries_.size();
+    const Entry& e = entries_[product >> 32];
+    const double coin = static_cast<double>(product & 0xFFFF'FFFFull) * 0x1p-32;
+    return coin < e.threshold ? e.own : e.alias;
+  }
+  void prefetch32(std::uint32_t bits) const {
+    __builtin_prefetch(&entries_[(std::uint64_t{bits} * entries_.size()) >> 32]);
+  }
+
  private:
   std::uint32_t column(std::uint64_t word) const {
     return static_cast<std::uint32_t>(((word >> 32) * entries_.size()) >> 32);

@@ -84,34 +84,23 @@ class OrderDraws {
  public:
   OrderDraws(const rng::StreamKey& key, std::uint64_t buyer, std::uint64_t day,
              std::uint64_t order_index)
-      : stream_(key, buyer, day, rng::Purpose::kOrderOutcome, order_index) {}
-  bool chance(unsigned slot, double p) { return uniform(slot) < p; }
+      : slots_(key, buyer, day, rng::Purpose::kOrderOutcome, order_index) {}
+  bool chance(unsigned slot, double p) { return slots_.uniform(slot) < p; }
   // A chance that no seller metric depends on (e.g. early delivery).
-  bool detail(unsigned slot, double p) { return uniform(slot) < p; }
+  bool detail(unsigned slot, double p) { return slots_.uniform(slot) < p; }
   // The buyer's reaction: negative feedback, guarantee claim, chargeback.
   std::array<bool, 3> react(const std::array<unsigned, 3>& slots,
                             const std::array<double, 3>& p) {
     // A zero probability needs no draw (its slot stays reserved): most orders
     // then never generate the block that holds the claim and chargeback slots.
-    return {p[0] > 0.0 && uniform(slots[0]) < p[0], p[1] > 0.0 && uniform(slots[1]) < p[1],
-            p[2] > 0.0 && uniform(slots[2]) < p[2]};
+    return {p[0] > 0.0 && slots_.uniform(slots[0]) < p[0],
+            p[1] > 0.0 && slots_.uniform(slots[1]) < p[1],
+            p[2] > 0.0 && slots_.uniform(slots[2]) < p[2]};
   }
-  // Slots are fixed positions in the stream: slot k is half k % 2 (high,
-  // then low 32 bits) of word k / 2, whichever slots were read before; a
-  // block of four words is generated when first needed. 32 bits resolve
-  // probabilities to 2.3e-10, far below any rate the model uses, and let
-  // a typical order's decisions come from two Philox blocks instead of four.
-  double uniform(unsigned slot) {
-    const unsigned word = slot / 2;
-    while (generated_ <= word) words_[generated_++] = stream_.next_u64();
-    const auto half = static_cast<std::uint32_t>(slot % 2 ? words_[word] : words_[word] >> 32);
-    return (static_cast<double>(half) + 0.5) * 0x1p-32;
-  }
+  double uniform(unsigned slot) { return slots_.uniform(slot); }
 
  private:
-  rng::Stream stream_;
-  std::array<std::uint64_t, 8> words_{};
-  unsigned generated_ = 0;
+  rng::SlotStream<8> slots_;  // 13 slots used; a typical order reads two blocks
 };
 
 struct DsiWeights {

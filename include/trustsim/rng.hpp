@@ -8,6 +8,7 @@
 // words; a Stream hands them out in order and moves to the next block.
 #pragma once
 
+#include <array>
 #include <cstdint>
 
 #include <Random123/philox.h>
@@ -21,9 +22,9 @@ enum class Purpose : std::uint64_t {
   kBuyerTraits = 2,      // buyer's persona, intensity at creation
   kBuyerArrivals = 3,    // number of new buyers per day (entity 0)
   kSellerEntry = 4,      // number of new sellers per day (entity 0)
-  kShoppingChoice = 5,   // category, sampled offers, logit choice (entity = buyer)
+  kShoppingChoice = 5,   // category, choice, next shopping/churn/return times, offers (entity = buyer)
   kOrderOutcome = 6,     // the order's fulfilment and reaction draws (entity = buyer)
-  kBuyerTiming = 7,      // next shopping time, churn time, return time (entity = buyer)
+  kBuyerTiming = 7,      // unused since timing draws share the shopping stream; kept reserved
   kSellerBehaviour = 8,  // exit, appeal, coaching uptake (entity = seller)
   kEnforcement = 9,      // reinstatement decisions (entity = seller)
 };
@@ -72,6 +73,35 @@ class Stream {
   Engine::ctr_type counter_;
   Engine::ctr_type block_{};
   unsigned used_ = 4;
+};
+
+// A stream read by fixed 32-bit slots: slot k is the high (k even) or low
+// (k odd) half of word k / 2, whichever slots were read before, and a block
+// of four words is generated only when first needed. Fixed slots keep
+// common random numbers aligned between arms even when one arm skips a
+// decision; 32 bits resolve probabilities to 2.3e-10, far below any rate the
+// model uses, and halve the Philox work per decision.
+template <std::size_t Words>
+class SlotStream {
+ public:
+  SlotStream(const StreamKey& key, std::uint64_t entity, std::uint64_t day, Purpose purpose,
+             std::uint64_t sub_stream)
+      : stream_(key, entity, day, purpose, sub_stream) {}
+
+  static constexpr unsigned kSlots = 2 * Words;
+
+  std::uint32_t bits(unsigned slot) {
+    const unsigned word = slot / 2;
+    while (generated_ <= word) words_[generated_++] = stream_.next_u64();
+    return static_cast<std::uint32_t>(slot % 2 ? words_[word] : words_[word] >> 32);
+  }
+  // Uniform on (0, 1): 2^-33 to 1 - 2^-33.
+  double uniform(unsigned slot) { return (static_cast<double>(bits(slot)) + 0.5) * 0x1p-32; }
+
+ private:
+  Stream stream_;
+  std::array<std::uint64_t, Words> words_;  // only words_[0, generated_) are ever read
+  unsigned generated_ = 0;
 };
 
 }  // namespace trustsim::rng
