@@ -243,6 +243,7 @@ void Marketplace::rebuild_offer_tables() {
   std::array<std::vector<std::uint32_t>, enum_count<Category>()> listed;
   std::array<std::vector<double>, enum_count<Category>()> weights;
   std::array<std::vector<float>, enum_count<Category>()> scores;
+  std::array<std::vector<float>, enum_count<Category>()> signals;
   for (std::size_t s = 0; s < sellers_.size(); ++s) {
     if (sellers_.status[s] == SellerStatus::kExited) continue;
     loss += w.sum(s, handles_.signal_loss);
@@ -253,9 +254,10 @@ void Marketplace::rebuild_offer_tables() {
     listed[c].push_back(static_cast<std::uint32_t>(s));
     weights[c].push_back(sellers_.offers[s]);
     scores[c].push_back(sellers_.rank_score[s]);
+    signals[c].push_back(sellers_.signal[s]);
   }
   for (std::size_t c = 0; c < offer_tables_.size(); ++c)
-    offer_tables_[c].build(listed[c], weights[c], scores[c]);
+    offer_tables_[c].build(listed[c], weights[c], scores[c], signals[c]);
   // Platform-wide averages: the prior that shrinks small sellers' signals.
   platform_loss_rate_ = orders > 0 ? static_cast<double>(loss) / orders / kLossUnits : 0.0;
   platform_defect_rate_ = orders > 0 ? static_cast<double>(defects) / orders : 0.0;

@@ -79,9 +79,9 @@ std::int32_t Marketplace::shop(std::uint32_t b, std::int32_t day,
       }
       const std::size_t shown = std::min(bias.size(), k_offers);
       // Featured-offer eligibility: the best eligible offer takes position 1.
-      if (sellers.signal[offers[0].seller] < p.ranking.featured_min_signal)
+      if (offers[0].signal < p.ranking.featured_min_signal)
         for (std::size_t k = 1; k < shown; ++k)
-          if (sellers.signal[offers[k].seller] >= p.ranking.featured_min_signal) {
+          if (offers[k].signal >= p.ranking.featured_min_signal) {
             std::rotate(offers.begin(), offers.begin() + static_cast<std::ptrdiff_t>(k),
                         offers.begin() + static_cast<std::ptrdiff_t>(k) + 1);
             break;

@@ -17,18 +17,21 @@ class OfferTable {
   struct Offer {
     float score;
     std::uint32_t seller;
+    float signal;  // for the featured-offer eligibility floor
   };
 
-  // sellers[i] with weight weights[i] (listings) and ranking score scores[i].
+  // sellers[i] with weight weights[i] (listings), ranking score scores[i]
+  // and performance signal signals[i].
   void build(std::span<const std::uint32_t> sellers, std::span<const double> weights,
-             std::span<const float> scores) {
+             std::span<const float> scores, std::span<const float> signals) {
     entries_.clear();
     if (sellers.empty()) return;
     const dist::AliasTable table(weights);
     entries_.resize(sellers.size());
     for (std::size_t c = 0; c < sellers.size(); ++c) {
       const auto a = table.alias(c);
-      entries_[c] = {table.probability(c), {scores[c], sellers[c]}, {scores[a], sellers[a]}};
+      entries_[c] = {table.probability(c), {scores[c], sellers[c], signals[c]},
+                     {scores[a], sellers[a], signals[a]}};
     }
   }
   bool empty() const { return entries_.empty(); }
@@ -60,7 +63,7 @@ class OfferTable {
   std::uint32_t column(std::uint64_t word) const {
     return static_cast<std::uint32_t>(((word >> 32) * entries_.size()) >> 32);
   }
-  struct Entry {
+  struct alignas(32) Entry {  // two entries per cache line, never straddling
     double threshold;
     Offer own;
     Offer alias;
