@@ -24,32 +24,40 @@ run_once() {
 }
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
-# measure LABEL [--set ...]: medians of orders, seconds and peak MiB over the runs.
-measure() {
-  local label="$1"; shift
-  : >"$work/$label"
-  for _ in $(seq "$runs"); do run_once "$@" >>"$work/$label"; done
-  local orders secs mib
-  orders=$(cut -d' ' -f1 "$work/$label" | median)
-  secs=$(cut -d' ' -f2 "$work/$label" | median)
-  mib=$(cut -d' ' -f3 "$work/$label" | median)
-  echo "$orders $secs $mib"
+# Rounds run the four configurations back to back, so each ratio compares
+# runs made under the same load of this (shared) machine; ratios are the
+# median of the per-round ratios.
+configs=(base buyers2x sellers2x halfintensity)
+declare -A sets=(
+  [base]=""
+  [buyers2x]="--set population.buyers.count=2000000 --set population.buyers.arrivals_per_day=800"
+  [sellers2x]="--set population.sellers.count=40000 --set population.sellers.entry_per_day=40"
+  [halfintensity]="--set population.buyers.orders_per_month_mean=0.75"
+)
+for round in $(seq "$runs"); do
+  for c in "${configs[@]}"; do
+    # shellcheck disable=SC2086
+    echo "$round $(run_once ${sets[$c]})" >>"$work/$c"
+  done
+done
+col() { cut -d' ' -f"$2" "$work/$1" | median; }
+ratio() {  # median over rounds of column $3 of config $1 / config $2
+  paste -d' ' "$work/$1" "$work/$2" | awk -v c="$3" '{print $(c) / $(c + 4)}' | median
 }
+o1=$(col base 2); s1=$(col base 3); m1=$(col base 4)
+m2=$(col buyers2x 4); m3=$(col sellers2x 4)
+t2=$(ratio buyers2x base 3); n2=$(ratio buyers2x base 2)
+t4=$(ratio halfintensity base 3); n4=$(ratio halfintensity base 2)
 
-read -r o1 s1 m1 < <(measure base)
-read -r o2 s2 m2 < <(measure buyers2x --set population.buyers.count=2000000 --set population.buyers.arrivals_per_day=800)
-read -r o3 s3 m3 < <(measure sellers2x --set population.sellers.count=40000 --set population.sellers.entry_per_day=40)
-read -r o4 s4 m4 < <(measure halfintensity --set population.buyers.orders_per_month_mean=0.75)
-
-awk -v o1="$o1" -v s1="$s1" -v m1="$m1" -v o2="$o2" -v s2="$s2" -v m2="$m2" \
-    -v m3="$m3" -v o4="$o4" -v s4="$s4" -v runs="$runs" 'BEGIN {
-  printf "bench.yaml, 1 thread, medians of %d runs\n", runs
+awk -v o1="$o1" -v s1="$s1" -v m1="$m1" -v m2="$m2" -v m3="$m3" -v t2="$t2" -v n2="$n2" \
+    -v t4="$t4" -v n4="$n4" -v runs="$runs" 'BEGIN {
+  printf "bench.yaml, 1 thread, medians of %d rounds\n", runs
   printf "  orders simulated              %d\n", o1
   printf "  day-loop time                 %.2f s\n", s1
   printf "  orders per second per core    %.3g\n", o1 / s1
   printf "  peak memory                   %.1f MiB\n", m1
   printf "  bytes per buyer (2x buyers)   %.1f\n", (m2 - m1) * 1048576 / 1000000
   printf "  bytes per seller (2x sellers) %.0f\n", (m3 - m1) * 1048576 / 20000
-  printf "  time ratio, 2x buyers         %.2f (orders ratio %.2f)\n", s2 / s1, o2 / o1
-  printf "  time ratio, half intensity    %.2f (orders ratio %.2f)\n", s4 / s1, o4 / o1
+  printf "  time ratio, 2x buyers         %.2f (orders ratio %.2f)\n", t2, n2
+  printf "  time ratio, half intensity    %.2f (orders ratio %.2f)\n", t4, n4
 }'
