@@ -11,6 +11,23 @@ namespace {
 
 double logistic(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 
+// Sorts ids ascending: least-significant-digit radix sort, 11 bits a pass,
+// as many passes as the largest id needs (two for up to 4 million buyers).
+void sort_ids(std::vector<std::uint32_t>& ids, std::vector<std::uint32_t>& scratch) {
+  constexpr unsigned kBits = 11;
+  constexpr std::uint32_t kBuckets = 1u << kBits;
+  std::uint32_t largest = 0;
+  for (auto id : ids) largest = std::max(largest, id);
+  scratch.resize(ids.size());
+  for (unsigned shift = 0; shift < 32 && (largest >> shift) != 0; shift += kBits) {
+    std::array<std::uint32_t, kBuckets + 1> start{};
+    for (auto id : ids) ++start[((id >> shift) & (kBuckets - 1)) + 1];
+    for (std::uint32_t b = 0; b < kBuckets; ++b) start[b + 1] += start[b];
+    for (auto id : ids) scratch[start[(id >> shift) & (kBuckets - 1)]++] = id;
+    ids.swap(scratch);
+  }
+}
+
 // Shifts a base probability on the logit scale; 0 and 1 stay put.
 float shift_probability(double base, double shift) {
   if (base <= 0.0) return 0.0f;
@@ -290,7 +307,7 @@ DayTotals Marketplace::step_day(std::int32_t day) {
   // Visit buyers in id order: the records are then read as one forward
   // stream (prefetchable) instead of scattered over the whole array. The
   // order changes no result: each shopper touches only its own record.
-  std::sort(shoppers.begin(), shoppers.end());
+  sort_ids(shoppers, scratch_ids_);
   std::vector<std::int32_t> next_day(shoppers.size());
   const auto threads = static_cast<std::size_t>(omp_get_max_threads());
   std::vector<DayTotals> per_thread(threads);

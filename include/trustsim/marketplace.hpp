@@ -215,6 +215,7 @@ class Marketplace {
   Sellers sellers_;
   Buyers buyers_;
   std::vector<std::vector<std::uint32_t>> calendar_;  // buyers by day of next event
+  std::vector<std::uint32_t> scratch_ids_;            // radix-sort buffer for the day's shoppers
   // Today's per-seller counts, one array per thread (no atomics on the
   // per-order path); summed in thread order when the day closes.
   std::vector<std::vector<SellerDay>> seller_day_;
