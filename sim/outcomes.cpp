@@ -149,7 +149,11 @@ std::vector<std::uint8_t> false_negatives(const Marketplace& market) {
   const auto& settings = market.settings();
   const auto& rules = settings.params.policies.enforcement;
   std::vector<std::uint8_t> flagged(sellers.size(), 0);
-  for (std::size_t s = 0; s < sellers.size(); ++s) {
+  // Each seller's verdict is independent and written to its own slot.
+  const auto n = static_cast<std::int64_t>(sellers.size());
+#pragma omp parallel for schedule(dynamic, 64)
+  for (std::int64_t i = 0; i < n; ++i) {
+    const auto s = static_cast<std::size_t>(i);
     if (sellers.status[s] == SellerStatus::kExited || sellers.tally[s].orders == 0) continue;
     const auto rates = expected_rates(settings.order_model, sellers.profile[s],
                                       OrderConditions{sellers.effort[s], 0.0f}, settings.dsi);
