@@ -51,28 +51,27 @@ SourceMark mark_at(const YAML::Node& root, const Origins& origins, const std::st
   return origins.mark_of(node);
 }
 
-void check_model(const ModelParams& m, const std::string& arm_label, const Origins& origins,
+void check_model(const ModelParams& m, const Origins& origins,
                  const YAML::Node& root, Problems& problems) {
   auto mark = [&](const std::string& path) { return mark_at(root, origins, path); };
-  const auto prefix = arm_label.empty() ? std::string() : "arms." + arm_label + ": ";
   double persona_total = 0.0;
   for (const auto& [name, persona] : m.population.buyers.personas) persona_total += persona.share;
   if (std::abs(persona_total - 1.0) > 1e-6)
     problems.add(mark("population.buyers.personas"), "population.buyers.personas",
-                 prefix + fmt::format("persona shares sum to {:.6g}", persona_total),
+                 fmt::format("persona shares sum to {:.6g}", persona_total),
                  "shares that sum to 1");
   double search_total = 0.0;
   for (const auto& c : m.categories) search_total += c.search_share;
   if (std::abs(search_total - 1.0) > 1e-6)
-    problems.add(mark("categories"), "categories", prefix + fmt::format("search_share values sum to {:.6g}",
+    problems.add(mark("categories"), "categories", fmt::format("search_share values sum to {:.6g}",
                                                           search_total),
                  "shares that sum to 1");
   if (m.trust.churn_low_trust >= m.trust.churn_high_trust)
     problems.add(mark("trust.churn_low_trust"), "trust.churn_low_trust",
-                 prefix + "the low-trust anchor is not below the high-trust anchor",
+                 "the low-trust anchor is not below the high-trust anchor",
                  "churn_low_trust < churn_high_trust");
   if (m.trust.churn_hazard_low_trust <= 0.0 || m.trust.churn_hazard_high_trust <= 0.0)
-    problems.add(mark("trust.churn_hazard_low_trust"), "trust.churn_hazard_low_trust", prefix + "a churn hazard is zero",
+    problems.add(mark("trust.churn_hazard_low_trust"), "trust.churn_hazard_low_trust", "a churn hazard is zero",
                  "hazards > 0 (log-linear interpolation)");
   for (std::size_t i = 0; i < m.policies.enforcement.size(); ++i) {
     const auto& rule = m.policies.enforcement[i];
@@ -80,7 +79,7 @@ void check_model(const ModelParams& m, const std::string& arm_label, const Origi
     if ((rule.metric == Metric::kFqi || rule.metric == Metric::kCsqi) &&
         rule.window_days != m.signals.window_days)
       problems.add(mark("policies.enforcement"), path + ".window_days",
-                   prefix + fmt::format("{} is computed over signals.window_days = {}",
+                   fmt::format("{} is computed over signals.window_days = {}",
                                         enum_name(rule.metric), m.signals.window_days),
                    "the same window as signals.window_days");
   }
@@ -226,7 +225,9 @@ std::vector<Arm> read_arms(const YAML::Node& root, const Origins& origins,
     Problems arm_problems;
     arm.model = read_settings(root, origins, overlay, arm_problems).model;
     report_unconsumed(overlay, origins, arm_problems);
-    check_model(arm.model, arm_name, origins, root, arm_problems);
+    check_model(arm.model, origins, root, arm_problems);
+    // Overrides are read against the whole file: say which arm a problem is in.
+    for (auto& p : arm_problems.list) p.message += fmt::format(" in arm '{}'", arm_name);
     problems.list.insert(problems.list.end(), arm_problems.list.begin(), arm_problems.list.end());
     arms.push_back(std::move(arm));
   }
@@ -273,7 +274,7 @@ Scenario load(const std::string& text, const std::string& label, const LoadOptio
   scenario.settings = read_settings(doc.root, doc.origins, base_overlay, problems);
   report_unconsumed(base_overlay, doc.origins, problems);
   if (options.replications) scenario.settings.replications = *options.replications;
-  check_model(scenario.settings.model, "", doc.origins, doc.root, problems);
+  check_model(scenario.settings.model, doc.origins, doc.root, problems);
   if (!problems.list.empty()) throw InputError(problems.list);
 
   scenario.arms = read_arms(doc.root, doc.origins, set_overlay, problems);

@@ -492,7 +492,7 @@ TEST(ScenarioErrors, ArmOverridingAMisspelledKey) {
 
 TEST(ScenarioErrors, ArmOverrideOutOfRange) {
   expect_problem(only_problem("seed: 1\narms:\n  baseline: {}\n  x:\n    trust.initial: 1.5\n"),
-                 kLabel, 5, 20, "trust.initial", "1.5 is out of range",
+                 kLabel, 5, 20, "trust.initial", "1.5 is out of range in arm 'x'",
                  "a probability between 0 and 1");
 }
 
