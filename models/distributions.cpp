@@ -48,7 +48,9 @@ std::uint32_t poisson(rng::Stream& stream, double mean) {
   return total;
 }
 
-double normal_quantile(double u) { return -std::sqrt(2.0) * boost::math::erfc_inv(2.0 * u, DoublePolicy()); }
+double normal_quantile(double u) {
+  return -std::sqrt(2.0) * boost::math::erfc_inv(2.0 * u, DoublePolicy());
+}
 
 double gamma_quantile(double u, double shape, double scale) {
   return scale * boost::math::gamma_p_inv(shape, u, DoublePolicy());

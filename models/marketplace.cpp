@@ -178,16 +178,15 @@ void Marketplace::create_sellers(std::size_t count, std::int32_t day, bool enter
     const double z = pop.quality.factor_sd * dist::normal_quantile(r.uniform());
     s.quality[id] = static_cast<float>(z);
     auto noise = [&] { return pop.quality.noise_sd * dist::normal_quantile(r.uniform()); };
-    s.offers[id] = static_cast<float>(dist::lognormal_mean_cv(r.uniform(), pop.offers_mean,
-                                                              pop.offers_cv));
-    s.price_level[id] =
-        static_cast<float>(dist::lognormal_mean_cv(r.uniform(), 1.0, pop.price_cv));
+    s.offers[id] =
+        static_cast<float>(dist::lognormal_mean_cv(r.uniform(), pop.offers_mean, pop.offers_cv));
+    s.price_level[id] = static_cast<float>(dist::lognormal_mean_cv(r.uniform(), 1.0, pop.price_cv));
     s.neg_log_price[id] = -std::log(s.price_level[id]);
 
     const auto& ch = p.channels[idx(channel)];
     const auto& cat = p.categories[idx(s.category[id])];
-    const double border = s.region[id] == Region::kCrossBorder ? p.orders.cross_border_multiplier
-                                                               : 1.0;
+    const double border =
+        s.region[id] == Region::kCrossBorder ? p.orders.cross_border_multiplier : 1.0;
     SellerOrderProfile& prof = s.profile[id];
     prof.channel = channel;
     prof.cs_provider = cs;
@@ -203,10 +202,9 @@ void Marketplace::create_sellers(std::size_t count, std::int32_t day, bool enter
         shift_probability(std::min(p.orders.not_as_described * border, 1.0), z + noise());
     prof.damage = scale_probability(ch.damage, cat.damage_multiplier);
     const double response = p.cs_providers[idx(cs)].response_24h;
-    prof.cs_response_24h =
-        cs == CsProvider::kSelf
-            ? shift_probability(response, -pop.self_cs_quality_weight * z)
-            : static_cast<float>(response);
+    prof.cs_response_24h = cs == CsProvider::kSelf
+                               ? shift_probability(response, -pop.self_cs_quality_weight * z)
+                               : static_cast<float>(response);
     s.promised_days[id] = static_cast<float>(ch.promised_days);
   }
 
@@ -322,7 +320,8 @@ DayTotals Marketplace::step_day(std::int32_t day) {
 #pragma omp for schedule(dynamic, 512)
     for (std::int64_t i = 0; i < n_shoppers; ++i) {
       // The buyer record is a random access into a large array: fetch ahead.
-      if (i + 8 < n_shoppers) __builtin_prefetch(&buyers_[shoppers[static_cast<std::size_t>(i + 8)]], 1);
+      if (i + 8 < n_shoppers)
+        __builtin_prefetch(&buyers_[shoppers[static_cast<std::size_t>(i + 8)]], 1);
       next_day[static_cast<std::size_t>(i)] =
           shop(shoppers[static_cast<std::size_t>(i)], day, seller_day, mine);
     }
@@ -340,7 +339,8 @@ DayTotals Marketplace::step_day(std::int32_t day) {
   {
     DayTotals& mine = per_thread[static_cast<std::size_t>(omp_get_thread_num())];
 #pragma omp for schedule(static)
-    for (std::int64_t s = 0; s < n_sellers; ++s) close_seller_day(static_cast<std::size_t>(s), day, mine);
+    for (std::int64_t s = 0; s < n_sellers; ++s)
+      close_seller_day(static_cast<std::size_t>(s), day, mine);
 #pragma omp for schedule(static)
     for (std::int64_t s = 0; s < n_sellers; ++s) enforce(static_cast<std::size_t>(s), day, mine);
   }

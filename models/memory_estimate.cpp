@@ -22,8 +22,7 @@ MemoryEstimate estimate_memory(const Scenario& scenario) {
   const std::uint64_t per_seller =
       3 + sizeof(SellerOrderProfile) + 9 * sizeof(float) + 4 * sizeof(std::int32_t) +
       sizeof(SellerStatus) + rules * (1 + sizeof(std::int32_t)) + 2 * sizeof(std::uint32_t) +
-      sizeof(SellerTally) + sizeof(DayCounts) + sizeof(std::int64_t) +
-      windows.bytes_per_seller();
+      sizeof(SellerTally) + sizeof(DayCounts) + sizeof(std::int64_t) + windows.bytes_per_seller();
   const double days = static_cast<double>(set.warmup_days + set.horizon_days);
   const auto& pop = set.model.population;
   const double buyers = static_cast<double>(pop.buyers.count) + pop.buyers.arrivals_per_day * days;

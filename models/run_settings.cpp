@@ -14,21 +14,20 @@ RunSettings RunSettings::make(const ModelParams& params, rng::StreamKey key,
   s.params = params;
   s.order_model = OrderModel::from(params);
   s.dsi = DsiWeights::from(params.signals);
-  const double weights[] = {s.dsi.late_delivery,  s.dsi.not_as_described, s.dsi.cancelled,
-                            s.dsi.late_shipment,  s.dsi.invalid_tracking, s.dsi.no_response_24h,
+  const double weights[] = {s.dsi.late_delivery, s.dsi.not_as_described, s.dsi.cancelled,
+                            s.dsi.late_shipment, s.dsi.invalid_tracking, s.dsi.no_response_24h,
                             s.dsi.unresolved};
   for (std::size_t i = 0; i < std::size(weights); ++i)
     s.dsi_units[i] = static_cast<std::uint32_t>(std::lround(weights[i] * kLossUnits));
   const auto& t = params.trust;
   s.churn_log_slope = (std::log(t.churn_hazard_high_trust) - std::log(t.churn_hazard_low_trust)) /
                       (t.churn_high_trust - t.churn_low_trust);
-  s.churn_log_intercept = std::log(t.churn_hazard_low_trust) - s.churn_log_slope * t.churn_low_trust;
-  s.intensity = TrustCurve([&t](double trust) {
-    return std::pow(trust / t.initial, t.intensity_elasticity);
-  });
-  s.churn_hazard = TrustCurve([&s](double trust) {
-    return std::exp(s.churn_log_intercept + s.churn_log_slope * trust);
-  });
+  s.churn_log_intercept =
+      std::log(t.churn_hazard_low_trust) - s.churn_log_slope * t.churn_low_trust;
+  s.intensity = TrustCurve(
+      [&t](double trust) { return std::pow(trust / t.initial, t.intensity_elasticity); });
+  s.churn_hazard = TrustCurve(
+      [&s](double trust) { return std::exp(s.churn_log_intercept + s.churn_log_slope * trust); });
   const double p = params.population.buyers.return_rate;
   s.return_rate = p >= 1.0 ? 50.0 : -std::log1p(-p);
   return s;

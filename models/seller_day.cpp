@@ -25,11 +25,11 @@ std::pair<Counter, Counter> metric_counters(Metric metric) {
 
 double metric_value(Metric metric, std::uint32_t numerator, std::uint32_t denominator,
                     const RunSettings& settings) {
-  if (denominator == 0) return metric == Metric::kOrderDefectRate ||
-                                       metric == Metric::kLateShipmentRate ||
-                                       metric == Metric::kCancelRate
-                                   ? 0.0
-                                   : 1.0;
+  if (denominator == 0)
+    return metric == Metric::kOrderDefectRate || metric == Metric::kLateShipmentRate ||
+                   metric == Metric::kCancelRate
+               ? 0.0
+               : 1.0;
   const double ratio = static_cast<double>(numerator) / denominator;
   switch (metric) {
     case Metric::kFqi: return 1.0 - ratio / (settings.dsi.fqi_total() * kLossUnits);
@@ -112,8 +112,8 @@ void Marketplace::close_seller_day(std::size_t s, std::int32_t day, DayTotals& t
                        ((n + kSignalPriorOrders) * settings_.dsi.fqi_total());
   } else if (p.ranking.signal == RankingSignal::kOrderDefectRate) {
     const double defects = w.sum(s, handles_.signal_defects);
-    signal = 1.0 - (defects + kSignalPriorOrders * platform_defect_rate_) /
-                       (n + kSignalPriorOrders);
+    signal =
+        1.0 - (defects + kSignalPriorOrders * platform_defect_rate_) / (n + kSignalPriorOrders);
   }
   sl.signal[s] = static_cast<float>(signal);
   sl.rank_score[s] = static_cast<float>(p.ranking.weight_price * sl.neg_log_price[s] -
@@ -147,8 +147,8 @@ void Marketplace::enforce(std::size_t s, std::int32_t day, DayTotals& totals) {
     sl.appeal_day[s] = -1;
     if (appealed && granted) {
       sl.status[s] = SellerStatus::kActive;
-      std::fill_n(sl.rule_step.begin() + static_cast<std::ptrdiff_t>(s * rule_slots_),
-                  rule_slots_, 0);
+      std::fill_n(sl.rule_step.begin() + static_cast<std::ptrdiff_t>(s * rule_slots_), rule_slots_,
+                  0);
       sl.suppressed_by[s] = 0;
       sl.effort[s] += static_cast<float>(beh.effort_after_warning * (1.0 - sl.effort[s]));
       totals.reinstatements += 1;
@@ -187,8 +187,7 @@ void Marketplace::enforce(std::size_t s, std::int32_t day, DayTotals& totals) {
   }
 }
 
-void Marketplace::apply_action(std::size_t s, std::size_t r, std::int32_t day,
-                               DayTotals& totals) {
+void Marketplace::apply_action(std::size_t s, std::size_t r, std::int32_t day, DayTotals& totals) {
   auto& sl = sellers_;
   const auto& rule = settings_.params.policies.enforcement[r];
   const auto& beh = settings_.params.seller_behaviour;

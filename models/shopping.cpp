@@ -188,8 +188,8 @@ void Marketplace::update_trust(Buyer& buyer, const OrderOutcome& o, DayTotals& t
   const double before = buyer.trust;
   double trust = before;
   const bool no_response = o.cs_contact && !o.cs_response_24h;
-  const bool bad = o.cancelled || o.late_delivery || o.not_as_described || no_response ||
-                   o.unresolved;
+  const bool bad =
+      o.cancelled || o.late_delivery || o.not_as_described || no_response || o.unresolved;
   if (!bad) {
     trust += t.gain_per_good_order * (1.0 - trust);
     if (o.early_delivery) trust += t.gain_early_delivery * (1.0 - trust);
@@ -198,9 +198,8 @@ void Marketplace::update_trust(Buyer& buyer, const OrderOutcome& o, DayTotals& t
     // with sensitivity flattening (days^exponent).
     if (o.cancelled) trust *= 1.0 - t.loss_cancelled;
     if (o.late_delivery)
-      trust *= 1.0 - std::min(1.0, t.loss_late_delivery *
-                                       std::pow(static_cast<double>(o.days_late),
-                                                t.late_delay_exponent));
+      trust *= 1.0 - std::min(1.0, t.loss_late_delivery * std::pow(static_cast<double>(o.days_late),
+                                                                   t.late_delay_exponent));
     if (o.not_as_described) trust *= 1.0 - t.loss_not_as_described;
     if (no_response) trust *= 1.0 - t.loss_no_response_24h;
     if (o.unresolved) trust *= 1.0 - t.loss_unresolved;

@@ -6,11 +6,11 @@
 #include <ctime>
 #include <iostream>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <omp.h>
 #include <sys/resource.h>
 #include <unistd.h>
+#include <CLI/CLI.hpp>
 
 #include "trustsim/errors.hpp"
 #include "trustsim/experiment.hpp"
@@ -22,8 +22,8 @@ namespace trustsim {
 namespace {
 
 const std::vector<std::string> kTablePaths = {
-    "/lookup/arms",  "/lookup/metrics",  "/lookup/cohorts", "/runs",
-    "/summary",      "/timeseries",      "/cohort_summary", "/analysis/contrasts"};
+    "/lookup/arms", "/lookup/metrics", "/lookup/cohorts", "/runs",
+    "/summary",     "/timeseries",     "/cohort_summary", "/analysis/contrasts"};
 
 std::string utc_now() {
   const std::time_t now = std::time(nullptr);
@@ -64,16 +64,14 @@ class Progress {
     const double left = done_ > 0 ? elapsed * static_cast<double>(total_ - done_) / done_ : 0.0;
     std::fprintf(stderr, "\r  replication %llu/%llu  %5.1f%%  %.2fM orders/s  ETA %d:%02d   ",
                  static_cast<unsigned long long>(replication + 1),
-                 static_cast<unsigned long long>(replications), 100.0 * done_ / total_,
-                 rate / 1e6, static_cast<int>(left) / 60, static_cast<int>(left) % 60);
+                 static_cast<unsigned long long>(replications), 100.0 * done_ / total_, rate / 1e6,
+                 static_cast<int>(left) / 60, static_cast<int>(left) % 60);
     std::fflush(stderr);
   }
   void finish() {
     if (enabled_) std::fprintf(stderr, "\r%80s\r", "");
   }
-  double seconds() const {
-    return std::chrono::duration<double>(Clock::now() - start_).count();
-  }
+  double seconds() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
   std::int64_t orders() const { return orders_; }
 
  private:
@@ -105,14 +103,13 @@ int do_run(const RunArgs& args, const std::string& command_line) {
   if (out.empty()) out = std::filesystem::path(args.scenario).stem().string() + ".h5";
   if (std::filesystem::exists(out) && !args.force)
     throw InputError(fmt::format(
-        "'{}' already exists; pass --force to replace it or -o to write elsewhere",
-        out.string()));
+        "'{}' already exists; pass --force to replace it or -o to write elsewhere", out.string()));
   check_output_writable(out);
   if (args.threads > 0) omp_set_num_threads(args.threads);
 
   const auto& set = scenario.settings;
-  const auto days_per_task = static_cast<std::int64_t>(
-      set.warmup_days + set.horizon_days * scenario.arms.size());
+  const auto days_per_task =
+      static_cast<std::int64_t>(set.warmup_days + set.horizon_days * scenario.arms.size());
   Progress progress(!args.quiet && isatty(STDERR_FILENO),
                     days_per_task * static_cast<std::int64_t>(set.replications));
   if (!args.quiet)
@@ -121,9 +118,8 @@ int do_run(const RunArgs& args, const std::string& command_line) {
                  static_cast<unsigned long long>(set.replications), omp_get_max_threads());
   std::vector<TaskRun> tasks;
   for (std::uint64_t r = 0; r < set.replications; ++r)
-    tasks.push_back(run_task(scenario, r, [&](std::int64_t orders) {
-      progress.day_done(orders, r, set.replications);
-    }));
+    tasks.push_back(run_task(
+        scenario, r, [&](std::int64_t orders) { progress.day_done(orders, r, set.replications); }));
   progress.finish();
 
   ResultFile file = assemble_results(scenario, tasks, {command_line, utc_now()});
@@ -134,8 +130,8 @@ int do_run(const RunArgs& args, const std::string& command_line) {
     std::cout << format_contrasts(file);
     double setup = 0, simulate = 0;
     std::int64_t orders = 0;
-    for (const auto& t : tasks) setup += t.setup_seconds, simulate += t.simulate_seconds,
-                                orders += t.orders_simulated;
+    for (const auto& t : tasks)
+      setup += t.setup_seconds, simulate += t.simulate_seconds, orders += t.orders_simulated;
     std::cout << fmt::format(
         "\nwrote {}\n  results digest {}\n  {} orders simulated: {:.2f} s creating "
         "populations, {:.2f} s simulating ({:.3g} orders/s on {} threads), {:.2f} s in all; "
@@ -180,15 +176,13 @@ int do_summarize(const std::string& path) {
 int cli_main(int argc, char** argv) {
   CLI::App app{"trustsim: marketplace seller-performance policy experiments"};
   app.require_subcommand(1);
-  app.set_version_flag("--version",
-                       fmt::format("trustsim {} ({})", engine_version(), git_sha()));
+  app.set_version_flag("--version", fmt::format("trustsim {} ({})", engine_version(), git_sha()));
 
   RunArgs run;
   auto* run_cmd = app.add_subcommand("run", "run an experiment and write its result file");
   run_cmd->add_option("scenario", run.scenario, "scenario YAML")->required();
   run_cmd->add_option("-o,--output", run.output, "result file (default: SCENARIO_STEM.h5)");
-  run_cmd->add_option("--set", run.sets, "override a scenario value: KEY.PATH=VALUE")
-      ->take_all();
+  run_cmd->add_option("--set", run.sets, "override a scenario value: KEY.PATH=VALUE")->take_all();
   run_cmd->add_option("--replications", run.replications, "replications (overrides the file)")
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1000000}));
   run_cmd->add_option("--threads", run.threads, "OpenMP threads (default: OMP_NUM_THREADS)")
@@ -201,8 +195,7 @@ int cli_main(int argc, char** argv) {
   bool print_resolved = false, print_reference = false;
   auto* validate_cmd = app.add_subcommand("validate", "check a scenario without running it");
   validate_cmd->add_option("scenario", validate_path, "scenario YAML");
-  validate_cmd->add_option("--set", validate_sets, "override a value: KEY.PATH=VALUE")
-      ->take_all();
+  validate_cmd->add_option("--set", validate_sets, "override a value: KEY.PATH=VALUE")->take_all();
   validate_cmd->add_flag("--print", print_resolved,
                          "print the fully resolved scenario (every default filled in)");
   validate_cmd->add_flag("--reference", print_reference,

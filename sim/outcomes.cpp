@@ -22,7 +22,8 @@ const std::vector<OutcomeDefinition>& summary_outcomes() {
       {"repeat_rate_90d", "share",
        "buyers whose first horizon order is >= 90 days before the end and who order again "
        "within 90 days"},
-      {"buyer_churn_rate", "share", "churn events during the horizon / buyers present at its start"},
+      {"buyer_churn_rate", "share",
+       "churn events during the horizon / buyers present at its start"},
       {"buyer_returns", "buyers", "churned buyers who came back during the horizon"},
       {"defects_per_1k_orders", "per 1000 orders",
        "orders with a problem the buyer lived through (cancelled, late, not as described or "
@@ -126,9 +127,9 @@ void ArmAccumulator::add_day(const Marketplace& market, const DayTotals& day,
       static_cast<double>(period.gmv_cents) / 100.0,
       per_1k(period.defect_orders, period.orders),
       per_1k(period.order_defects, period.orders),
-      present > 0 ? static_cast<double>(market.trust_sum_fixed()) / Marketplace::kTrustScale /
-                        present
-                  : 0.0,
+      present > 0
+          ? static_cast<double>(market.trust_sum_fixed()) / Marketplace::kTrustScale / present
+          : 0.0,
       present,
       static_cast<double>(period.churned),
       static_cast<double>(market.listed_sellers()),
@@ -214,9 +215,9 @@ void ArmAccumulator::finish(const Marketplace& market, const std::vector<std::st
       static_cast<double>(h.orders),
       static_cast<double>(h.gmv_cents) / 100.0,
       static_cast<double>(active),
-      present > 0 ? static_cast<double>(market.trust_sum_fixed()) / Marketplace::kTrustScale /
-                        present
-                  : 0.0,
+      present > 0
+          ? static_cast<double>(market.trust_sum_fixed()) / Marketplace::kTrustScale / present
+          : 0.0,
       base30 > 0 ? static_cast<double>(rep30) / static_cast<double>(base30) : 0.0,
       base90 > 0 ? static_cast<double>(rep90) / static_cast<double>(base90) : 0.0,
       buyers_at_start > 0 ? static_cast<double>(h.churned) / static_cast<double>(buyers_at_start)
@@ -256,11 +257,26 @@ void ArmAccumulator::finish(const Marketplace& market, const std::vector<std::st
     for (auto dim : dims) {
       std::size_t value = 0, count = 0;
       switch (dim) {
-        case CohortDimension::kTenure: value = idx(sellers.tenure[s]); count = enum_count<Tenure>(); break;
-        case CohortDimension::kCategory: value = idx(sellers.category[s]); count = enum_count<Category>(); break;
-        case CohortDimension::kRegion: value = idx(sellers.region[s]); count = enum_count<Region>(); break;
-        case CohortDimension::kChannel: value = idx(sellers.profile[s].channel); count = enum_count<Channel>(); break;
-        case CohortDimension::kCsProvider: value = idx(sellers.profile[s].cs_provider); count = enum_count<CsProvider>(); break;
+        case CohortDimension::kTenure:
+          value = idx(sellers.tenure[s]);
+          count = enum_count<Tenure>();
+          break;
+        case CohortDimension::kCategory:
+          value = idx(sellers.category[s]);
+          count = enum_count<Category>();
+          break;
+        case CohortDimension::kRegion:
+          value = idx(sellers.region[s]);
+          count = enum_count<Region>();
+          break;
+        case CohortDimension::kChannel:
+          value = idx(sellers.profile[s].channel);
+          count = enum_count<Channel>();
+          break;
+        case CohortDimension::kCsProvider:
+          value = idx(sellers.profile[s].cs_provider);
+          count = enum_count<CsProvider>();
+          break;
       }
       auto& c = sums[offset + value];
       c.sellers += 1;

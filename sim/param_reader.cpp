@@ -45,8 +45,7 @@ bool Reader::parse_number(const std::string& text, double& out) {
   return ec == std::errc() && ptr == last && std::isfinite(out);
 }
 
-YAML::Node Reader::lookup(const YAML::Node& map, const std::string& key,
-                          const std::string& path) {
+YAML::Node Reader::lookup(const YAML::Node& map, const std::string& key, const std::string& path) {
   if (auto it = overlay_.entries.find(path); it != overlay_.entries.end()) {
     overlay_.consumed.insert(path);
     return it->second;
@@ -142,8 +141,7 @@ void Reader::threshold(Comparison& comparison, double& threshold, const char*) {
   if (over_defaults_ && !above.IsDefined() && !below.IsDefined()) return;
   if (above.IsDefined() == below.IsDefined()) {
     problems_.add(origins_.mark_of(node_), join_path(path_, "above"),
-                  above.IsDefined() ? "both 'above' and 'below' given"
-                                    : "missing threshold",
+                  above.IsDefined() ? "both 'above' and 'below' given" : "missing threshold",
                   "exactly one of 'above: RATE' or 'below: RATE'");
     return;
   }

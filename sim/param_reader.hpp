@@ -176,8 +176,7 @@ class Reader {
       const YAML::Node item = lookup(n, name, join_path(path, name));
       if (!item) continue;  // an absent name has share 0
       double share = 0.0;
-      if (!item.IsScalar() || !parse_number(item.Scalar(), share) || share < 0.0 ||
-          share > 1.0) {
+      if (!item.IsScalar() || !parse_number(item.Scalar(), share) || share < 0.0 || share > 1.0) {
         problems_.add(origins_.mark_of(item), join_path(path, name),
                       fmt::format("got {}", describe_node(item)), bounds::kShare.expected);
         ok = false;
@@ -205,8 +204,7 @@ class Reader {
 
   // A map of user-chosen names to structs (e.g. personas). Replaces the default.
   template <class S>
-  void named(const char* key, std::vector<std::pair<std::string, S>>& field,
-             const char* /*doc*/) {
+  void named(const char* key, std::vector<std::pair<std::string, S>>& field, const char* /*doc*/) {
     const YAML::Node n = child(key, false);
     if (!n) return;
     const auto path = join_path(path_, key);
@@ -241,20 +239,20 @@ class Reader {
     const auto path = join_path(path_, key);
     if (overlay_only(n, path)) {  // overrides of entries of the default list
       for (std::size_t i = 0; i < field.size(); ++i)
-        Reader(YAML::Node(YAML::NodeType::Map), fmt::format("{}[{}]", path, i), origins_,
-               problems_, overlay_)
+        Reader(YAML::Node(YAML::NodeType::Map), fmt::format("{}[{}]", path, i), origins_, problems_,
+               overlay_)
             .over_defaults()
             .read_struct(field[i]);
       return;
     }
     if (!n.IsSequence()) {
-      problems_.add(origins_.mark_of(n), path, fmt::format("got {}", describe_node(n)),
-                    "a list");
+      problems_.add(origins_.mark_of(n), path, fmt::format("got {}", describe_node(n)), "a list");
       return;
     }
     std::vector<S> out(n.size());
     for (std::size_t i = 0; i < n.size(); ++i)
-      Reader(n[i], fmt::format("{}[{}]", path, i), origins_, problems_, overlay_).read_struct(out[i]);
+      Reader(n[i], fmt::format("{}[{}]", path, i), origins_, problems_, overlay_)
+          .read_struct(out[i]);
     field = std::move(out);
   }
 
@@ -330,8 +328,8 @@ void Reader::per_enum_impl(const char* key, std::array<S, N>& field, const char*
   for (std::size_t i = 0; i < N; ++i) {
     const std::string name(EnumNames<E>::names[i]);
     const YAML::Node item = lookup(n, name, join_path(path, name));
-    if (item) Reader(item, join_path(path, name), origins_, problems_, overlay_)
-                  .read_struct(field[i]);
+    if (item)
+      Reader(item, join_path(path, name), origins_, problems_, overlay_).read_struct(field[i]);
   }
 }
 

@@ -158,8 +158,8 @@ class ReferenceWriter {
     for (std::size_t i = 0; i < N; ++i)
       section(fmt::format("{}.{}", key, EnumNames<E>::names[i]).c_str(), field[i], doc);
   }
-  void numbers(const char* key, std::vector<double>& field, Bound bound, std::size_t,
-               std::size_t, const char* doc) {
+  void numbers(const char* key, std::vector<double>& field, Bound bound, std::size_t, std::size_t,
+               const char* doc) {
     row(key, fmt::format("[{}]", fmt::join(field, ", ")), bound.expected, doc);
   }
   void threshold(Comparison& comparison, double& threshold, const char* doc) {
@@ -174,9 +174,7 @@ class ReferenceWriter {
     for (auto n : EnumNames<E>::names) d += (d.empty() ? "" : ", ") + std::string(n);
     return d;
   }
-  std::string path(const char* key) const {
-    return prefix_.empty() ? key : prefix_ + "." + key;
-  }
+  std::string path(const char* key) const { return prefix_.empty() ? key : prefix_ + "." + key; }
   void row(const char* key, const std::string& def, const std::string& allowed, const char* doc) {
     rows.push_back(fmt::format("| `{}` | {} | {} | {} |", path(key), def, allowed, doc));
   }

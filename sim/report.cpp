@@ -20,7 +20,8 @@ template <class T>
 const std::vector<T>& column(const Table& t, const std::string& name) {
   const Column* c = t.find(name);
   if (!c || !std::holds_alternative<std::vector<T>>(c->data))
-    throw InputError(fmt::format("table {} has no column '{}' of the expected type", t.path(), name));
+    throw InputError(
+        fmt::format("table {} has no column '{}' of the expected type", t.path(), name));
   return std::get<std::vector<T>>(c->data);
 }
 
@@ -66,8 +67,8 @@ std::string format_contrasts(const ResultFile& file) {
     if (arm[i] != shown_arm || point[i] != shown_point) {
       shown_arm = arm[i];
       shown_point = point[i];
-      out += fmt::format("\n{} vs {} (point {}, n = {} paired replications)\n",
-                         arm_names[arm[i]], baseline, point[i], n[i]);
+      out += fmt::format("\n{} vs {} (point {}, n = {} paired replications)\n", arm_names[arm[i]],
+                         baseline, point[i], n[i]);
       out += fmt::format("  {:<34} {:>12} {:>12} {:>12}  {:<27} {:>8}\n", "metric", baseline,
                          arm_names[arm[i]], "difference", "95% CI", "p (Holm)");
     }
@@ -80,8 +81,9 @@ std::string format_contrasts(const ResultFile& file) {
                        std::isnan(p_adj[i]) ? "n/a" : fmt::format("{:.3g}", p_adj[i]),
                        significant ? " *" : "");
   }
-  out += "\n* adjusted p < 0.05. Differences are paired over replications (common random "
-         "numbers);\n  p-values are Holm-adjusted across candidate arms for each metric.\n";
+  out +=
+      "\n* adjusted p < 0.05. Differences are paired over replications (common random "
+      "numbers);\n  p-values are Holm-adjusted across candidate arms for each metric.\n";
   return out;
 }
 

@@ -472,10 +472,8 @@ std::optional<AttributeValue> read_attribute_value(hid_t object, const std::stri
       check_ok(H5Aread(attribute.get(), H5T_NATIVE_DOUBLE, &value), what);
       return value;
     }
-    case H5T_STRING:
-      return read_string_attribute(object, name).front();
-    default:
-      return std::nullopt;
+    case H5T_STRING: return read_string_attribute(object, name).front();
+    default: return std::nullopt;
   }
 }
 
@@ -530,16 +528,13 @@ std::vector<T> read_numbers(hid_t dataset, hid_t memory_type, std::size_t count,
 ColumnData read_column_data(hid_t dataset, hid_t type, hid_t space, std::string_view what) {
   const std::size_t count = element_count(space);
   switch (H5Tget_class(type)) {
-    case H5T_INTEGER:
-      return read_numbers<std::int64_t>(dataset, H5T_NATIVE_INT64, count, what);
-    case H5T_FLOAT:
-      return read_numbers<double>(dataset, H5T_NATIVE_DOUBLE, count, what);
+    case H5T_INTEGER: return read_numbers<std::int64_t>(dataset, H5T_NATIVE_INT64, count, what);
+    case H5T_FLOAT: return read_numbers<double>(dataset, H5T_NATIVE_DOUBLE, count, what);
     case H5T_STRING:
       return read_strings(type, space, count, [&](hid_t memory_type, void* buffer) {
         return H5Dread(dataset, memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer);
       });
-    default:
-      throw Failure(fmt::format("{}: not an integer, float or string column", what));
+    default: throw Failure(fmt::format("{}: not an integer, float or string column", what));
   }
 }
 

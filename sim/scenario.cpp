@@ -22,9 +22,9 @@ using config::Problems;
 using config::Reader;
 
 // Keys an arm may not override: arms share one marketplace and one calendar.
-constexpr std::string_view kFixedAcrossArms[] = {
-    "name", "description", "seed", "warmup_days", "horizon_days", "replications",
-    "population", "outputs", "arms"};
+constexpr std::string_view kFixedAcrossArms[] = {"name",        "description",  "seed",
+                                                 "warmup_days", "horizon_days", "replications",
+                                                 "population",  "outputs",      "arms"};
 
 bool starts_with_key(const std::string& path, std::string_view key) {
   return path.starts_with(key) &&
@@ -51,8 +51,8 @@ SourceMark mark_at(const YAML::Node& root, const Origins& origins, const std::st
   return origins.mark_of(node);
 }
 
-void check_model(const ModelParams& m, const Origins& origins,
-                 const YAML::Node& root, Problems& problems) {
+void check_model(const ModelParams& m, const Origins& origins, const YAML::Node& root,
+                 Problems& problems) {
   auto mark = [&](const std::string& path) { return mark_at(root, origins, path); };
   double persona_total = 0.0;
   for (const auto& [name, persona] : m.population.buyers.personas) persona_total += persona.share;
@@ -63,16 +63,16 @@ void check_model(const ModelParams& m, const Origins& origins,
   double search_total = 0.0;
   for (const auto& c : m.categories) search_total += c.search_share;
   if (std::abs(search_total - 1.0) > 1e-6)
-    problems.add(mark("categories"), "categories", fmt::format("search_share values sum to {:.6g}",
-                                                          search_total),
+    problems.add(mark("categories"), "categories",
+                 fmt::format("search_share values sum to {:.6g}", search_total),
                  "shares that sum to 1");
   if (m.trust.churn_low_trust >= m.trust.churn_high_trust)
     problems.add(mark("trust.churn_low_trust"), "trust.churn_low_trust",
                  "the low-trust anchor is not below the high-trust anchor",
                  "churn_low_trust < churn_high_trust");
   if (m.trust.churn_hazard_low_trust <= 0.0 || m.trust.churn_hazard_high_trust <= 0.0)
-    problems.add(mark("trust.churn_hazard_low_trust"), "trust.churn_hazard_low_trust", "a churn hazard is zero",
-                 "hazards > 0 (log-linear interpolation)");
+    problems.add(mark("trust.churn_hazard_low_trust"), "trust.churn_hazard_low_trust",
+                 "a churn hazard is zero", "hazards > 0 (log-linear interpolation)");
   for (std::size_t i = 0; i < m.policies.enforcement.size(); ++i) {
     const auto& rule = m.policies.enforcement[i];
     const auto path = fmt::format("policies.enforcement[{}]", i);
@@ -80,7 +80,7 @@ void check_model(const ModelParams& m, const Origins& origins,
         rule.window_days != m.signals.window_days)
       problems.add(mark("policies.enforcement"), path + ".window_days",
                    fmt::format("{} is computed over signals.window_days = {}",
-                                        enum_name(rule.metric), m.signals.window_days),
+                               enum_name(rule.metric), m.signals.window_days),
                    "the same window as signals.window_days");
   }
 }
@@ -96,11 +96,13 @@ ParsedDocument parse_document(const std::string& text, const std::string& label)
   try {
     doc.root = YAML::Load(text);
   } catch (const YAML::ParserException& e) {
-    throw InputError({InputProblem{{label, e.mark.line + 1, e.mark.column + 1}, "",
-                                   "YAML syntax: " + e.msg, "valid YAML"}});
+    throw InputError({InputProblem{
+        {label, e.mark.line + 1, e.mark.column + 1}, "", "YAML syntax: " + e.msg, "valid YAML"}});
   }
   if (!doc.root.IsMap())
-    throw InputError({InputProblem{{label, 1, 1}, "", "the scenario is not a mapping of keys",
+    throw InputError({InputProblem{{label, 1, 1},
+                                   "",
+                                   "the scenario is not a mapping of keys",
                                    "keys such as seed, population, policies, arms"}});
   return doc;
 }
@@ -202,8 +204,7 @@ std::vector<Arm> read_arms(const YAML::Node& root, const Origins& origins,
     Arm arm{arm_name, {}, {}};
     const auto& body = kv.second;
     if (!(body.IsMap() || body.IsNull())) {
-      problems.add(origins.mark_of(body), "arms." + arm_name,
-                   "got " + config::describe_node(body),
+      problems.add(origins.mark_of(body), "arms." + arm_name, "got " + config::describe_node(body),
                    "a mapping of KEY.PATH: VALUE overrides (or {} for none)");
       continue;
     }
@@ -251,14 +252,14 @@ void check_memory(const Scenario& scenario, const YAML::Node& root, const Origin
   const auto estimate = estimate_memory(scenario);
   const auto available = available_memory_bytes();
   if (available == 0 || estimate.total_bytes <= available) return;
-  problems.add(mark_at(root, origins, "population"), "population",
-               fmt::format("the population needs about {:.1f} GiB ({} B per buyer, {} B per "
-                           "seller, all arms of a replication at once) but {:.1f} GiB is "
-                           "available",
-                           static_cast<double>(estimate.total_bytes) / (1u << 30),
-                           estimate.bytes_per_buyer, estimate.bytes_per_seller,
-                           static_cast<double>(available) / (1u << 30)),
-               "a population that fits in memory");
+  problems.add(
+      mark_at(root, origins, "population"), "population",
+      fmt::format("the population needs about {:.1f} GiB ({} B per buyer, {} B per "
+                  "seller, all arms of a replication at once) but {:.1f} GiB is "
+                  "available",
+                  static_cast<double>(estimate.total_bytes) / (1u << 30), estimate.bytes_per_buyer,
+                  estimate.bytes_per_seller, static_cast<double>(available) / (1u << 30)),
+      "a population that fits in memory");
 }
 
 Scenario load(const std::string& text, const std::string& label, const LoadOptions& options) {
@@ -296,9 +297,9 @@ Scenario load_scenario_text(const std::string& yaml_text, const std::string& fil
 Scenario load_scenario(const std::filesystem::path& file, const LoadOptions& options) {
   std::ifstream in(file, std::ios::binary);
   if (!in || std::filesystem::is_directory(file))
-    throw InputError(fmt::format("cannot read scenario '{}': {}", file.string(),
-                                 std::filesystem::exists(file) ? "not a readable file"
-                                                               : "no such file"));
+    throw InputError(
+        fmt::format("cannot read scenario '{}': {}", file.string(),
+                    std::filesystem::exists(file) ? "not a readable file" : "no such file"));
   std::ostringstream text;
   text << in.rdbuf();
   return load(text.str(), file.string(), options);

@@ -10,8 +10,8 @@ namespace {
 template <class T>
 std::vector<T>& add_column(std::vector<Column>& columns, std::string name, std::string unit,
                            std::string description) {
-  columns.push_back(Column{std::move(name), std::vector<T>{}, std::move(unit),
-                           std::move(description)});
+  columns.push_back(
+      Column{std::move(name), std::vector<T>{}, std::move(unit), std::move(description)});
   return std::get<std::vector<T>>(columns.back().data);
 }
 }  // namespace
@@ -21,8 +21,7 @@ std::vector<std::int64_t>& Table::add_int(std::string name, std::string unit,
   return add_column<std::int64_t>(columns_, std::move(name), std::move(unit),
                                   std::move(description));
 }
-std::vector<double>& Table::add_real(std::string name, std::string unit,
-                                     std::string description) {
+std::vector<double>& Table::add_real(std::string name, std::string unit, std::string description) {
   return add_column<double>(columns_, std::move(name), std::move(unit), std::move(description));
 }
 std::vector<std::string>& Table::add_text(std::string name, std::string unit,
@@ -43,8 +42,8 @@ std::size_t Table::rows() const {
   for (const auto& c : columns_) {
     const auto m = std::visit([](const auto& v) { return v.size(); }, c.data);
     if (m != n)
-      throw std::logic_error(fmt::format("table {}: column '{}' has {} rows, expected {}", path_,
-                                         c.name, m, n));
+      throw std::logic_error(
+          fmt::format("table {}: column '{}' has {} rows, expected {}", path_, c.name, m, n));
   }
   return n;
 }

@@ -6,10 +6,10 @@
 // under a second.
 #include <gtest/gtest.h>
 
-#include "test_directory.hpp"
 #include <hdf5.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "test_directory.hpp"
 
 #include <cstdlib>
 #include <filesystem>

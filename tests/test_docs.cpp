@@ -28,8 +28,7 @@ TEST(Docs, ShippedScenariosAreValid) {
   for (const char* name : {"quickstart.yaml", "bench.yaml"}) {
     LoadOptions options;
     options.check_memory = false;  // bench.yaml's size is checked where it runs
-    EXPECT_NO_THROW(load_scenario(std::string(TRUSTSIM_SOURCE_DIR) + "/scenarios/" + name,
-                                  options))
+    EXPECT_NO_THROW(load_scenario(std::string(TRUSTSIM_SOURCE_DIR) + "/scenarios/" + name, options))
         << name;
   }
 }

@@ -16,10 +16,13 @@ namespace {
 // A small but complete marketplace: every mechanism on, seconds to run.
 Scenario small_scenario(std::vector<std::string> sets = {}) {
   LoadOptions options;
-  options.set_overrides = {"population.sellers.count=150", "population.buyers.count=6000",
+  options.set_overrides = {"population.sellers.count=150",
+                           "population.buyers.count=6000",
                            "population.buyers.arrivals_per_day=5",
-                           "population.sellers.entry_per_day=0.5", "warmup_days=40",
-                           "horizon_days=60", "replications=2"};
+                           "population.sellers.entry_per_day=0.5",
+                           "warmup_days=40",
+                           "horizon_days=60",
+                           "replications=2"};
   options.set_overrides.insert(options.set_overrides.end(), sets.begin(), sets.end());
   return load_scenario(std::string(TRUSTSIM_SOURCE_DIR) + "/scenarios/quickstart.yaml", options);
 }

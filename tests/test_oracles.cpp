@@ -6,9 +6,9 @@
 //     frequency of simulated orders.
 #include <cmath>
 
-#include <boost/math/distributions/binomial.hpp>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <boost/math/distributions/binomial.hpp>
 
 #include "trustsim/marketplace.hpp"
 #include "trustsim/scenario.hpp"
@@ -51,9 +51,9 @@ policies:
 }
 
 struct OracleResult {
-  double observed = 0;   // sellers suspended
-  double expected = 0;   // sum of binomial tails
-  double variance = 0;   // sum of p(1-p): suspensions are independent given n
+  double observed = 0;  // sellers suspended
+  double expected = 0;  // sum of binomial tails
+  double variance = 0;  // sum of p(1-p): suspensions are independent given n
   std::size_t false_positives = 0;
 };
 
@@ -62,7 +62,8 @@ OracleResult run_oracle(double cancel_probability) {
   const auto settings = RunSettings::make(model, {99, 0, 0}, 0, 31);
   Marketplace market(settings, std::span<const RunSettings>(&settings, 1));
   std::size_t fp = 0;
-  for (std::int32_t day = 0; day <= 30; ++day) fp += market.step_day(day).false_positive_suspensions;
+  for (std::int32_t day = 0; day <= 30; ++day)
+    fp += market.step_day(day).false_positive_suspensions;
   const auto& sellers = market.sellers();
   const auto orders = sellers.windows.find(Counter::kOrders, 30);
   OracleResult r;
@@ -104,10 +105,10 @@ TEST(Oracle, ExpectedRatesMatchSimulatedOrderFrequencies) {
   const ModelParams params;
   const auto model = OrderModel::from(params);
   const auto dsi = DsiWeights::from(params.signals);
-  for (Channel channel : {Channel::kSellerFulfilled, Channel::kPlatformFulfilled,
-                          Channel::kPlatformPickup}) {
-    const SellerOrderProfile seller{0.02f, 0.05f, 0.06f, 0.08f, 0.03f, 0.01f, 0.7f, channel,
-                                    CsProvider::kSelf};
+  for (Channel channel :
+       {Channel::kSellerFulfilled, Channel::kPlatformFulfilled, Channel::kPlatformPickup}) {
+    const SellerOrderProfile seller{
+        0.02f, 0.05f, 0.06f, 0.08f, 0.03f, 0.01f, 0.7f, channel, CsProvider::kSelf};
     const OrderConditions conditions{0.3f, 1.4f};
     const auto exact = expected_rates(model, seller, conditions, dsi);
     EXPECT_NEAR(exact.orders, 1.0, 1e-12);

@@ -3,9 +3,9 @@
 // the reader's rejection of files that are not trustsim results.
 #include <gtest/gtest.h>
 
-#include "test_directory.hpp"
 #include <hdf5.h>
 #include <unistd.h>
+#include "test_directory.hpp"
 
 #include <bit>
 #include <cstdint>

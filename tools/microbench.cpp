@@ -19,7 +19,13 @@ BENCHMARK(BM_PhiloxUniform);
 void BM_OrderOutcome(benchmark::State& state) {
   trustsim::ModelParams params;
   const auto model = trustsim::OrderModel::from(params);
-  trustsim::SellerOrderProfile profile{0.01f, 0.03f, 0.04f, 0.06f, 0.006f, 0.004f, 0.8f,
+  trustsim::SellerOrderProfile profile{0.01f,
+                                       0.03f,
+                                       0.04f,
+                                       0.06f,
+                                       0.006f,
+                                       0.004f,
+                                       0.8f,
                                        trustsim::Channel::kSellerFulfilled,
                                        trustsim::CsProvider::kSelf};
   std::uint64_t order = 0, defects = 0;

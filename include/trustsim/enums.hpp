@@ -42,23 +42,23 @@ enum class TimeseriesStep : std::uint8_t { kDaily, kWeekly };
 template <class E>
 struct EnumNames;
 
-#define TRUSTSIM_ENUM_NAMES(Type, ...)                                  \
-  template <>                                                           \
-  struct EnumNames<Type> {                                              \
-    static constexpr std::array<std::string_view, std::size(            \
-        std::initializer_list<std::string_view>{__VA_ARGS__})>          \
-        names{__VA_ARGS__};                                             \
+#define TRUSTSIM_ENUM_NAMES(Type, ...)                                                           \
+  template <>                                                                                    \
+  struct EnumNames<Type> {                                                                       \
+    static constexpr std::array<std::string_view,                                                \
+                                std::size(std::initializer_list<std::string_view>{__VA_ARGS__})> \
+        names{__VA_ARGS__};                                                                      \
   }
 
 TRUSTSIM_ENUM_NAMES(Tenure, "new", "established", "veteran");
 TRUSTSIM_ENUM_NAMES(Category, "standard", "heavy_bulky");
 TRUSTSIM_ENUM_NAMES(Region, "domestic", "cross_border");
-TRUSTSIM_ENUM_NAMES(Channel, "platform_fulfilled", "seller_fulfilled",
-                    "seller_fulfilled_premium", "platform_pickup");
+TRUSTSIM_ENUM_NAMES(Channel, "platform_fulfilled", "seller_fulfilled", "seller_fulfilled_premium",
+                    "platform_pickup");
 TRUSTSIM_ENUM_NAMES(CsProvider, "platform", "outsourced", "self");
 TRUSTSIM_ENUM_NAMES(Metric, "order_defect_rate", "late_shipment_rate", "cancel_rate",
-                    "valid_tracking_rate", "on_time_delivery_rate", "cs_response_24h_rate",
-                    "fqi", "csqi");
+                    "valid_tracking_rate", "on_time_delivery_rate", "cs_response_24h_rate", "fqi",
+                    "csqi");
 TRUSTSIM_ENUM_NAMES(Comparison, "above", "below");
 TRUSTSIM_ENUM_NAMES(Schedule, "daily", "weekly", "monthly");
 TRUSTSIM_ENUM_NAMES(Action, "warn", "suppress_listings", "suspend");

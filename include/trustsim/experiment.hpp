@@ -41,8 +41,8 @@ struct TaskRun {
   std::uint64_t replication = 0;
   std::vector<ArmRun> arms;  // in scenario arm order
   // Wall-clock timing (never part of the bit-identical tables: /timing only).
-  double setup_seconds = 0;     // creating the population
-  double simulate_seconds = 0;  // the day loop: warm-up and every arm's horizon
+  double setup_seconds = 0;           // creating the population
+  double simulate_seconds = 0;        // the day loop: warm-up and every arm's horizon
   std::int64_t orders_simulated = 0;  // all days, warm-up included
 };
 

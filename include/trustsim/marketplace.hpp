@@ -52,14 +52,14 @@ struct Sellers {
   // Dynamic state.
   std::vector<SellerStatus> status;
   std::vector<float> effort;
-  std::vector<float> load;    // yesterday's orders / capacity
-  std::vector<float> signal;  // ranking signal, frozen for the day (0..1, higher is better)
+  std::vector<float> load;        // yesterday's orders / capacity
+  std::vector<float> signal;      // ranking signal, frozen for the day (0..1, higher is better)
   std::vector<float> rank_score;  // ranking score from price, speed and signal, frozen
   std::vector<std::int32_t> last_order_day;
   std::vector<std::int32_t> last_lost_sales_day;
-  std::vector<std::int32_t> appeal_day;    // when a pending appeal is decided (-1: none)
-  std::vector<std::uint8_t> rule_step;     // [seller * rules + rule]: ladder steps taken
-  std::vector<std::int32_t> rule_step_day; // day of the last step of that rule
+  std::vector<std::int32_t> appeal_day;      // when a pending appeal is decided (-1: none)
+  std::vector<std::uint8_t> rule_step;       // [seller * rules + rule]: ladder steps taken
+  std::vector<std::int32_t> rule_step_day;   // day of the last step of that rule
   std::vector<std::uint32_t> suppressed_by;  // bit r: rule r suppresses the listings
   std::vector<std::uint32_t> actioned_by;    // bit r: rule r acted during the horizon
   std::vector<SellerTally> tally;
@@ -78,13 +78,13 @@ enum class BuyerStatus : std::uint8_t { kActive, kChurned };
 // per event instead of one per field.
 struct Buyer {
   float trust = 0;
-  float base_rate = 0;                     // shopping events per day at initial trust
-  float next_time = 0;                     // next shopping (or return) time, in days
+  float base_rate = 0;  // shopping events per day at initial trust
+  float next_time = 0;  // next shopping (or return) time, in days
   std::int16_t first_horizon_order_day = -1;
-  std::int16_t last_order_day = -1;        // horizon day, -1: none
+  std::int16_t last_order_day = -1;  // horizon day, -1: none
   std::uint8_t persona = 0;
   BuyerStatus status = BuyerStatus::kActive;
-  std::uint8_t repeat_flags = 0;           // bit 0: ordered again within 30 d, bit 1: 90 d
+  std::uint8_t repeat_flags = 0;  // bit 0: ordered again within 30 d, bit 1: 90 d
 };
 static_assert(sizeof(Buyer) == 20);
 
@@ -129,12 +129,12 @@ struct RunSettings {
   std::array<std::uint32_t, 8> dsi_units{};  // weights in kLossUnits, FQI then CSQI
   double churn_log_slope = 0;                // log-hazard per unit of trust
   double churn_log_intercept = 0;
-  TrustCurve intensity;    // (trust / initial)^intensity_elasticity
-  TrustCurve churn_hazard; // exp(intercept + slope * trust), per day
-  double return_rate = 0;                    // per day (from the daily probability)
+  TrustCurve intensity;     // (trust / initial)^intensity_elasticity
+  TrustCurve churn_hazard;  // exp(intercept + slope * trust), per day
+  double return_rate = 0;   // per day (from the daily probability)
 
-  static RunSettings make(const ModelParams& params, rng::StreamKey key,
-                          std::int32_t warmup_days, std::int32_t horizon_days);
+  static RunSettings make(const ModelParams& params, rng::StreamKey key, std::int32_t warmup_days,
+                          std::int32_t horizon_days);
   std::int32_t total_days() const { return warmup_days + horizon_days; }
 };
 

@@ -30,7 +30,8 @@ class OfferTable {
     entries_.resize(sellers.size());
     for (std::size_t c = 0; c < sellers.size(); ++c) {
       const auto a = table.alias(c);
-      entries_[c] = {table.probability(c), {scores[c], sellers[c], signals[c]},
+      entries_[c] = {table.probability(c),
+                     {scores[c], sellers[c], signals[c]},
                      {scores[a], sellers[a], signals[a]}};
     }
   }

@@ -56,8 +56,8 @@ struct OrderOutcome {
   bool negative_feedback = false;
   bool claim = false;
   bool chargeback = false;
-  bool order_defect = false;       // feedback OR claim OR chargeback, once per order
-  bool seller_accountable = false; // the order defect is charged to the seller
+  bool order_defect = false;        // feedback OR claim OR chargeback, once per order
+  bool seller_accountable = false;  // the order defect is charged to the seller
   bool late_delivery_charged = false;
   bool not_as_described_charged = false;
 };
@@ -89,8 +89,7 @@ class OrderDraws {
   // A chance that no seller metric depends on (e.g. early delivery).
   bool detail(unsigned slot, double p) { return slots_.uniform(slot) < p; }
   // The buyer's reaction: negative feedback, guarantee claim, chargeback.
-  std::array<bool, 3> react(const std::array<unsigned, 3>& slots,
-                            const std::array<double, 3>& p) {
+  std::array<bool, 3> react(const std::array<unsigned, 3>& slots, const std::array<double, 3>& p) {
     // A zero probability needs no draw (its slot stays reserved): most orders
     // then never generate the block that holds the claim and chargeback slots.
     return {p[0] > 0.0 && slots_.uniform(slots[0]) < p[0],
@@ -111,9 +110,8 @@ struct DsiWeights {
   }
   double csqi_total() const { return no_response_24h + unresolved; }
   static DsiWeights from(const SignalParams& s) {
-    return {s.dsi_late_delivery,   s.dsi_not_as_described, s.dsi_cancelled,
-            s.dsi_late_shipment,   s.dsi_invalid_tracking, s.dsi_no_response_24h,
-            s.dsi_unresolved};
+    return {s.dsi_late_delivery,    s.dsi_not_as_described, s.dsi_cancelled, s.dsi_late_shipment,
+            s.dsi_invalid_tracking, s.dsi_no_response_24h,  s.dsi_unresolved};
   }
   // FQI/CSQI loss of one order, in the same units as ExpectedRates.
   double fqi_loss(const OrderOutcome& o) const;
@@ -149,16 +147,27 @@ OrderOutcome OrderModel::decide(Brancher& b, const SellerOrderProfile& s,
                                 const OrderConditions& c) const {
   // Draw slots: part of the RNG layout (golden tests); append, never reorder.
   enum Slot : unsigned {
-    kCancel, kLateShipment, kTracking, kLateDelivery, kDelayOrEarly, kNotAsDescribed,
-    kDamage, kContact, kResponse, kResolution, kFeedback, kClaim, kChargeback
+    kCancel,
+    kLateShipment,
+    kTracking,
+    kLateDelivery,
+    kDelayOrEarly,
+    kNotAsDescribed,
+    kDamage,
+    kContact,
+    kResponse,
+    kResolution,
+    kFeedback,
+    kClaim,
+    kChargeback
   };
   const ChannelParams& ch = channels[idx(s.channel)];
   const double effort = 1.0 - effort_efficacy * c.effort;  // scales the seller's own defects
   OrderOutcome o;
   if (b.chance(kCancel, s.cancel * effort)) {
     o.cancelled = true;
-    o.negative_feedback =
-        b.react({kFeedback, kClaim, kChargeback}, {orders.negative_feedback_if_problem, 0.0, 0.0})[0];
+    o.negative_feedback = b.react({kFeedback, kClaim, kChargeback},
+                                  {orders.negative_feedback_if_problem, 0.0, 0.0})[0];
     o.order_defect = o.negative_feedback;
     o.seller_accountable = o.order_defect;
     return o;
@@ -166,8 +175,8 @@ OrderOutcome OrderModel::decide(Brancher& b, const SellerOrderProfile& s,
   o.seller_ships = ch.seller_ships;
   if (ch.seller_ships) {
     const double overload = c.load > 1.0f ? orders.load_sensitivity * (c.load - 1.0) : 0.0;
-    o.late_shipment = b.chance(kLateShipment, std::min(1.0, s.late_shipment * effort *
-                                                                (1.0 + overload)));
+    o.late_shipment =
+        b.chance(kLateShipment, std::min(1.0, s.late_shipment * effort * (1.0 + overload)));
     o.valid_tracking = !b.chance(kTracking, s.invalid_tracking * effort);
   } else {
     o.valid_tracking = true;  // the platform's carrier always tracks
@@ -198,10 +207,10 @@ OrderOutcome OrderModel::decide(Brancher& b, const SellerOrderProfile& s,
                             : problem    ? orders.negative_feedback_if_resolved
                                          : orders.negative_feedback;
   const double tracked = o.valid_tracking ? 1.0 - orders.tracking_defect_reduction : 1.0;
-  const auto reaction = b.react(
-      {kFeedback, kClaim, kChargeback},
-      {feedback_p, o.unresolved ? orders.claim_if_unresolved * tracked : 0.0,
-       o.unresolved ? orders.chargeback_if_unresolved : 0.0});
+  const auto reaction =
+      b.react({kFeedback, kClaim, kChargeback},
+              {feedback_p, o.unresolved ? orders.claim_if_unresolved * tracked : 0.0,
+               o.unresolved ? orders.chargeback_if_unresolved : 0.0});
   o.negative_feedback = reaction[0];
   o.claim = reaction[1];
   o.chargeback = reaction[2];

@@ -66,9 +66,9 @@ struct SellerPopulation {
   Shares<Channel> channel{0.6, 0.3, 0.05, 0.05};
   Shares<CsProvider> cs_provider{0.6, 0.1, 0.3};
   QualityParams quality;
-  double offers_mean = 40.0;     // listings per seller
-  double offers_cv = 2.0;        // heavy tail of seller size
-  double price_cv = 0.15;        // price level relative to the market
+  double offers_mean = 40.0;  // listings per seller
+  double offers_cv = 2.0;     // heavy tail of seller size
+  double price_cv = 0.15;     // price level relative to the market
   double capacity_headroom = 2.0;
   double self_cs_quality_weight = 1.0;
   double entry_per_day = 2.0;
@@ -111,10 +111,9 @@ struct Persona {
 
 struct BuyerPopulation {
   std::uint64_t count = 50000;
-  std::vector<std::pair<std::string, Persona>> personas{
-      {"price_sensitive", {0.5, 2.0, 0.3}},
-      {"speed_sensitive", {0.3, 0.8, 1.2}},
-      {"convenience", {0.2, 0.6, 0.4}}};
+  std::vector<std::pair<std::string, Persona>> personas{{"price_sensitive", {0.5, 2.0, 0.3}},
+                                                        {"speed_sensitive", {0.3, 0.8, 1.2}},
+                                                        {"convenience", {0.2, 0.6, 0.4}}};
   double orders_per_month_mean = 1.5;
   double orders_per_month_shape = 0.8;
   double arrivals_per_day = 0.0;
@@ -162,12 +161,12 @@ struct CategoryParams {
 
 struct ChannelParams {
   double promised_days = 3.0;
-  bool seller_ships = true;             // late shipment / tracking counted against the seller
-  bool seller_owns_delivery = true;     // late delivery and damage charged to the seller
-  double cancel = 0.01;                 // base pre-fulfilment cancel probability
-  double late_shipment = 0.03;          // base late-shipment probability (seller ships)
-  double invalid_tracking = 0.04;       // base probability of no valid tracking
-  double late_delivery = 0.06;          // base late-delivery probability if shipped on time
+  bool seller_ships = true;          // late shipment / tracking counted against the seller
+  bool seller_owns_delivery = true;  // late delivery and damage charged to the seller
+  double cancel = 0.01;              // base pre-fulfilment cancel probability
+  double late_shipment = 0.03;       // base late-shipment probability (seller ships)
+  double invalid_tracking = 0.04;    // base probability of no valid tracking
+  double late_delivery = 0.06;       // base late-delivery probability if shipped on time
   double late_delivery_if_shipped_late = 0.6;
   double early_delivery = 0.2;
   double damage = 0.004;
@@ -187,8 +186,8 @@ struct ChannelParams {
             "probability a shipment has no valid tracking (average seller)");
     v.value("late_delivery", late_delivery, bounds::kProbability,
             "late delivery probability when shipped on time");
-    v.value("late_delivery_if_shipped_late", late_delivery_if_shipped_late,
-            bounds::kProbability, "late delivery probability when shipped late");
+    v.value("late_delivery_if_shipped_late", late_delivery_if_shipped_late, bounds::kProbability,
+            "late delivery probability when shipped late");
     v.value("early_delivery", early_delivery, bounds::kProbability,
             "probability an on-time delivery arrives early");
     v.value("damage", damage, bounds::kProbability, "damage in transit probability");
@@ -219,7 +218,7 @@ struct OrderParams {
   double load_sensitivity = 0.5;         // extra late-shipment odds per unit of load over capacity
   double cs_contact = 0.02;              // contacts after a problem-free order
   double cs_contact_if_problem = 0.6;
-  double negative_feedback = 0.002;      // silent majority: rare after good orders (src)
+  double negative_feedback = 0.002;  // silent majority: rare after good orders (src)
   double negative_feedback_if_problem = 0.12;
   double negative_feedback_if_resolved = 0.03;
   double claim_if_unresolved = 0.25;
@@ -410,15 +409,42 @@ struct EnforcementRule {
 // Defaults: the public seller-performance standards (src: policy-standards.md).
 struct PolicyParams {
   std::vector<EnforcementRule> enforcement{
-      {Metric::kOrderDefectRate, 60, Comparison::kAbove, 0.01, 50, Schedule::kDaily, {},
-       {Action::kWarn, Action::kSuspend}, 14},
-      {Metric::kLateShipmentRate, 30, Comparison::kAbove, 0.04, 50, Schedule::kDaily,
+      {Metric::kOrderDefectRate,
+       60,
+       Comparison::kAbove,
+       0.01,
+       50,
+       Schedule::kDaily,
+       {},
+       {Action::kWarn, Action::kSuspend},
+       14},
+      {Metric::kLateShipmentRate,
+       30,
+       Comparison::kAbove,
+       0.04,
+       50,
+       Schedule::kDaily,
        {Channel::kSellerFulfilled, Channel::kSellerFulfilledPremium},
-       {Action::kWarn, Action::kSuppressListings}, 14},
-      {Metric::kCancelRate, 7, Comparison::kAbove, 0.025, 20, Schedule::kDaily, {},
-       {Action::kWarn}, 14},
-      {Metric::kValidTrackingRate, 30, Comparison::kBelow, 0.95, 50, Schedule::kDaily,
-       {Channel::kSellerFulfilled}, {Action::kWarn, Action::kSuppressListings}, 14}};
+       {Action::kWarn, Action::kSuppressListings},
+       14},
+      {Metric::kCancelRate,
+       7,
+       Comparison::kAbove,
+       0.025,
+       20,
+       Schedule::kDaily,
+       {},
+       {Action::kWarn},
+       14},
+      {Metric::kValidTrackingRate,
+       30,
+       Comparison::kBelow,
+       0.95,
+       50,
+       Schedule::kDaily,
+       {Channel::kSellerFulfilled},
+       {Action::kWarn, Action::kSuppressListings},
+       14}};
   template <class V>
   void visit(V& v) {
     v.list("enforcement", enforcement, "threshold rules driving warn -> suppress -> suspend");

@@ -18,13 +18,14 @@ namespace trustsim::rng {
 // What a stream is for. Values are part of the RNG layout: never renumber,
 // only append (golden tests pin them).
 enum class Purpose : std::uint64_t {
-  kSellerTraits = 1,     // seller's fixed attributes at creation
-  kBuyerTraits = 2,      // buyer's persona, intensity at creation
-  kBuyerArrivals = 3,    // number of new buyers per day (entity 0)
-  kSellerEntry = 4,      // number of new sellers per day (entity 0)
-  kShoppingChoice = 5,   // category, choice, next shopping/churn/return times, offers (entity = buyer)
-  kOrderOutcome = 6,     // the order's fulfilment and reaction draws (entity = buyer)
-  kBuyerTiming = 7,      // unused since timing draws share the shopping stream; kept reserved
+  kSellerTraits = 1,   // seller's fixed attributes at creation
+  kBuyerTraits = 2,    // buyer's persona, intensity at creation
+  kBuyerArrivals = 3,  // number of new buyers per day (entity 0)
+  kSellerEntry = 4,    // number of new sellers per day (entity 0)
+  kShoppingChoice =
+      5,              // category, choice, next shopping/churn/return times, offers (entity = buyer)
+  kOrderOutcome = 6,  // the order's fulfilment and reaction draws (entity = buyer)
+  kBuyerTiming = 7,   // unused since timing draws share the shopping stream; kept reserved
   kSellerBehaviour = 8,  // exit, appeal, coaching uptake (entity = seller)
   kEnforcement = 9,      // reinstatement decisions (entity = seller)
 };

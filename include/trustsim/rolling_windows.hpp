@@ -14,16 +14,16 @@ namespace trustsim {
 enum class Counter : std::uint8_t {
   kOrders,
   kCancels,
-  kShipments,      // orders the seller ships itself
+  kShipments,  // orders the seller ships itself
   kLateShipments,
   kValidTracking,
-  kDeliveries,     // orders not cancelled
+  kDeliveries,  // orders not cancelled
   kOnTime,
-  kOrderDefects,   // seller-accountable order defects
+  kOrderDefects,  // seller-accountable order defects
   kCsContacts,
-  kCsResponded,    // answered within 24 h
-  kFqiLoss,        // DSI-weighted fulfilment defects, in kLossUnits per unit weight
-  kCsqiLoss,       // DSI-weighted customer-service defects
+  kCsResponded,  // answered within 24 h
+  kFqiLoss,      // DSI-weighted fulfilment defects, in kLossUnits per unit weight
+  kCsqiLoss,     // DSI-weighted customer-service defects
   kCount
 };
 inline constexpr std::size_t kCounterCount = static_cast<std::size_t>(Counter::kCount);

@@ -68,9 +68,9 @@ struct Scenario {
 };
 
 struct LoadOptions {
-  std::vector<std::string> set_overrides;         // "KEY.PATH=VALUE"
-  std::optional<std::uint64_t> replications;      // --replications
-  bool check_memory = true;                       // refuse populations that cannot fit
+  std::vector<std::string> set_overrides;     // "KEY.PATH=VALUE"
+  std::optional<std::uint64_t> replications;  // --replications
+  bool check_memory = true;                   // refuse populations that cannot fit
 };
 
 // Loads and validates a scenario file. Throws InputError listing every

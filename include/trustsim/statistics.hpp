@@ -14,8 +14,8 @@ struct PairedContrast {
   double mean_arm = 0;
   double mean_baseline = 0;
   double mean_diff = 0;
-  double se = 0;       // standard error of the mean difference (NaN when n < 2)
-  double ci_lo = 0;    // two-sided confidence interval (NaN when n < 2)
+  double se = 0;     // standard error of the mean difference (NaN when n < 2)
+  double ci_lo = 0;  // two-sided confidence interval (NaN when n < 2)
   double ci_hi = 0;
   double p_value = 0;  // two-sided paired t-test of a zero difference (NaN when n < 2)
 };

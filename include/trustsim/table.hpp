@@ -11,8 +11,8 @@
 
 namespace trustsim {
 
-using ColumnData = std::variant<std::vector<std::int64_t>, std::vector<double>,
-                                std::vector<std::string>>;
+using ColumnData =
+    std::variant<std::vector<std::int64_t>, std::vector<double>, std::vector<std::string>>;
 
 struct Column {
   std::string name;

@@ -19,8 +19,7 @@ class TrustCurve {
   TrustCurve() = default;
   template <class F>
   explicit TrustCurve(F&& f) {
-    for (std::size_t i = 0; i <= kSegments; ++i)
-      values_[i] = f(static_cast<double>(i) / kSegments);
+    for (std::size_t i = 0; i <= kSegments; ++i) values_[i] = f(static_cast<double>(i) / kSegments);
   }
 
   double operator()(double trust) const {
