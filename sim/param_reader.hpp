@@ -71,9 +71,9 @@ std::string join_path(const std::string& parent, const std::string& key);
 
 class Reader {
  public:
-  Reader(YAML::Node node, std::string path, const Origins& origins, Problems& problems,
+  Reader(const YAML::Node& node, std::string path, const Origins& origins, Problems& problems,
          Overlay& overlay)
-      : node_(std::move(node)),
+      : node_(node),
         path_(std::move(path)),
         origins_(origins),
         problems_(problems),

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <array>
+#include <concepts>
 #include <cstddef>
 
 namespace trustsim {
@@ -18,6 +19,7 @@ class TrustCurve {
 
   TrustCurve() = default;
   template <class F>
+  requires std::invocable<F, double>  // never mistaken for a copy constructor
   explicit TrustCurve(F&& f) {
     for (std::size_t i = 0; i <= kSegments; ++i) values_[i] = f(static_cast<double>(i) / kSegments);
   }
