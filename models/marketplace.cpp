@@ -70,10 +70,7 @@ Marketplace::Marketplace(const RunSettings& baseline, std::span<const RunSetting
     rule_slots_ = std::max(rule_slots_, arm.params.policies.enforcement.size());
   }
   bind_windows();
-
-  for (const auto& [name, persona] : p.population.buyers.personas)
-    persona_shares_.push_back(persona.share);
-  for (const auto& c : p.categories) category_shares_.push_back(c.search_share);
+  read_shares();
   calendar_.resize(static_cast<std::size_t>(settings_.total_days()));
 
   // Room for the expected entrants (+ 4 sd) so the windows are laid out once.
@@ -116,14 +113,18 @@ void Marketplace::bind_windows() {
   handles_.orders_60 = w.find(Counter::kOrders, 60);
 }
 
-void Marketplace::apply_arm(const RunSettings& arm_settings) {
-  settings_ = arm_settings;
-  bind_windows();
+void Marketplace::read_shares() {
   persona_shares_.clear();
   for (const auto& [name, persona] : settings_.params.population.buyers.personas)
     persona_shares_.push_back(persona.share);
   category_shares_.clear();
   for (const auto& c : settings_.params.categories) category_shares_.push_back(c.search_share);
+}
+
+void Marketplace::apply_arm(const RunSettings& arm_settings) {
+  settings_ = arm_settings;
+  bind_windows();
+  read_shares();
   // Channel, ranking and CS parameters may differ: refresh what depends on them.
   for (std::size_t s = 0; s < sellers_.size(); ++s)
     sellers_.promised_days[s] = static_cast<float>(

@@ -68,11 +68,14 @@ std::int32_t Marketplace::shop(std::uint32_t b, std::int32_t day,
     } else {
       const std::size_t personas = p.population.buyers.personas.size();
       std::array<Offer, kMaxOffers> offers;
-      for (std::size_t k = 0; k < k_offers; ++k)
-        table.prefetch32(draws.bits(kFirstOfferSlot + static_cast<unsigned>(k)));
+      std::array<std::uint32_t, kMaxOffers> offer_bits;
+      for (std::size_t k = 0; k < k_offers; ++k) {
+        offer_bits[k] = draws.bits(kFirstOfferSlot + static_cast<unsigned>(k));
+        table.prefetch32(offer_bits[k]);
+      }
       // Insertion sort: K is small, and this beats a general sort here.
       for (std::size_t k = 0; k < k_offers; ++k) {
-        const Offer offer = table.sample32(draws.bits(kFirstOfferSlot + static_cast<unsigned>(k)));
+        const Offer offer = table.sample32(offer_bits[k]);
         std::size_t j = k;
         for (; j > 0 && ranks_before(offer, offers[j - 1]); --j) offers[j] = offers[j - 1];
         offers[j] = offer;

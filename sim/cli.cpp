@@ -72,7 +72,6 @@ class Progress {
     if (enabled_) std::fprintf(stderr, "\r%80s\r", "");
   }
   double seconds() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
-  std::int64_t orders() const { return orders_; }
 
  private:
   using Clock = std::chrono::steady_clock;

@@ -207,6 +207,7 @@ class Marketplace {
   void enforce(std::size_t seller, std::int32_t day, DayTotals& totals);
   void schedule(std::uint32_t buyer);
   void bind_windows();
+  void read_shares();  // persona and category shares of the current settings
   void apply_action(std::size_t seller, std::size_t rule, std::int32_t day, DayTotals& totals);
   bool in_horizon(std::int32_t day) const { return day >= settings_.warmup_days; }
 

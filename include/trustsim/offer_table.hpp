@@ -1,7 +1,7 @@
 // The listed offers of one category for a day: sampled in proportion to each
 // seller's listings (an alias table), with the seller id and its frozen
 // ranking score stored beside each column so a draw touches one cache line
-// instead of three arrays. Draws equal dist::AliasTable's for the same word.
+// instead of three arrays. One 32-bit draw picks one offer (sample32).
 #pragma once
 
 #include <cstdint>
@@ -38,14 +38,6 @@ class OfferTable {
   bool empty() const { return entries_.empty(); }
   std::size_t size() const { return entries_.size(); }
 
-  Offer sample(std::uint64_t word) const {
-    const Entry& e = entries_[column(word)];
-    return dist::AliasTable::coin(word) < e.threshold ? e.own : e.alias;
-  }
-  // Asks for the cache line a later sample(word) reads (draws are random
-  // accesses: issuing all of an event's fetches first overlaps their latency).
-  void prefetch(std::uint64_t word) const { __builtin_prefetch(&entries_[column(word)]); }
-
   // From 32 random bits: the column is the high part of bits * n and the
   // coin its low part (multiply-shift), so one 32-bit slot draws one offer.
   // Within a column the coin moves in steps of n * 2^-32 (5e-6 for 20,000
@@ -56,14 +48,13 @@ class OfferTable {
     const double coin = static_cast<double>(product & 0xFFFF'FFFFull) * 0x1p-32;
     return coin < e.threshold ? e.own : e.alias;
   }
+  // Asks for the cache line a later sample32(bits) reads (draws are random
+  // accesses: issuing all of an event's fetches first overlaps their latency).
   void prefetch32(std::uint32_t bits) const {
     __builtin_prefetch(&entries_[(std::uint64_t{bits} * entries_.size()) >> 32]);
   }
 
  private:
-  std::uint32_t column(std::uint64_t word) const {
-    return static_cast<std::uint32_t>(((word >> 32) * entries_.size()) >> 32);
-  }
   struct alignas(32) Entry {  // two entries per cache line, never straddling
     double threshold;
     Offer own;
