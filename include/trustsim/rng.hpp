@@ -28,6 +28,7 @@ enum class Purpose : std::uint64_t {
   kBuyerTiming = 7,   // unused since timing draws share the shopping stream; kept reserved
   kSellerBehaviour = 8,  // exit, appeal, coaching uptake (entity = seller)
   kEnforcement = 9,      // reinstatement decisions (entity = seller)
+  kSweepDesign = 10,     // sweep design draws (entity = dimension or point)
 };
 
 // Sentinel day for draws made when an entity is created before day 0.
@@ -36,7 +37,8 @@ inline constexpr std::uint64_t kCreationDay = 0xFFFF'FFFF'FFFF'FFFFull;
 struct StreamKey {
   std::uint64_t master_seed = 0;
   std::uint64_t replication = 0;
-  // 0 under common random numbers; arm index + 1 when arms are independent.
+  // 0 under common random numbers; the arm index when arms are independent
+  // (so the baseline, arm 0, keeps its common-random-numbers stream).
   std::uint64_t arm_salt = 0;
 };
 
