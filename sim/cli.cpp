@@ -4,7 +4,10 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <fstream>
 #include <iostream>
+#include <optional>
+#include <sstream>
 
 #include <fmt/format.h>
 #include <omp.h>
@@ -14,8 +17,12 @@
 
 #include "trustsim/errors.hpp"
 #include "trustsim/experiment.hpp"
+#include "trustsim/journal.hpp"
+#include "trustsim/replication_plan.hpp"
 #include "trustsim/result_file.hpp"
 #include "trustsim/scenario.hpp"
+#include "trustsim/sha256.hpp"
+#include "trustsim/task_farm.hpp"
 #include "trustsim/version.hpp"
 
 namespace trustsim {
@@ -46,38 +53,66 @@ std::string join_args(int argc, char** argv) {
   return text;
 }
 
-// Progress line on a terminal: work done, orders per second, time left.
+// Progress line on a terminal: tasks done, orders per second, time left.
+// Rank 0's own tasks advance it day by day; other ranks' tasks when they finish.
 class Progress {
  public:
-  Progress(bool enabled, std::int64_t total_days)
-      : enabled_(enabled), total_(total_days), start_(Clock::now()), last_(start_) {}
+  Progress(bool enabled, std::uint64_t tasks, bool at_most, std::int64_t days_per_task, int ranks)
+      : enabled_(enabled),
+        tasks_(tasks),
+        at_most_(at_most),
+        days_per_task_(days_per_task),
+        ranks_(ranks),
+        start_(Clock::now()),
+        last_(start_) {}
 
-  void day_done(std::int64_t orders, std::uint64_t replication, std::uint64_t replications) {
-    ++done_;
+  void own_day(std::int64_t orders) {
+    ++own_days_;
     orders_ += orders;
-    if (!enabled_) return;
-    const auto now = Clock::now();
-    if (now - last_ < std::chrono::milliseconds(250) && done_ != total_) return;
-    last_ = now;
-    const double elapsed = std::chrono::duration<double>(now - start_).count();
-    const double rate = elapsed > 0 ? static_cast<double>(orders_) / elapsed : 0.0;
-    const double left = done_ > 0 ? elapsed * static_cast<double>(total_ - done_) / done_ : 0.0;
-    std::fprintf(stderr, "\r  replication %llu/%llu  %5.1f%%  %.2fM orders/s  ETA %d:%02d   ",
-                 static_cast<unsigned long long>(replication + 1),
-                 static_cast<unsigned long long>(replications), 100.0 * done_ / total_, rate / 1e6,
-                 static_cast<int>(left) / 60, static_cast<int>(left) % 60);
-    std::fflush(stderr);
+    draw(false);
+  }
+  void task_done(const TaskRun& task, bool own) {
+    ++done_;
+    if (!own) {
+      orders_ += task.orders_simulated;
+      other_days_ += days_per_task_;
+    }
+    draw(true);
   }
   void finish() {
-    if (enabled_) std::fprintf(stderr, "\r%80s\r", "");
+    if (enabled_) std::fprintf(stderr, "\r%90s\r", "");
   }
   double seconds() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
+  std::uint64_t tasks_done() const { return done_; }
 
  private:
   using Clock = std::chrono::steady_clock;
+  void draw(bool force) {
+    if (!enabled_) return;
+    const auto now = Clock::now();
+    if (!force && now - last_ < std::chrono::milliseconds(250)) return;
+    last_ = now;
+    const double elapsed = std::chrono::duration<double>(now - start_).count();
+    const double rate = elapsed > 0 ? static_cast<double>(orders_) / elapsed : 0.0;
+    const double total_days = static_cast<double>(tasks_) * static_cast<double>(days_per_task_);
+    const double fraction =
+        total_days > 0 ? std::min(1.0, static_cast<double>(own_days_ + other_days_) / total_days)
+                       : 0.0;
+    const double left = fraction > 0 ? elapsed * (1.0 - fraction) / fraction : 0.0;
+    std::fprintf(
+        stderr, "\r  tasks %llu/%llu on %d rank%s  %5.1f%%  %.2fM orders/s  ETA %d:%02d%s   ",
+        static_cast<unsigned long long>(done_), static_cast<unsigned long long>(tasks_), ranks_,
+        ranks_ == 1 ? "" : "s", 100.0 * fraction, rate / 1e6, static_cast<int>(left) / 60,
+        static_cast<int>(left) % 60, at_most_ ? " (at most)" : "");
+    std::fflush(stderr);
+  }
   bool enabled_;
-  std::int64_t total_;
-  std::int64_t done_ = 0;
+  std::uint64_t tasks_;
+  bool at_most_;
+  std::int64_t days_per_task_;
+  int ranks_;
+  std::uint64_t done_ = 0;
+  std::int64_t own_days_ = 0, other_days_ = 0;
   std::int64_t orders_ = 0;
   Clock::time_point start_, last_;
 };
@@ -90,54 +125,168 @@ struct RunArgs {
   int threads = 0;
   bool quiet = false;
   bool force = false;
+  bool resume = false;
 };
 
-int do_run(const RunArgs& args, const std::string& command_line) {
-  LoadOptions options;
-  options.set_overrides = args.sets;
-  if (args.replications > 0) options.replications = args.replications;
-  const Scenario scenario = load_scenario(args.scenario, options);
+std::string read_text_file(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in || std::filesystem::is_directory(file))
+    throw InputError(
+        fmt::format("cannot read scenario '{}': {}", file.string(),
+                    std::filesystem::exists(file) ? "not a readable file" : "no such file"));
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
 
-  std::filesystem::path out = args.output;
-  if (out.empty()) out = std::filesystem::path(args.scenario).stem().string() + ".h5";
+// What a journal must match to be resumed: the resolved scenario and the build.
+std::string run_identity(const Scenario& scenario) {
+  return fmt::format("config_sha256={}\nengine={} {}\n", sha256_hex(scenario.resolved_yaml),
+                     engine_version(), git_sha());
+}
+
+// Rank 0's checks before anything runs: the output may be written, an
+// existing file or journal is never replaced silently, and a resume matches.
+ResumeJournal open_journal(const RunArgs& args, const Scenario& scenario,
+                           const std::filesystem::path& out, FinishedTasks& finished) {
+  const auto journal = journal_path(out);
+  if (args.resume) {
+    auto opened = ResumeJournal::resume(journal, run_identity(scenario), finished);
+    if (std::filesystem::exists(out) && !args.force)
+      throw InputError(fmt::format(
+          "'{}' already exists; pass --force to replace it when the resumed run completes",
+          out.string()));
+    return opened;
+  }
+  if (std::filesystem::exists(journal) && !args.force)
+    throw InputError(fmt::format(
+        "'{}' holds an interrupted run; pass --resume to finish it, or --force to discard it "
+        "and start over",
+        journal.string()));
   if (std::filesystem::exists(out) && !args.force)
     throw InputError(fmt::format(
         "'{}' already exists; pass --force to replace it or -o to write elsewhere", out.string()));
   check_output_writable(out);
+  return ResumeJournal::create(journal, run_identity(scenario));
+}
+
+int do_run(const RunArgs& args, const std::string& command_line) {
+  install_interrupt_handlers();
+  MpiSession mpi;
+  const FarmWorld world = mpi.world();
+  const bool lead = world.rank == 0;
   if (args.threads > 0) omp_set_num_threads(args.threads);
+  LoadOptions options;
+  options.set_overrides = args.sets;
+  if (args.replications > 0) options.replications = args.replications;
 
-  const auto& set = scenario.settings;
+  // Rank 0 reads and checks everything, then sends the scenario text to the
+  // other ranks, so every rank runs exactly the scenario rank 0 read.
+  std::string text;
+  std::optional<Scenario> scenario;
+  std::optional<ResumeJournal> journal;
+  FinishedTasks finished;
+  std::filesystem::path out = args.output;
+  if (out.empty()) out = std::filesystem::path(args.scenario).stem().string() + ".h5";
+  int status = kExitOk;
+  if (lead) {
+    try {
+      text = read_text_file(args.scenario);
+      scenario = load_scenario_text(text, args.scenario, options);
+      journal.emplace(open_journal(args, *scenario, out, finished));
+    } catch (...) {
+      status = classify_exception(std::current_exception()).exit_code;
+      mpi.broadcast(status);
+      throw;  // reported once, by rank 0
+    }
+  }
+  mpi.broadcast(status);
+  if (status != kExitOk) return status;
+  mpi.broadcast(text);
+  FarmOutcome setup_error;
+  if (!lead) {
+    try {
+      options.check_memory = false;  // rank 0 checked; this host is the user's choice
+      scenario = load_scenario_text(text, args.scenario, options);
+    } catch (...) {
+      setup_error = classify_exception(std::current_exception());
+    }
+  }
+
+  const Scenario unloaded;  // a rank that failed to load reports the error and runs nothing
+  const Scenario& loaded = scenario ? *scenario : unloaded;
+  const ReplicationPlan plan(loaded);
+  const auto& set = loaded.settings;
+  const auto arms = loaded.arms.size();
   const auto days_per_task =
-      static_cast<std::int64_t>(set.warmup_days + set.horizon_days * scenario.arms.size());
-  Progress progress(!args.quiet && isatty(STDERR_FILENO),
-                    days_per_task * static_cast<std::int64_t>(set.replications));
-  if (!args.quiet)
-    std::fprintf(stderr, "trustsim %s: %zu arms x %llu replications, %d threads\n",
-                 set.name.c_str(), scenario.arms.size(),
-                 static_cast<unsigned long long>(set.replications), omp_get_max_threads());
-  std::vector<TaskRun> tasks;
-  for (std::uint64_t r = 0; r < set.replications; ++r)
-    tasks.push_back(run_task(
-        scenario, r, [&](std::int64_t orders) { progress.day_done(orders, r, set.replications); }));
-  progress.finish();
+      static_cast<std::int64_t>(set.independent_arms ? (set.warmup_days + set.horizon_days) * arms
+                                                     : set.warmup_days + set.horizon_days * arms);
+  const std::uint64_t resumed = finished.size();
+  Progress progress(lead && !args.quiet && isatty(STDERR_FILENO), plan.max_tasks() - resumed,
+                    plan.sequential(), days_per_task, world.size);
+  if (lead && !args.quiet) {
+    std::fprintf(
+        stderr, "trustsim %s: %zu arms x %s replications x %llu points, %d rank%s x %d threads\n",
+        set.name.c_str(), arms,
+        plan.sequential()
+            ? fmt::format("{}-{}", set.precision.min_replications, set.precision.max_replications)
+                  .c_str()
+            : std::to_string(set.replications).c_str(),
+        static_cast<unsigned long long>(plan.points()), world.size, world.size == 1 ? "" : "s",
+        omp_get_max_threads());
+    if (args.resume)
+      std::fprintf(stderr, "  resuming: %llu finished tasks read from %s\n",
+                   static_cast<unsigned long long>(resumed), journal->path().c_str());
+  }
 
-  ResultFile file = assemble_results(scenario, tasks, {command_line, utc_now()});
+  FarmHooks hooks;
+  hooks.run = [&](std::uint64_t id, const std::function<void(std::int64_t)>& on_day) {
+    return run_task(*scenario, {id, plan.point_of(id), plan.replication_of(id)}, on_day);
+  };
+  hooks.required = [&](const FinishedTasks& done) { return plan.required(done); };
+  hooks.on_finished = [&](const TaskRun& task, int ran_on) {
+    journal->append(task);
+    progress.task_done(task, ran_on == 0);
+  };
+  hooks.on_orders = [&](std::int64_t orders) { progress.own_day(orders); };
+  const FarmOutcome outcome = run_farm(world, hooks, finished, setup_error);
+  if (!lead) return outcome.exit_code;
+  progress.finish();
+  if (outcome.exit_code == kExitInterrupted) {
+    std::cerr << fmt::format(
+        "trustsim: interrupted: {} finished task{} recorded in {}; run the same command with "
+        "--resume to finish\n",
+        finished.size(), finished.size() == 1 ? "" : "s", journal->path().string());
+    return kExitInterrupted;
+  }
+  if (outcome.exit_code != kExitOk) {
+    std::cerr << "trustsim: error: " << outcome.message << "\n";
+    if (!finished.empty())
+      std::cerr << fmt::format("trustsim: {} finished tasks are kept in {} for --resume\n",
+                               finished.size(), journal->path().string());
+    return outcome.exit_code;
+  }
+
+  ResultFile file = assemble_results(*scenario, finished, {command_line, utc_now()});
   file.root_attributes.push_back({"wall_seconds", progress.seconds()});
+  file.root_attributes.push_back({"ranks", static_cast<std::int64_t>(world.size)});
   file.root_attributes.push_back({"threads", static_cast<std::int64_t>(omp_get_max_threads())});
+  test_fault_point(0, "write", 1);
   write_result_file(out, file);
+  journal->remove();
   if (!args.quiet) {
     std::cout << format_contrasts(file);
     double setup = 0, simulate = 0;
     std::int64_t orders = 0;
-    for (const auto& t : tasks)
+    for (const auto& [id, t] : finished)
       setup += t.setup_seconds, simulate += t.simulate_seconds, orders += t.orders_simulated;
     std::cout << fmt::format(
         "\nwrote {}\n  results digest {}\n  {} orders simulated: {:.2f} s creating "
-        "populations, {:.2f} s simulating ({:.3g} orders/s on {} threads), {:.2f} s in all; "
-        "peak memory {:.1f} MiB\n",
+        "populations, {:.2f} s simulating ({:.3g} orders/s per rank on {} threads), "
+        "{:.2f} s in all on {} rank{}; peak memory {:.1f} MiB (rank 0)\n",
         out.string(), results_digest(file), orders, setup, simulate,
         simulate > 0 ? static_cast<double>(orders) / simulate : 0.0, omp_get_max_threads(),
-        progress.seconds(), peak_memory_mib());
+        progress.seconds(), world.size, world.size == 1 ? "" : "s", peak_memory_mib());
   }
   return kExitOk;
 }
@@ -187,7 +336,10 @@ int cli_main(int argc, char** argv) {
   run_cmd->add_option("--threads", run.threads, "OpenMP threads (default: OMP_NUM_THREADS)")
       ->check(CLI::Range(1, 4096));
   run_cmd->add_flag("--quiet", run.quiet, "no progress and no contrasts table");
-  run_cmd->add_flag("--force", run.force, "replace an existing result file");
+  run_cmd->add_flag("--force", run.force,
+                    "replace an existing result file (or discard an interrupted run's journal)");
+  run_cmd->add_flag("--resume", run.resume,
+                    "finish an interrupted run of the same scenario: only missing tasks run");
 
   std::string validate_path;
   std::vector<std::string> validate_sets;

@@ -1,68 +1,210 @@
 // Tasks and result tables (see include/trustsim/experiment.hpp).
 #include "trustsim/experiment.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstring>
+#include <span>
+#include <type_traits>
 
 #include <fmt/format.h>
 
 #include "outcomes.hpp"
+#include "trustsim/errors.hpp"
 #include "trustsim/marketplace.hpp"
+#include "trustsim/replication_plan.hpp"
 #include "trustsim/sha256.hpp"
 #include "trustsim/statistics.hpp"
+#include "trustsim/sweep_design.hpp"
 #include "trustsim/version.hpp"
 
 namespace trustsim {
 
 inline constexpr std::int64_t kSchemaVersion = 1;
 
-TaskRun run_task(const Scenario& scenario, std::uint64_t replication,
-                 const std::function<void(std::int64_t)>& on_day) {
-  const auto& set = scenario.settings;
-  const rng::StreamKey key{set.seed, replication, 0};
+namespace {
+
+// One arm over the horizon, from a marketplace already warmed up.
+ArmRun run_horizon(Marketplace& market, const RunSettings& arm, const ScenarioSettings& set,
+                   const std::vector<std::string>& labels, TaskRun& task,
+                   const std::function<void(std::int64_t)>& on_day) {
   const auto warmup = static_cast<std::int32_t>(set.warmup_days);
   const auto horizon = static_cast<std::int32_t>(set.horizon_days);
-  std::vector<RunSettings> arm_settings;
-  for (const auto& arm : scenario.arms)
-    arm_settings.push_back(RunSettings::make(arm.model, key, warmup, horizon));
-
-  using Clock = std::chrono::steady_clock;
-  const auto start = Clock::now();
-  TaskRun task;
-  // One warm-up under the baseline; every arm forks from it.
-  Marketplace warm(arm_settings.front(), arm_settings);
-  const auto created = Clock::now();
-  for (std::int32_t day = 0; day < warmup; ++day) {
-    const auto totals = warm.step_day(day);
+  market.apply_arm(arm);
+  market.begin_horizon();
+  ArmAccumulator acc;
+  acc.buyers_at_start = market.buyers_present();
+  for (std::int32_t d = 0; d < horizon; ++d) {
+    const auto totals = market.step_day(warmup + d);
+    acc.add_day(market, totals, d, set.outputs.timeseries);
     task.orders_simulated += totals.orders;
     if (on_day) on_day(totals.orders);
   }
+  acc.finish(market, labels, set.outputs.cohorts);
+  return std::move(acc.run);
+}
 
-  task.task_id = replication;
-  task.replication = replication;
-  const auto labels = cohort_labels(scenario);
-  for (std::size_t a = 0; a < scenario.arms.size(); ++a) {
-    const bool last = a + 1 == scenario.arms.size();
-    Marketplace market = last ? std::move(warm) : warm;
-    market.apply_arm(arm_settings[a]);
-    market.begin_horizon();
-    ArmAccumulator acc;
-    acc.buyers_at_start = market.buyers_present();
-    for (std::int32_t d = 0; d < horizon; ++d) {
-      const auto totals = market.step_day(warmup + d);
-      acc.add_day(market, totals, d, set.outputs.timeseries);
-      task.orders_simulated += totals.orders;
-      if (on_day) on_day(totals.orders);
-    }
-    acc.finish(market, labels, set.outputs.cohorts);
-    task.arms.push_back(std::move(acc.run));
+void run_warmup(Marketplace& market, const ScenarioSettings& set, TaskRun& task,
+                const std::function<void(std::int64_t)>& on_day) {
+  for (std::int32_t day = 0; day < static_cast<std::int32_t>(set.warmup_days); ++day) {
+    const auto totals = market.step_day(day);
+    task.orders_simulated += totals.orders;
+    if (on_day) on_day(totals.orders);
   }
-  task.setup_seconds = std::chrono::duration<double>(created - start).count();
-  task.simulate_seconds = std::chrono::duration<double>(Clock::now() - created).count();
+}
+
+}  // namespace
+
+TaskRun run_task(const Scenario& scenario, const TaskSpec& spec,
+                 const std::function<void(std::int64_t)>& on_day) {
+  const auto& set = scenario.settings;
+  const auto& models = scenario.points.at(spec.point_id).arm_models;
+  const auto warmup = static_cast<std::int32_t>(set.warmup_days);
+  const auto horizon = static_cast<std::int32_t>(set.horizon_days);
+  // Under common random numbers every arm has the same stream key; with
+  // independent arms arm a is salted with a (the baseline's key is unchanged).
+  auto settings_for = [&](std::uint64_t salt) {
+    std::vector<RunSettings> out;
+    for (const auto& model : models)
+      out.push_back(RunSettings::make(model, {set.seed, spec.replication, salt}, warmup, horizon));
+    return out;
+  };
+
+  using Clock = std::chrono::steady_clock;
+  TaskRun task;
+  task.task_id = spec.task_id;
+  task.point_id = spec.point_id;
+  task.replication = spec.replication;
+  const auto labels = cohort_labels(scenario);
+  double setup = 0;
+  const auto start = Clock::now();
+  if (!set.independent_arms) {
+    // One warm-up under the baseline; every arm forks from it.
+    const auto arm_settings = settings_for(0);
+    Marketplace warm(arm_settings.front(), arm_settings);
+    setup = std::chrono::duration<double>(Clock::now() - start).count();
+    run_warmup(warm, set, task, on_day);
+    for (std::size_t a = 0; a < models.size(); ++a) {
+      const bool last = a + 1 == models.size();
+      Marketplace market = last ? std::move(warm) : warm;
+      task.arms.push_back(run_horizon(market, arm_settings[a], set, labels, task, on_day));
+    }
+  } else {
+    // Each arm its own population, warm-up and shocks.
+    for (std::size_t a = 0; a < models.size(); ++a) {
+      const auto arm_settings = settings_for(a);
+      const auto created = Clock::now();
+      Marketplace market(arm_settings.front(), arm_settings);
+      setup += std::chrono::duration<double>(Clock::now() - created).count();
+      run_warmup(market, set, task, on_day);
+      task.arms.push_back(run_horizon(market, arm_settings[a], set, labels, task, on_day));
+    }
+  }
+  task.setup_seconds = setup;
+  task.simulate_seconds = std::chrono::duration<double>(Clock::now() - start).count() - setup;
+  return task;
+}
+
+// Task results travel between ranks and into the resume journal as bytes:
+// every double is copied bit for bit, so a result read back is identical.
+namespace {
+
+class ByteWriter {
+ public:
+  template <class T>
+  void put(T value) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    const auto* p = reinterpret_cast<const std::uint8_t*>(&value);
+    bytes.insert(bytes.end(), p, p + sizeof(T));
+  }
+  template <class T>
+  void put_vector(const std::vector<T>& values) {
+    put<std::uint64_t>(values.size());
+    for (const auto& v : values) put(v);
+  }
+  std::vector<std::uint8_t> bytes;
+};
+
+class ByteReader {
+ public:
+  explicit ByteReader(std::span<const std::uint8_t> bytes) : bytes_(bytes) {}
+  template <class T>
+  T get() {
+    static_assert(std::is_trivially_copyable_v<T>);
+    if (bytes_.size() - at_ < sizeof(T)) throw RunError("task record is truncated");
+    T value;
+    std::memcpy(&value, bytes_.data() + at_, sizeof(T));
+    at_ += sizeof(T);
+    return value;
+  }
+  template <class T>
+  std::vector<T> get_vector() {
+    const auto n = get<std::uint64_t>();
+    if (n > (bytes_.size() - at_) / sizeof(T)) throw RunError("task record is truncated");
+    std::vector<T> values(n);
+    for (auto& v : values) v = get<T>();
+    return values;
+  }
+  bool done() const { return at_ == bytes_.size(); }
+
+ private:
+  std::span<const std::uint8_t> bytes_;
+  std::size_t at_ = 0;
+};
+
+constexpr std::uint32_t kTaskRecordVersion = 1;
+
+}  // namespace
+
+std::vector<std::uint8_t> encode_task(const TaskRun& task) {
+  ByteWriter w;
+  w.put(kTaskRecordVersion);
+  w.put(task.task_id);
+  w.put(task.point_id);
+  w.put(task.replication);
+  w.put(task.setup_seconds);
+  w.put(task.simulate_seconds);
+  w.put(task.orders_simulated);
+  w.put<std::uint64_t>(task.arms.size());
+  for (const auto& arm : task.arms) {
+    w.put_vector(arm.summary);
+    w.put_vector(arm.period_start);
+    w.put<std::uint64_t>(arm.timeseries.size());
+    for (const auto& column : arm.timeseries) w.put_vector(column);
+    w.put<std::uint64_t>(arm.cohorts.size());
+    for (const auto& row : arm.cohorts) w.put_vector(row);
+  }
+  return std::move(w.bytes);
+}
+
+TaskRun decode_task(std::span<const std::uint8_t> bytes) {
+  ByteReader r(bytes);
+  if (r.get<std::uint32_t>() != kTaskRecordVersion)
+    throw RunError("task record has an unknown layout version");
+  TaskRun task;
+  task.task_id = r.get<std::uint64_t>();
+  task.point_id = r.get<std::uint64_t>();
+  task.replication = r.get<std::uint64_t>();
+  task.setup_seconds = r.get<double>();
+  task.simulate_seconds = r.get<double>();
+  task.orders_simulated = r.get<std::int64_t>();
+  task.arms.resize(r.get<std::uint64_t>());
+  for (auto& arm : task.arms) {
+    arm.summary = r.get_vector<double>();
+    arm.period_start = r.get_vector<std::int64_t>();
+    arm.timeseries.resize(r.get<std::uint64_t>());
+    for (auto& column : arm.timeseries) column = r.get_vector<double>();
+    arm.cohorts.resize(r.get<std::uint64_t>());
+    for (auto& row : arm.cohorts) row = r.get_vector<double>();
+  }
+  if (!r.done()) throw RunError("task record has trailing bytes");
   return task;
 }
 
 namespace {
+
+using TaskList = std::vector<const TaskRun*>;
 
 Table lookup_arms(const Scenario& scenario) {
   Table t("/lookup/arms");
@@ -106,10 +248,10 @@ Table lookup_cohorts(const Scenario& scenario) {
 // Columns that identify a row: filled together so every table stays aligned.
 struct RowKeys {
   std::vector<std::int64_t> task, point, replication, arm, extra;
-  void add(const TaskRun& t, std::size_t arm_id) {
-    task.push_back(static_cast<std::int64_t>(t.task_id));
-    point.push_back(static_cast<std::int64_t>(t.point_id));
-    replication.push_back(static_cast<std::int64_t>(t.replication));
+  void add(const TaskRun* t, std::size_t arm_id) {
+    task.push_back(static_cast<std::int64_t>(t->task_id));
+    point.push_back(static_cast<std::int64_t>(t->point_id));
+    replication.push_back(static_cast<std::int64_t>(t->replication));
     arm.push_back(static_cast<std::int64_t>(arm_id));
   }
 };
@@ -130,16 +272,16 @@ void add_keys(Table& t, RowKeys& keys, const char* extra_name, bool with_point) 
   if (extra_name) t.add_int(extra_name) = std::move(keys.extra);
 }
 
-Table runs_table(const std::vector<TaskRun>& tasks) {
+Table runs_table(const TaskList& tasks) {
   Table t("/runs");
   RowKeys k;
   std::vector<std::string> status;
   std::vector<std::int64_t> orders;
-  for (const auto& task : tasks)
-    for (std::size_t a = 0; a < task.arms.size(); ++a) {
+  for (const auto* task : tasks)
+    for (std::size_t a = 0; a < task->arms.size(); ++a) {
       k.add(task, a);
       status.push_back("complete");
-      orders.push_back(static_cast<std::int64_t>(task.arms[a].summary.front()));
+      orders.push_back(static_cast<std::int64_t>(task->arms[a].summary.front()));
     }
   add_keys(t, k, nullptr, true);
   t.add_text("status") = std::move(status);
@@ -147,29 +289,29 @@ Table runs_table(const std::vector<TaskRun>& tasks) {
   return t;
 }
 
-Table summary_table(const std::vector<TaskRun>& tasks) {
+Table summary_table(const TaskList& tasks) {
   Table t("/summary");
   RowKeys k;
   const auto& defs = summary_outcomes();
   std::vector<std::vector<double>> columns(defs.size());
-  for (const auto& task : tasks)
-    for (std::size_t a = 0; a < task.arms.size(); ++a) {
+  for (const auto* task : tasks)
+    for (std::size_t a = 0; a < task->arms.size(); ++a) {
       k.add(task, a);
-      for (std::size_t m = 0; m < defs.size(); ++m) columns[m].push_back(task.arms[a].summary[m]);
+      for (std::size_t m = 0; m < defs.size(); ++m) columns[m].push_back(task->arms[a].summary[m]);
     }
   add_keys(t, k, nullptr, true);
   add_outcome_columns(t, defs, columns);
   return t;
 }
 
-Table timeseries_table(const std::vector<TaskRun>& tasks) {
+Table timeseries_table(const TaskList& tasks) {
   Table t("/timeseries");
   RowKeys k;
   const auto& defs = timeseries_outcomes();
   std::vector<std::vector<double>> columns(defs.size());
-  for (const auto& task : tasks)
-    for (std::size_t a = 0; a < task.arms.size(); ++a) {
-      const auto& run = task.arms[a];
+  for (const auto* task : tasks)
+    for (std::size_t a = 0; a < task->arms.size(); ++a) {
+      const auto& run = task->arms[a];
       for (std::size_t row = 0; row < run.period_start.size(); ++row) {
         k.add(task, a);
         k.extra.push_back(run.period_start[row]);
@@ -181,46 +323,51 @@ Table timeseries_table(const std::vector<TaskRun>& tasks) {
   return t;
 }
 
-Table cohort_table(const std::vector<TaskRun>& tasks) {
+Table cohort_table(const TaskList& tasks) {
   Table t("/cohort_summary");
   RowKeys k;
   const auto& defs = cohort_outcomes();
   std::vector<std::vector<double>> columns(defs.size());
-  for (const auto& task : tasks)
-    for (std::size_t a = 0; a < task.arms.size(); ++a)
-      for (std::size_t c = 0; c < task.arms[a].cohorts.size(); ++c) {
+  for (const auto* task : tasks)
+    for (std::size_t a = 0; a < task->arms.size(); ++a)
+      for (std::size_t c = 0; c < task->arms[a].cohorts.size(); ++c) {
         k.add(task, a);
         k.extra.push_back(static_cast<std::int64_t>(c));
         for (std::size_t m = 0; m < defs.size(); ++m)
-          columns[m].push_back(task.arms[a].cohorts[c][m]);
+          columns[m].push_back(task->arms[a].cohorts[c][m]);
       }
   add_keys(t, k, "cohort_id", false);
   add_outcome_columns(t, defs, columns);
   return t;
 }
 
-// Paired contrasts per (point, candidate arm, metric); p-values Holm-adjusted
-// across the candidate arms of each metric (the family is "which candidates
-// move this outcome").
-Table contrasts_table(const Scenario& scenario, const std::vector<TaskRun>& tasks) {
+// Tasks of each sweep point, in task order.
+std::vector<TaskList> tasks_by_point(const Scenario& scenario, const TaskList& tasks) {
+  std::vector<TaskList> by_point(scenario.points.size());
+  for (const auto* task : tasks) by_point.at(task->point_id).push_back(task);
+  return by_point;
+}
+
+// Paired contrasts per (point, candidate arm, metric); p-values adjusted
+// across the candidate arms of each metric at each point (the family is
+// "which candidates move this outcome").
+Table contrasts_table(const Scenario& scenario, const std::vector<TaskList>& by_point) {
   Table t("/analysis/contrasts");
   const auto& defs = summary_outcomes();
+  const auto& analysis = scenario.settings.analysis;
   std::vector<std::int64_t> point, arm_id, metric_id, n;
-  std::vector<double> mean_arm, mean_base, diff, se, lo, hi, p, p_adj;
+  std::vector<double> mean_arm, mean_base, diff, se, lo, hi, p, p_adj, ratio;
   const std::size_t arms = scenario.arms.size();
-  std::uint64_t max_point = 0;
-  for (const auto& task : tasks) max_point = std::max(max_point, task.point_id);
-  for (std::uint64_t pt = 0; pt <= max_point && !tasks.empty(); ++pt) {
+  for (std::size_t pt = 0; pt < by_point.size(); ++pt) {
     for (std::size_t m = 0; m < defs.size(); ++m) {
       std::vector<double> family;
       for (std::size_t a = 1; a < arms; ++a) {
         std::vector<double> xs, bs;
-        for (const auto& task : tasks)
-          if (task.point_id == pt) {
-            xs.push_back(task.arms[a].summary[m]);
-            bs.push_back(task.arms[0].summary[m]);
-          }
-        const auto c = stats::paired_contrast(xs, bs);
+        for (const auto* task : by_point[pt]) {
+          xs.push_back(task->arms[a].summary[m]);
+          bs.push_back(task->arms[0].summary[m]);
+        }
+        const auto c = stats::paired_contrast(xs, bs, analysis.confidence);
         point.push_back(static_cast<std::int64_t>(pt));
         arm_id.push_back(static_cast<std::int64_t>(a));
         metric_id.push_back(static_cast<std::int64_t>(m));
@@ -232,12 +379,14 @@ Table contrasts_table(const Scenario& scenario, const std::vector<TaskRun>& task
         lo.push_back(c.ci_lo);
         hi.push_back(c.ci_hi);
         p.push_back(c.p_value);
+        ratio.push_back(c.variance_ratio);
         family.push_back(c.p_value);
       }
-      const auto adjusted = stats::holm_adjust(family);
+      const auto adjusted = stats::adjust_p_values(family, analysis.p_adjustment);
       p_adj.insert(p_adj.end(), adjusted.begin(), adjusted.end());
     }
   }
+  const auto level = fmt::format("{:g}% Student-t confidence interval", 100 * analysis.confidence);
   t.add_int("point_id") = std::move(point);
   t.add_int("arm_id") = std::move(arm_id);
   t.add_int("metric_id") = std::move(metric_id);
@@ -246,24 +395,138 @@ Table contrasts_table(const Scenario& scenario, const std::vector<TaskRun>& task
   t.add_real("mean_baseline") = std::move(mean_base);
   t.add_real("mean_diff", "", "mean of paired differences arm - baseline") = std::move(diff);
   t.add_real("se", "", "standard error of mean_diff") = std::move(se);
-  t.add_real("ci_lo", "", "95% Student-t confidence interval") = std::move(lo);
-  t.add_real("ci_hi", "", "95% Student-t confidence interval") = std::move(hi);
+  t.add_real("ci_lo", "", level) = std::move(lo);
+  t.add_real("ci_hi", "", level) = std::move(hi);
   t.add_real("p_value", "", "two-sided paired t-test") = std::move(p);
-  t.add_real("p_adjusted", "", "Holm-adjusted across candidate arms, per metric") =
-      std::move(p_adj);
+  t.add_real("p_adjusted", "",
+             fmt::format("{}-adjusted across candidate arms, per metric and point",
+                         enum_name(analysis.p_adjustment))) = std::move(p_adj);
+  t.add_real("variance_ratio", "",
+             "Var(arm - baseline) / (Var(arm) + Var(baseline)): below 1 by what common random "
+             "numbers save; about 1 with independent arms") = std::move(ratio);
+  return t;
+}
+
+// Precision targets at each point's final replication count.
+Table precision_table(const std::vector<PrecisionStatus>& report) {
+  Table t("/analysis/precision");
+  std::vector<std::int64_t> point, arm, metric, target, met, n, stable;
+  std::vector<double> wanted, achieved;
+  for (const auto& s : report) {
+    point.push_back(static_cast<std::int64_t>(s.point_id));
+    arm.push_back(static_cast<std::int64_t>(s.arm_id));
+    metric.push_back(static_cast<std::int64_t>(s.metric_id));
+    target.push_back(static_cast<std::int64_t>(s.target_index));
+    wanted.push_back(s.target_half_width);
+    achieved.push_back(s.half_width);
+    met.push_back(s.met ? 1 : 0);
+    n.push_back(static_cast<std::int64_t>(s.replications));
+    stable.push_back(s.first_stable_met);
+  }
+  t.add_int("point_id") = std::move(point);
+  t.add_int("arm_id") = std::move(arm);
+  t.add_int("metric_id") = std::move(metric);
+  t.add_int("target", "", "index in precision.targets") = std::move(target);
+  t.add_real("target_half_width", "", "wanted CI half-width of mean_diff (absolute)") =
+      std::move(wanted);
+  t.add_real("half_width", "", "achieved CI half-width of mean_diff") = std::move(achieved);
+  t.add_int("met", "", "1 if half_width <= target_half_width") = std::move(met);
+  t.add_int("replications", "replications", "the point's final replication count") = std::move(n);
+  t.add_int("met_since", "replications",
+            "count from which the target stayed met (-1: unmet at the end)") = std::move(stable);
+  return t;
+}
+
+// The swept parameters and each point's values.
+Table lookup_parameters(const SweepParams& sweep) {
+  Table t("/lookup/parameters");
+  auto& id = t.add_int("parameter_id");
+  auto& key = t.add_text("key");
+  auto& lo = t.add_real("min");
+  auto& hi = t.add_real("max");
+  auto& scale = t.add_text("scale");
+  for (std::size_t i = 0; i < sweep.parameters.size(); ++i) {
+    const auto& p = sweep.parameters[i];
+    id.push_back(static_cast<std::int64_t>(i));
+    key.push_back(p.key);
+    const bool grid = sweep.design == SweepDesign::kGrid;
+    lo.push_back(grid ? *std::min_element(p.values.begin(), p.values.end()) : p.min);
+    hi.push_back(grid ? *std::max_element(p.values.begin(), p.values.end()) : p.max);
+    scale.push_back(grid ? "values" : std::string(enum_name(p.scale)));
+  }
+  return t;
+}
+
+Table lookup_points(const Scenario& scenario) {
+  Table t("/lookup/points");
+  auto& id = t.add_int("point_id");
+  for (std::size_t pt = 0; pt < scenario.points.size(); ++pt)
+    id.push_back(static_cast<std::int64_t>(pt));
+  const auto& params = scenario.settings.sweep.parameters;
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    auto& column = t.add_real(params[i].key, "", "value at each point");
+    for (const auto& point : scenario.points) column.push_back(point.values[i]);
+  }
+  return t;
+}
+
+// First-order and total Sobol indices of each arm's replication-mean
+// outcomes over a Saltelli design, with bootstrap intervals.
+Table sobol_table(const Scenario& scenario, const std::vector<TaskList>& by_point) {
+  Table t("/analysis/sobol");
+  const auto& sweep = scenario.settings.sweep;
+  const auto& defs = summary_outcomes();
+  const std::size_t k = sweep.parameters.size();
+  constexpr std::size_t kResamples = 1000;
+  std::vector<std::int64_t> arm_id, metric_id, parameter_id;
+  std::vector<double> s1, s1_lo, s1_hi, st, st_lo, st_hi, variance;
+  for (std::size_t a = 0; a < scenario.arms.size(); ++a)
+    for (std::size_t m = 0; m < defs.size(); ++m) {
+      std::vector<double> outputs;
+      for (const auto& tasks : by_point) {
+        double sum = 0;
+        for (const auto* task : tasks) sum += task->arms[a].summary[m];
+        outputs.push_back(tasks.empty() ? 0.0 : sum / static_cast<double>(tasks.size()));
+      }
+      const auto indices = design::sobol_indices(outputs, sweep.points, k, kResamples,
+                                                 scenario.settings.analysis.confidence, sweep.seed);
+      for (std::size_t i = 0; i < k; ++i) {
+        arm_id.push_back(static_cast<std::int64_t>(a));
+        metric_id.push_back(static_cast<std::int64_t>(m));
+        parameter_id.push_back(static_cast<std::int64_t>(i));
+        s1.push_back(indices.first_order[i].estimate);
+        s1_lo.push_back(indices.first_order[i].ci_lo);
+        s1_hi.push_back(indices.first_order[i].ci_hi);
+        st.push_back(indices.total_order[i].estimate);
+        st_lo.push_back(indices.total_order[i].ci_lo);
+        st_hi.push_back(indices.total_order[i].ci_hi);
+        variance.push_back(indices.variance);
+      }
+    }
+  t.add_int("arm_id") = std::move(arm_id);
+  t.add_int("metric_id") = std::move(metric_id);
+  t.add_int("parameter_id") = std::move(parameter_id);
+  t.add_real("first_order", "", "S_i (Saltelli 2010)") = std::move(s1);
+  t.add_real("first_order_lo", "", "bootstrap percentile interval") = std::move(s1_lo);
+  t.add_real("first_order_hi", "", "bootstrap percentile interval") = std::move(s1_hi);
+  t.add_real("total_order", "", "ST_i (Jansen 1999)") = std::move(st);
+  t.add_real("total_order_lo", "", "bootstrap percentile interval") = std::move(st_lo);
+  t.add_real("total_order_hi", "", "bootstrap percentile interval") = std::move(st_hi);
+  t.add_real("output_variance", "", "variance of the replication-mean outcome over the design") =
+      std::move(variance);
   return t;
 }
 
 // Wall-clock figures: machine-dependent, kept out of the results digest.
-Table timing_table(const std::vector<TaskRun>& tasks) {
+Table timing_table(const TaskList& tasks) {
   Table t("/timing");
   std::vector<std::int64_t> id, orders;
   std::vector<double> setup, simulate;
-  for (const auto& task : tasks) {
-    id.push_back(static_cast<std::int64_t>(task.task_id));
-    orders.push_back(task.orders_simulated);
-    setup.push_back(task.setup_seconds);
-    simulate.push_back(task.simulate_seconds);
+  for (const auto* task : tasks) {
+    id.push_back(static_cast<std::int64_t>(task->task_id));
+    orders.push_back(task->orders_simulated);
+    setup.push_back(task->setup_seconds);
+    simulate.push_back(task->simulate_seconds);
   }
   t.add_int("task_id") = std::move(id);
   t.add_int("orders_simulated", "orders", "all simulated days, warm-up included") =
@@ -275,19 +538,38 @@ Table timing_table(const std::vector<TaskRun>& tasks) {
 
 }  // namespace
 
-ResultFile assemble_results(const Scenario& scenario, const std::vector<TaskRun>& tasks,
+ResultFile assemble_results(const Scenario& scenario, const FinishedTasks& finished,
                             const RunMetadata& metadata) {
+  const ReplicationPlan plan(scenario);
+  const auto counts = plan.replications(finished);
+  TaskList tasks;
+  for (const auto& [id, task] : finished)
+    if (task.replication < counts.at(task.point_id)) tasks.push_back(&task);
+  const auto by_point = tasks_by_point(scenario, tasks);
+  const auto& set = scenario.settings;
+  const bool swept = !set.sweep.parameters.empty();
+
   ResultFile file;
   file.scenario_yaml = scenario.resolved_yaml;
   file.tables.push_back(lookup_arms(scenario));
   file.tables.push_back(lookup_metrics());
   file.tables.push_back(lookup_cohorts(scenario));
+  if (swept) {
+    file.tables.push_back(lookup_parameters(set.sweep));
+    file.tables.push_back(lookup_points(scenario));
+  }
   file.tables.push_back(runs_table(tasks));
   file.tables.push_back(summary_table(tasks));
   file.tables.push_back(timeseries_table(tasks));
   file.tables.push_back(cohort_table(tasks));
-  file.tables.push_back(contrasts_table(scenario, tasks));
+  file.tables.push_back(contrasts_table(scenario, by_point));
+  const auto precision = plan.precision_report(finished);
+  if (plan.sequential()) file.tables.push_back(precision_table(precision));
+  if (swept && set.sweep.design == SweepDesign::kSaltelli)
+    file.tables.push_back(sobol_table(scenario, by_point));
   file.tables.push_back(timing_table(tasks));
+  std::int64_t targets_met = 0;
+  for (const auto& p : precision) targets_met += p.met ? 1 : 0;
   file.root_attributes = {
       {"format", std::string("trustsim-results")},
       {"schema_version", kSchemaVersion},
@@ -300,12 +582,30 @@ ResultFile assemble_results(const Scenario& scenario, const std::vector<TaskRun>
       {"config_sha256", sha256_hex(scenario.resolved_yaml)},
       {"rng", std::string("Random123 Philox4x64-10; key (master_seed, replication); counter "
                           "(entity, day, purpose | substream << 16, block)")},
-      {"replications", static_cast<std::int64_t>(scenario.settings.replications)},
+      {"replications", static_cast<std::int64_t>(*std::max_element(counts.begin(), counts.end()))},
       {"warmup_days", static_cast<std::int64_t>(scenario.settings.warmup_days)},
       {"horizon_days", static_cast<std::int64_t>(scenario.settings.horizon_days)},
+      {"points", static_cast<std::int64_t>(scenario.points.size())},
+      {"independent_arms", static_cast<std::int64_t>(set.independent_arms ? 1 : 0)},
+      {"p_adjustment", std::string(enum_name(set.analysis.p_adjustment))},
+      {"confidence", set.analysis.confidence},
   };
+  if (plan.sequential()) {
+    file.root_attributes.push_back(
+        {"precision_targets", static_cast<std::int64_t>(precision.size())});
+    file.root_attributes.push_back({"precision_targets_met", targets_met});
+  }
   file.root_attributes.push_back({"results_digest", results_digest(file)});
   return file;
+}
+
+FinishedTasks run_all_tasks(const Scenario& scenario) {
+  const ReplicationPlan plan(scenario);
+  FinishedTasks finished;
+  for (auto ids = plan.required(finished); !ids.empty(); ids = plan.required(finished))
+    for (const auto id : ids)
+      finished.emplace(id, run_task(scenario, {id, plan.point_of(id), plan.replication_of(id)}));
+  return finished;
 }
 
 std::string results_digest(const ResultFile& file) {

@@ -593,14 +593,26 @@ File open_for_reading(const fs::path& path) {
   return File(check_id(id, "cannot open it as an HDF5 file"));
 }
 
+// Whether every group on an absolute path ("/analysis/sobol") exists.
+bool group_exists(hid_t file, const std::string& path) {
+  for (std::size_t at = path.find('/', 1);; at = path.find('/', at + 1)) {
+    if (H5Lexists(file, path.substr(0, at).c_str(), H5P_DEFAULT) <= 0) return false;
+    if (at == std::string::npos) return true;
+  }
+}
+
 ResultFile read_contents(const fs::path& path, const std::vector<std::string>& table_paths) {
   const File file = open_for_reading(path);
   check_format(file.get());
   ResultFile contents;
   contents.root_attributes = read_root_attributes(file.get());
   contents.scenario_yaml = read_scenario(file.get());
-  for (const auto& table_path : table_paths)
+  for (auto table_path : table_paths) {
+    const bool optional = table_path.ends_with('?');
+    if (optional) table_path.pop_back();
+    if (optional && !group_exists(file.get(), table_path)) continue;
     contents.tables.push_back(read_table(file.get(), table_path));
+  }
   return contents;
 }
 

@@ -5,6 +5,8 @@
 // file position (or command-line argument) it came from for error messages.
 #include "trustsim/scenario.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <sstream>
 
@@ -12,6 +14,8 @@
 
 #include "param_reader.hpp"
 #include "param_writer.hpp"
+#include "trustsim/experiment.hpp"
+#include "trustsim/sweep_design.hpp"
 
 namespace trustsim {
 namespace {
@@ -22,9 +26,14 @@ using config::Problems;
 using config::Reader;
 
 // Keys an arm may not override: arms share one marketplace and one calendar.
-constexpr std::string_view kFixedAcrossArms[] = {"name",        "description",  "seed",
-                                                 "warmup_days", "horizon_days", "replications",
-                                                 "population",  "outputs",      "arms"};
+constexpr std::string_view kFixedAcrossArms[] = {
+    "name",       "description", "seed", "warmup_days", "horizon_days",     "replications",
+    "population", "outputs",     "arms", "analysis",    "independent_arms", "precision",
+    "sweep"};
+// Keys a sweep may not vary: they define the experiment, not the marketplace.
+constexpr std::string_view kFixedAcrossPoints[] = {
+    "name",    "description",      "seed",      "warmup_days", "horizon_days", "replications",
+    "outputs", "independent_arms", "precision", "sweep",       "analysis",     "arms"};
 
 bool starts_with_key(const std::string& path, std::string_view key) {
   return path.starts_with(key) &&
@@ -180,15 +189,24 @@ std::string node_text(const YAML::Node& node) {
   return out.c_str();
 }
 
+// `baseline_read` is true when the scenario's baseline was read with the
+// same overlay (its problems are reported already).
 std::vector<Arm> read_arms(const YAML::Node& root, const Origins& origins,
-                           const Overlay& set_overlay, Problems& problems) {
+                           const Overlay& set_overlay, Problems& problems, bool baseline_read) {
   std::vector<Arm> arms;
   const YAML::Node& const_root = root;
   const YAML::Node arms_node = const_root["arms"];
   if (!arms_node.IsDefined()) {
     Overlay overlay = set_overlay;
-    Problems ignored;  // already reported when the baseline was read
-    arms.push_back({"baseline", read_settings(root, origins, overlay, ignored).model, {}});
+    Problems baseline_problems;
+    arms.push_back(
+        {"baseline", read_settings(root, origins, overlay, baseline_problems).model, {}});
+    if (!baseline_read) {
+      report_unconsumed(overlay, origins, baseline_problems);
+      check_model(arms.back().model, origins, root, baseline_problems);
+      problems.list.insert(problems.list.end(), baseline_problems.list.begin(),
+                           baseline_problems.list.end());
+    }
     return arms;
   }
   if (!arms_node.IsMap() || arms_node.size() == 0) {
@@ -262,6 +280,177 @@ void check_memory(const Scenario& scenario, const YAML::Node& root, const Origin
       "a population that fits in memory");
 }
 
+bool has_key(const YAML::Node& root, const std::string& dotted) {
+  YAML::Node node = root;
+  std::size_t start = 0;
+  while (true) {
+    const auto dot = dotted.find('.', start);
+    const auto key =
+        dotted.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    if (!node.IsMap()) return false;
+    const YAML::Node& const_node = node;
+    YAML::Node next = const_node[key];
+    if (!next.IsDefined()) return false;
+    if (dot == std::string::npos) return true;
+    node.reset(next);
+    start = dot + 1;
+  }
+}
+
+// Checks of the experiment sections (precision, sweep) against the arms.
+void check_experiment(const Scenario& scenario, bool replications_given, const YAML::Node& root,
+                      const Origins& origins, Problems& problems) {
+  auto mark = [&](const std::string& path) { return mark_at(root, origins, path); };
+  const auto& precision = scenario.settings.precision;
+  if (!precision.targets.empty()) {
+    if (scenario.arms.size() < 2)
+      problems.add(mark("precision.targets"), "precision.targets",
+                   "precision targets concern differences to the baseline, but there is no "
+                   "candidate arm",
+                   "arms with at least one candidate besides the baseline");
+    if (replications_given)
+      problems.add(mark("replications"), "replications",
+                   "a fixed number of replications conflicts with precision targets",
+                   "either replications or precision.min_replications and max_replications");
+    if (precision.min_replications > precision.max_replications)
+      problems.add(mark("precision.min_replications"), "precision.min_replications",
+                   fmt::format("{} is above max_replications = {}", precision.min_replications,
+                               precision.max_replications),
+                   "min_replications <= max_replications");
+    for (std::size_t i = 0; i < precision.targets.size(); ++i) {
+      const auto& t = precision.targets[i];
+      const auto path = fmt::format("precision.targets[{}]", i);
+      bool known = false;
+      std::string names;
+      for (const auto& d : summary_outcomes()) {
+        known = known || t.metric == d.name;
+        names += (names.empty() ? "" : ", ") + std::string(d.name);
+      }
+      if (!known)
+        problems.add(mark("precision.targets"), path + ".metric",
+                     fmt::format("unknown metric '{}'", t.metric), "one of: " + names);
+      if (!t.arm.empty()) {
+        std::size_t found = 0;
+        for (std::size_t a = 0; a < scenario.arms.size(); ++a)
+          if (scenario.arms[a].name == t.arm) found = a + 1;
+        if (found <= 1)
+          problems.add(mark("precision.targets"), path + ".arm",
+                       found == 1 ? "the baseline has no difference to itself"
+                                  : fmt::format("unknown arm '{}'", t.arm),
+                       "the name of a candidate arm, or empty for every candidate");
+      }
+      if ((t.half_width > 0) == (t.relative_half_width > 0))
+        problems.add(mark("precision.targets"), path,
+                     t.half_width > 0 ? "both half_width and relative_half_width are given"
+                                      : "no half_width or relative_half_width",
+                     "exactly one of half_width (absolute) or relative_half_width (share of "
+                     "the baseline mean), above 0");
+    }
+  }
+  const auto& sweep = scenario.settings.sweep;
+  const bool sampled = sweep.design != SweepDesign::kGrid;
+  if (!sweep.parameters.empty() && sampled &&
+      sweep.points < (sweep.design == SweepDesign::kSaltelli ? 2u : 1u))
+    problems.add(
+        mark("sweep.points"), "sweep.points",
+        fmt::format("{} points for a {} design", sweep.points, enum_name(sweep.design)),
+        sweep.design == SweepDesign::kSaltelli ? "at least 2 base samples" : "at least 1 point");
+  std::uint64_t grid_points = 1;
+  for (std::size_t i = 0; i < sweep.parameters.size(); ++i) {
+    const auto& p = sweep.parameters[i];
+    const auto path = fmt::format("sweep.parameters[{}]", i);
+    if (p.key.empty())
+      problems.add(mark("sweep.parameters"), path + ".key", "no key path given",
+                   "a scenario key path such as policies.enforcement[0].above");
+    for (auto fixed : kFixedAcrossPoints)
+      if (starts_with_key(p.key, fixed))
+        problems.add(mark("sweep.parameters"), path + ".key",
+                     fmt::format("'{}' defines the experiment and cannot be swept", p.key),
+                     "a marketplace or policy parameter");
+    for (std::size_t j = 0; j < i; ++j)
+      if (sweep.parameters[j].key == p.key)
+        problems.add(mark("sweep.parameters"), path + ".key",
+                     fmt::format("'{}' is swept twice", p.key), "each key swept once");
+    for (std::size_t a = 1; a < scenario.arms.size(); ++a)
+      for (const auto& o : scenario.arms[a].overrides) {
+        const auto key = o.substr(0, o.find('='));
+        if (starts_with_key(key, p.key) || starts_with_key(p.key, key))
+          problems.add(mark("sweep.parameters"), path + ".key",
+                       fmt::format("arm '{}' also sets '{}'", scenario.arms[a].name, key),
+                       "a key no arm overrides (the sweep applies to every arm)");
+      }
+    if (!sampled) {
+      if (p.values.empty())
+        problems.add(mark("sweep.parameters"), path + ".values", "no values for a grid design",
+                     "a list of values");
+      grid_points *= std::max<std::size_t>(p.values.size(), 1);
+    } else {
+      if (!p.values.empty())
+        problems.add(mark("sweep.parameters"), path + ".values",
+                     fmt::format("values given for a {} design", enum_name(sweep.design)),
+                     "min and max (a sampled design draws the values)");
+      if (!(p.min < p.max))
+        problems.add(mark("sweep.parameters"), path + ".max",
+                     fmt::format("the range [{}, {}] is empty", p.min, p.max), "min < max");
+      else if (p.scale == ParameterScale::kLog && p.min <= 0)
+        problems.add(mark("sweep.parameters"), path + ".min",
+                     fmt::format("{} on a log scale", p.min), "min > 0 for scale: log");
+    }
+  }
+  if (!sampled && grid_points > 1000000)
+    problems.add(mark("sweep.parameters"), "sweep.parameters",
+                 fmt::format("the grid has {} points", grid_points), "at most 1000000 points");
+}
+
+// The value text a sweep point gives a parameter (whole numbers without a
+// decimal point, reals with 17 significant digits so they read back exactly).
+std::string sweep_value_text(const SweepParameter& p, double value) {
+  if (p.whole) return fmt::format("{}", static_cast<std::int64_t>(value));
+  return fmt::format("{:.17g}", value);
+}
+
+// Every point's arm models: the arms read again with the point's values as
+// overrides beneath each arm's own.
+void expand_sweep(Scenario& scenario, const YAML::Node& root, Origins& origins,
+                  const Overlay& set_overlay, Problems& problems) {
+  const auto& sweep = scenario.settings.sweep;
+  if (sweep.parameters.empty()) {
+    SweepPoint point;
+    for (const auto& arm : scenario.arms) point.arm_models.push_back(arm.model);
+    scenario.points.push_back(std::move(point));
+    return;
+  }
+  for (const auto& p : sweep.parameters)
+    if (set_overlay.entries.count(p.key)) {
+      problems.add(origins.mark_of(set_overlay.entries.at(p.key)), p.key,
+                   "set with --set and swept by sweep.parameters", "one or the other");
+      return;
+    }
+  const auto values = sweep_values(sweep);
+  const SourceMark sweep_mark = mark_at(root, origins, "sweep.parameters");
+  for (std::size_t pt = 0; pt < values.size(); ++pt) {
+    Overlay overlay = set_overlay;
+    for (std::size_t i = 0; i < sweep.parameters.size(); ++i) {
+      const YAML::Node value(sweep_value_text(sweep.parameters[i], values[pt][i]));
+      origins.overrides.emplace_back(value, sweep_mark);
+      overlay.entries[sweep.parameters[i].key] = value;
+    }
+    Problems point_problems;
+    auto arms = read_arms(root, origins, overlay, point_problems, false);
+    if (!point_problems.list.empty()) {
+      // One point's problems say it all: every point reads the same keys.
+      for (auto& problem : point_problems.list)
+        problem.message += fmt::format(" (sweep point {})", pt);
+      problems.list.insert(problems.list.end(), point_problems.list.begin(),
+                           point_problems.list.end());
+      return;
+    }
+    SweepPoint point{values[pt], {}};
+    for (auto& arm : arms) point.arm_models.push_back(std::move(arm.model));
+    scenario.points.push_back(std::move(point));
+  }
+}
+
 Scenario load(const std::string& text, const std::string& label, const LoadOptions& options) {
   auto doc = parse_document(text, label);
   Problems problems;
@@ -278,9 +467,14 @@ Scenario load(const std::string& text, const std::string& label, const LoadOptio
   check_model(scenario.settings.model, doc.origins, doc.root, problems);
   if (!problems.list.empty()) throw InputError(problems.list);
 
-  scenario.arms = read_arms(doc.root, doc.origins, set_overlay, problems);
+  scenario.arms = read_arms(doc.root, doc.origins, set_overlay, problems, true);
   if (!problems.list.empty()) throw InputError(problems.list);
   scenario.settings.model = scenario.arms.front().model;
+  check_experiment(scenario, options.replications || has_key(doc.root, "replications"), doc.root,
+                   doc.origins, problems);
+  if (!problems.list.empty()) throw InputError(problems.list);
+  expand_sweep(scenario, doc.root, doc.origins, set_overlay, problems);
+  if (!problems.list.empty()) throw InputError(problems.list);
   if (options.check_memory) check_memory(scenario, doc.root, doc.origins, problems);
   if (!problems.list.empty()) throw InputError(problems.list);
   scenario.resolved_yaml = emit_resolved(scenario.settings, scenario.arms);
@@ -288,6 +482,52 @@ Scenario load(const std::string& text, const std::string& label, const LoadOptio
 }
 
 }  // namespace
+
+std::vector<std::vector<double>> sweep_values(const SweepParams& sweep) {
+  std::vector<std::vector<double>> values;
+  const auto& params = sweep.parameters;
+  if (params.empty()) return values;
+  if (sweep.design == SweepDesign::kGrid) {
+    // Every combination; the first parameter varies slowest.
+    std::size_t total = 1;
+    for (const auto& p : params) total *= p.values.size();
+    for (std::size_t point = 0; point < total; ++point) {
+      std::vector<double> row(params.size());
+      std::size_t rest = point;
+      for (std::size_t i = params.size(); i-- > 0;) {
+        row[i] = params[i].values[rest % params[i].values.size()];
+        rest /= params[i].values.size();
+      }
+      values.push_back(std::move(row));
+    }
+    return values;
+  }
+  design::UnitPoints unit;
+  switch (sweep.design) {
+    case SweepDesign::kLatinHypercube:
+      unit = design::latin_hypercube(sweep.points, params.size(), sweep.seed);
+      break;
+    case SweepDesign::kSobol:
+      unit = design::sobol_sequence(sweep.points, params.size(), sweep.seed);
+      break;
+    case SweepDesign::kSaltelli:
+      unit = design::saltelli_design(sweep.points, params.size(), sweep.seed);
+      break;
+    case SweepDesign::kGrid: break;
+  }
+  for (const auto& u : unit) {
+    std::vector<double> row(params.size());
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      const auto& p = params[i];
+      double v = p.scale == ParameterScale::kLog ? p.min * std::pow(p.max / p.min, u[i])
+                                                 : p.min + u[i] * (p.max - p.min);
+      row[i] = p.whole ? std::clamp(std::round(v), std::ceil(p.min), std::floor(p.max))
+                       : std::clamp(v, p.min, p.max);
+    }
+    values.push_back(std::move(row));
+  }
+  return values;
+}
 
 Scenario load_scenario_text(const std::string& yaml_text, const std::string& file_label,
                             const LoadOptions& options) {

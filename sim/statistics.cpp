@@ -19,7 +19,8 @@ PairedContrast paired_contrast(std::span<const double> arm, std::span<const doub
   PairedContrast c;
   c.n = arm.size();
   if (c.n == 0) {
-    c.mean_arm = c.mean_baseline = c.mean_diff = c.se = c.ci_lo = c.ci_hi = c.p_value = nan;
+    c.mean_arm = c.mean_baseline = c.mean_diff = c.se = c.ci_lo = c.ci_hi = c.p_value =
+        c.variance_ratio = nan;
     return c;
   }
   const double n = static_cast<double>(c.n);
@@ -33,17 +34,21 @@ PairedContrast paired_contrast(std::span<const double> arm, std::span<const doub
   c.mean_baseline = sum_base / n;
   c.mean_diff = sum_diff / n;
   if (c.n < 2) {
-    c.se = c.ci_lo = c.ci_hi = c.p_value = nan;
+    c.se = c.ci_lo = c.ci_hi = c.p_value = c.variance_ratio = nan;
     return c;
   }
-  double ss = 0;  // two-pass variance: stable when differences are small vs. levels
+  double ss = 0;  // two-pass variances: stable when differences are small vs. levels
+  double ss_arm = 0, ss_base = 0;
   for (std::size_t i = 0; i < c.n; ++i) {
     const double d = (arm[i] - baseline[i]) - c.mean_diff;
     ss += d * d;
+    ss_arm += (arm[i] - c.mean_arm) * (arm[i] - c.mean_arm);
+    ss_base += (baseline[i] - c.mean_baseline) * (baseline[i] - c.mean_baseline);
   }
+  c.variance_ratio = ss_arm + ss_base > 0 ? ss / (ss_arm + ss_base) : nan;
   c.se = std::sqrt(ss / (n - 1.0) / n);
   const boost::math::students_t t(n - 1.0);
-  const double q = boost::math::quantile(t, 0.5 + confidence / 2.0);
+  const double q = student_t_critical(n - 1.0, confidence);
   c.ci_lo = c.mean_diff - q * c.se;
   c.ci_hi = c.mean_diff + q * c.se;
   if (c.se > 0) {
@@ -52,6 +57,10 @@ PairedContrast paired_contrast(std::span<const double> arm, std::span<const doub
     c.p_value = c.mean_diff == 0.0 ? 1.0 : 0.0;  // identical pairs, or a constant shift
   }
   return c;
+}
+
+double student_t_critical(double df, double confidence) {
+  return boost::math::quantile(boost::math::students_t(df), 0.5 + confidence / 2.0);
 }
 
 namespace {
@@ -87,6 +96,15 @@ std::vector<double> benjamini_hochberg_adjust(std::span<const double> p) {
     out[order[k]] = running;
   }
   return out;
+}
+
+std::vector<double> adjust_p_values(std::span<const double> p_values, PAdjustment method) {
+  switch (method) {
+    case PAdjustment::kHolm: return holm_adjust(p_values);
+    case PAdjustment::kBenjaminiHochberg: return benjamini_hochberg_adjust(p_values);
+    case PAdjustment::kNone: break;
+  }
+  return {p_values.begin(), p_values.end()};
 }
 
 }  // namespace trustsim::stats

@@ -30,9 +30,7 @@ Scenario small_scenario(std::vector<std::string> sets = {}) {
 std::string digest_with_threads(const Scenario& scenario, int threads) {
   const int before = omp_get_max_threads();
   omp_set_num_threads(threads);
-  std::vector<TaskRun> tasks;
-  for (std::uint64_t r = 0; r < scenario.settings.replications; ++r)
-    tasks.push_back(run_task(scenario, r));
+  const auto tasks = run_all_tasks(scenario);
   omp_set_num_threads(before);
   return results_digest(assemble_results(scenario, tasks, {"test", "now"}));
 }
@@ -56,7 +54,7 @@ TEST(Determinism, AnotherSeedGivesOtherResults) {
 
 TEST(Determinism, DigestIgnoresRunMetadata) {
   const auto scenario = small_scenario({"replications=1"});
-  const std::vector<TaskRun> tasks{run_task(scenario, 0)};
+  const auto tasks = run_all_tasks(scenario);
   EXPECT_EQ(results_digest(assemble_results(scenario, tasks, {"a", "2026-01-01"})),
             results_digest(assemble_results(scenario, tasks, {"b", "2027-01-01"})));
 }
@@ -67,7 +65,8 @@ TEST(CommonRandomNumbers, IdenticalArmsGiveIdenticalOutcomes) {
   auto same = scenario;
   same.arms.push_back(same.arms.front());
   same.arms.back().name = "copy";
-  const auto task = run_task(same, 0);
+  same.points[0].arm_models.push_back(same.points[0].arm_models.front());
+  const auto task = run_task(same, {});
   ASSERT_EQ(task.arms.size(), 3u);
   EXPECT_EQ(task.arms[0].summary, task.arms[2].summary);
   EXPECT_EQ(task.arms[0].timeseries, task.arms[2].timeseries);
@@ -79,8 +78,9 @@ TEST(CommonRandomNumbers, ArmsShareTheWarmUpAndDivergeOnlyAfterIt) {
   const auto scenario = small_scenario({"replications=1"});
   auto baseline_only = scenario;
   baseline_only.arms.resize(1);
-  const auto both = run_task(scenario, 0);
-  const auto alone = run_task(baseline_only, 0);
+  baseline_only.points[0].arm_models.resize(1);
+  const auto both = run_task(scenario, {});
+  const auto alone = run_task(baseline_only, {});
   EXPECT_EQ(both.arms[0].summary, alone.arms[0].summary);
   EXPECT_NE(both.arms[0].summary, both.arms[1].summary);
 }

@@ -38,6 +38,10 @@ enum class Action : std::uint8_t { kWarn, kSuppressListings, kSuspend };
 enum class CohortDimension : std::uint8_t { kTenure, kCategory, kRegion, kChannel, kCsProvider };
 enum class RankingSignal : std::uint8_t { kFqi, kOrderDefectRate, kNone };
 enum class TimeseriesStep : std::uint8_t { kDaily, kWeekly };
+// Experiment design and analysis choices.
+enum class PAdjustment : std::uint8_t { kHolm, kBenjaminiHochberg, kNone };
+enum class SweepDesign : std::uint8_t { kGrid, kLatinHypercube, kSobol, kSaltelli };
+enum class ParameterScale : std::uint8_t { kLinear, kLog };
 
 template <class E>
 struct EnumNames;
@@ -65,6 +69,9 @@ TRUSTSIM_ENUM_NAMES(Action, "warn", "suppress_listings", "suspend");
 TRUSTSIM_ENUM_NAMES(CohortDimension, "tenure", "category", "region", "channel", "cs_provider");
 TRUSTSIM_ENUM_NAMES(RankingSignal, "fqi", "order_defect_rate", "none");
 TRUSTSIM_ENUM_NAMES(TimeseriesStep, "daily", "weekly");
+TRUSTSIM_ENUM_NAMES(PAdjustment, "holm", "benjamini_hochberg", "none");
+TRUSTSIM_ENUM_NAMES(SweepDesign, "grid", "latin_hypercube", "sobol", "saltelli");
+TRUSTSIM_ENUM_NAMES(ParameterScale, "linear", "log");
 #undef TRUSTSIM_ENUM_NAMES
 
 template <class E>

@@ -6,6 +6,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -46,23 +48,46 @@ struct TaskRun {
   std::int64_t orders_simulated = 0;  // all days, warm-up included
 };
 
+// Finished tasks by task id (ascending ids: by point, then replication).
+using FinishedTasks = std::map<std::uint64_t, TaskRun>;
+
 // Cohort labels ("tenure:new", ...) for the scenario's outputs.cohorts.
 std::vector<std::string> cohort_labels(const Scenario& scenario);
 
-// Runs one replication: warm-up under the baseline, then every arm over the
-// horizon. Uses OpenMP threads inside each day; independent of their number.
-// `on_day` (optional) is told each simulated day and the orders so far.
-TaskRun run_task(const Scenario& scenario, std::uint64_t replication,
+// A task: one replication at one sweep point, running every arm.
+struct TaskSpec {
+  std::uint64_t task_id = 0;
+  std::uint64_t point_id = 0;
+  std::uint64_t replication = 0;
+};
+
+// Runs one task: warm-up under the baseline, then every arm over the
+// horizon, forking from the one warm state (or, with independent_arms, each
+// arm from its own population and warm-up). Uses OpenMP threads inside each
+// day; the result does not depend on their number. `on_day` (optional) is
+// told the orders of each simulated day; it may throw to abandon the task.
+TaskRun run_task(const Scenario& scenario, const TaskSpec& spec,
                  const std::function<void(std::int64_t orders)>& on_day = {});
+
+// A task's results as bytes (between ranks, in the resume journal) and back,
+// bit for bit. decode_task throws RunError on a malformed record.
+std::vector<std::uint8_t> encode_task(const TaskRun& task);
+TaskRun decode_task(std::span<const std::uint8_t> bytes);
 
 struct RunMetadata {
   std::string command_line;
   std::string created_utc;
 };
 
-// The whole result file from tasks sorted by task id.
-ResultFile assemble_results(const Scenario& scenario, const std::vector<TaskRun>& tasks,
+// The whole result file from the finished tasks. Only the replications the
+// replication rule settled on are used (a resumed or sequential run may have
+// finished others); tables are in task-id order.
+ResultFile assemble_results(const Scenario& scenario, const FinishedTasks& finished,
                             const RunMetadata& metadata);
+
+// Runs every task of the scenario in this process (no MPI), in task order.
+// For tests, tools and benchmarks; `trustsim run` spreads tasks over ranks.
+FinishedTasks run_all_tasks(const Scenario& scenario);
 
 // SHA-256 over the tables that must be bit-identical (/runs, /summary,
 // /timeseries, /cohort_summary, /analysis/contrasts), column by column.

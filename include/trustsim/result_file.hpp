@@ -39,7 +39,8 @@ void check_output_writable(const std::filesystem::path& path);
 void write_result_file(const std::filesystem::path& path, const ResultFile& file);
 
 // Reads a result file back (all tables under the groups listed in
-// `table_paths`, the root attributes and the scenario text). Throws
+// `table_paths`, the root attributes and the scenario text). A path ending in
+// '?' names an optional table, skipped when the file does not have it. Throws
 // InputError if the file is missing, unreadable or not a trustsim result file.
 ResultFile read_result_file(const std::filesystem::path& path,
                             const std::vector<std::string>& table_paths);

@@ -25,6 +25,101 @@ struct OutputParams {
   }
 };
 
+// How contrasts are tested and intervals built.
+struct AnalysisParams {
+  PAdjustment p_adjustment = PAdjustment::kHolm;
+  double confidence = 0.95;
+  template <class V>
+  void visit(V& v) {
+    v.choice("p_adjustment", p_adjustment,
+             "multiple-comparison adjustment of p-values across the candidate arms of each "
+             "metric (holm controls the family-wise error rate, benjamini_hochberg the false "
+             "discovery rate)");
+    v.value("confidence", confidence, {0.5, 0.9999, "a level between 0.5 and 0.9999"},
+            "confidence level of the contrasts' intervals and of precision targets");
+  }
+};
+
+// One precision target: the confidence-interval half-width of a candidate's
+// difference to the baseline on one summary metric.
+struct PrecisionTarget {
+  std::string metric;
+  std::string arm;                 // candidate arm name; empty = every candidate arm
+  double half_width = 0;           // absolute, in the metric's unit (0 = not used)
+  double relative_half_width = 0;  // as a share of |baseline mean| (0 = not used)
+  template <class V>
+  void visit(V& v) {
+    v.text("metric", metric, "a /summary outcome name (see /lookup/metrics)");
+    v.text("arm", arm, "candidate arm the target applies to (empty: every candidate arm)");
+    v.value("half_width", half_width, bounds::kNonNegative,
+            "target CI half-width of the difference to baseline, in the metric's unit");
+    v.value("relative_half_width", relative_half_width, bounds::kNonNegative,
+            "target CI half-width as a share of the baseline mean's magnitude (0.01 = 1%)");
+  }
+};
+
+// Sequential replication until every target is met (Hoad, Robinson & Davies
+// 2010: confidence-interval rule with a look-ahead). Off when no targets.
+struct PrecisionParams {
+  std::uint64_t min_replications = 10;
+  std::uint64_t max_replications = 200;
+  std::uint64_t batch = 10;
+  std::uint64_t look_ahead = 5;
+  std::vector<PrecisionTarget> targets;
+  template <class V>
+  void visit(V& v) {
+    v.value("min_replications", min_replications, {2.0, 1e6, "a whole number from 2 to 1000000"},
+            "replications run before targets are first checked");
+    v.value("max_replications", max_replications, {2.0, 1e6, "a whole number from 2 to 1000000"},
+            "replications at which the experiment stops even if targets are unmet");
+    v.value("batch", batch, {1.0, 1e6, "a whole number from 1 to 1000000"},
+            "replications added per round while targets are unmet");
+    v.value("look_ahead", look_ahead, {0.0, 1e6, "a whole number from 0 to 1000000"},
+            "replications a target must stay met for before stopping (HRD kLimit; scaled by "
+            "n/100 above 100 replications)");
+    v.list("targets", targets, "precision targets; none means a fixed number of replications");
+  }
+};
+
+// One swept parameter: a scenario key path and the values it takes.
+struct SweepParameter {
+  std::string key;
+  std::vector<double> values;  // grid designs
+  double min = 0;              // sampled designs (latin_hypercube, sobol, saltelli)
+  double max = 0;
+  ParameterScale scale = ParameterScale::kLinear;
+  bool whole = false;
+  template <class V>
+  void visit(V& v) {
+    v.text("key", key, "scenario key path, e.g. policies.enforcement[0].above");
+    v.numbers("values", values, bounds::kAny, 0, 100000, "values of a grid design");
+    v.value("min", min, bounds::kAny, "lower end of the range of a sampled design");
+    v.value("max", max, bounds::kAny, "upper end of the range of a sampled design");
+    v.choice("scale", scale, "how a sampled design spreads values over [min, max]");
+    v.flag("whole", whole, "round sampled values to whole numbers (counts, days)");
+  }
+};
+
+// Sweep points: every arm runs at every point; tasks are (point, replication).
+struct SweepParams {
+  SweepDesign design = SweepDesign::kGrid;
+  std::uint64_t points = 0;
+  std::uint64_t seed = 1;
+  std::vector<SweepParameter> parameters;
+  template <class V>
+  void visit(V& v) {
+    v.choice("design", design,
+             "grid (every combination of values), latin_hypercube, sobol (scrambled "
+             "low-discrepancy) or saltelli (for Sobol sensitivity indices)");
+    v.value("points", points, bounds::kCount,
+            "points of a latin_hypercube or sobol design; base samples N of a saltelli design "
+            "(N x (parameters + 2) points)");
+    v.value("seed", seed, {0.0, 1.8e19, "a whole number >= 0"},
+            "seed of the design's randomisation (separate from the simulation seed)");
+    v.list("parameters", parameters, "swept parameters; none means no sweep");
+  }
+};
+
 // Experiment-level settings plus the baseline model, as one YAML document.
 struct ScenarioSettings {
   std::string name = "scenario";
@@ -33,8 +128,12 @@ struct ScenarioSettings {
   std::uint64_t warmup_days = 90;
   std::uint64_t horizon_days = 365;
   std::uint64_t replications = 10;
+  bool independent_arms = false;
   ModelParams model;
   OutputParams outputs;
+  AnalysisParams analysis;
+  PrecisionParams precision;
+  SweepParams sweep;
   template <class V>
   void visit(V& v) {
     v.text("name", name, "short name of the experiment");
@@ -49,8 +148,14 @@ struct ScenarioSettings {
             "days evaluated; candidate policies are in force from the first horizon day");
     v.value("replications", replications, {1.0, 1e6, "a whole number from 1 to 1000000"},
             "independent replications (each runs every arm on common random numbers)");
+    v.flag("independent_arms", independent_arms,
+           "give each arm its own random numbers and its own warm-up instead of common random "
+           "numbers (for measuring what CRN buys; contrasts are then far noisier)");
     model.visit(v);
     v.section("outputs", outputs, "what the result file records");
+    v.section("analysis", analysis, "how contrasts are tested");
+    v.section("precision", precision, "replicate until contrasts are precise enough");
+    v.section("sweep", sweep, "run the experiment at several parameter points");
   }
 };
 
@@ -60,9 +165,17 @@ struct Arm {
   std::vector<std::string> overrides;  // "KEY.PATH=VALUE" as written, for the record
 };
 
+// One point of a sweep: the swept values and every arm's model there.
+struct SweepPoint {
+  std::vector<double> values;           // one per sweep parameter, as applied
+  std::vector<ModelParams> arm_models;  // one per arm, in arm order
+};
+
 struct Scenario {
   ScenarioSettings settings;  // the baseline arm's model lives in arms[0]
   std::vector<Arm> arms;      // arms[0] is the baseline
+  // At least one; without a sweep, point 0 holds the arms' models.
+  std::vector<SweepPoint> points;
   std::string source_file;
   std::string resolved_yaml;  // fully resolved scenario (defaults, --set applied)
 };
@@ -80,6 +193,12 @@ Scenario load_scenario(const std::filesystem::path& file, const LoadOptions& opt
 // Same from YAML text (tests, tools); `file_label` names the source in messages.
 Scenario load_scenario_text(const std::string& yaml_text, const std::string& file_label,
                             const LoadOptions& options = {});
+
+// The parameter values of every sweep point, [point][parameter], in point
+// order (a grid varies its first parameter slowest; sampled designs map the
+// unit design onto [min, max], log-uniformly for scale: log, rounded when
+// whole). Empty without sweep parameters.
+std::vector<std::vector<double>> sweep_values(const SweepParams& sweep);
 
 // Markdown reference of every key, its default and its meaning.
 std::string scenario_reference_markdown();

@@ -7,6 +7,8 @@
 #include <span>
 #include <vector>
 
+#include "trustsim/enums.hpp"
+
 namespace trustsim::stats {
 
 struct PairedContrast {
@@ -18,11 +20,33 @@ struct PairedContrast {
   double ci_lo = 0;  // two-sided confidence interval (NaN when n < 2)
   double ci_hi = 0;
   double p_value = 0;  // two-sided paired t-test of a zero difference (NaN when n < 2)
+  // Var(arm - baseline) / (Var(arm) + Var(baseline)): the variance of the paired
+  // difference relative to what independent samples would give. Common random
+  // numbers make it well below 1; independent arms give about 1. NaN when
+  // n < 2 or both arms are constant.
+  double variance_ratio = 0;
 };
 
 // `arm[i]` and `baseline[i]` come from replication i. Sums run in index order.
 PairedContrast paired_contrast(std::span<const double> arm, std::span<const double> baseline,
                                double confidence = 0.95);
+
+// Two-sided Student-t critical value for `confidence` with `df` degrees of freedom.
+double student_t_critical(double df, double confidence);
+
+// Mean and variance accumulated in order (Welford), for sequential rules.
+struct RunningMoments {
+  std::size_t n = 0;
+  double mean = 0;
+  double m2 = 0;
+  void add(double x) {
+    ++n;
+    const double delta = x - mean;
+    mean += delta / static_cast<double>(n);
+    m2 += delta * (x - mean);
+  }
+  double variance() const { return n > 1 ? m2 / static_cast<double>(n - 1) : 0.0; }
+};
 
 // Holm (1979) step-down adjustment: controls the family-wise error rate.
 // NaN p-values are passed through and do not count towards the family size.
@@ -30,5 +54,8 @@ std::vector<double> holm_adjust(std::span<const double> p_values);
 
 // Benjamini-Hochberg (1995) step-up adjustment: controls the false discovery rate.
 std::vector<double> benjamini_hochberg_adjust(std::span<const double> p_values);
+
+// The adjustment a scenario names (analysis.p_adjustment); kNone copies.
+std::vector<double> adjust_p_values(std::span<const double> p_values, PAdjustment method);
 
 }  // namespace trustsim::stats
