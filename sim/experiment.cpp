@@ -439,33 +439,40 @@ Table precision_table(const std::vector<PrecisionStatus>& report) {
 
 // The swept parameters and each point's values.
 Table lookup_parameters(const SweepParams& sweep) {
-  Table t("/lookup/parameters");
-  auto& id = t.add_int("parameter_id");
-  auto& key = t.add_text("key");
-  auto& lo = t.add_real("min");
-  auto& hi = t.add_real("max");
-  auto& scale = t.add_text("scale");
+  std::vector<std::int64_t> id;
+  std::vector<std::string> key, scale;
+  std::vector<double> lo, hi;
+  const bool grid = sweep.design == SweepDesign::kGrid;
   for (std::size_t i = 0; i < sweep.parameters.size(); ++i) {
     const auto& p = sweep.parameters[i];
     id.push_back(static_cast<std::int64_t>(i));
     key.push_back(p.key);
-    const bool grid = sweep.design == SweepDesign::kGrid;
     lo.push_back(grid ? *std::min_element(p.values.begin(), p.values.end()) : p.min);
     hi.push_back(grid ? *std::max_element(p.values.begin(), p.values.end()) : p.max);
     scale.push_back(grid ? "values" : std::string(enum_name(p.scale)));
   }
+  // Columns are added after they are filled: adding one may move the others.
+  Table t("/lookup/parameters");
+  t.add_int("parameter_id") = std::move(id);
+  t.add_text("key") = std::move(key);
+  t.add_real("min") = std::move(lo);
+  t.add_real("max") = std::move(hi);
+  t.add_text("scale", "", "linear or log for sampled designs; values for a grid") =
+      std::move(scale);
   return t;
 }
 
 Table lookup_points(const Scenario& scenario) {
   Table t("/lookup/points");
-  auto& id = t.add_int("point_id");
+  std::vector<std::int64_t> id;
   for (std::size_t pt = 0; pt < scenario.points.size(); ++pt)
     id.push_back(static_cast<std::int64_t>(pt));
+  t.add_int("point_id") = std::move(id);
   const auto& params = scenario.settings.sweep.parameters;
   for (std::size_t i = 0; i < params.size(); ++i) {
-    auto& column = t.add_real(params[i].key, "", "value at each point");
+    std::vector<double> column;
     for (const auto& point : scenario.points) column.push_back(point.values[i]);
+    t.add_real(params[i].key, "", "value at each point") = std::move(column);
   }
   return t;
 }

@@ -71,7 +71,8 @@ std::filesystem::path journal_path(const std::filesystem::path& output) {
   return output.string() + ".journal";
 }
 
-ResumeJournal ResumeJournal::create(const std::filesystem::path& path, const std::string& identity) {
+ResumeJournal ResumeJournal::create(const std::filesystem::path& path,
+                                    const std::string& identity) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0)
     throw RunError(fmt::format("cannot create the resume journal '{}': {}", path.string(),
@@ -95,15 +96,14 @@ ResumeJournal ResumeJournal::resume(const std::filesystem::path& path, const std
   const auto expected = header_text(identity);
   const auto header_end = bytes.find("\n\n");
   if (!bytes.starts_with(kHeaderLine) || header_end == std::string::npos)
-    throw InputError(fmt::format("cannot resume: '{}' is not a trustsim resume journal",
-                                 path.string()));
+    throw InputError(
+        fmt::format("cannot resume: '{}' is not a trustsim resume journal", path.string()));
   const auto recorded = bytes.substr(0, header_end + 2);
   if (recorded != expected)
     throw InputError(fmt::format(
         "cannot resume: the journal '{}' belongs to a different run: {}; run again without "
         "--resume (with --force to discard the journal) to start over",
-        path.string(),
-        describe_difference(recorded.substr(kHeaderLine.size()), identity)));
+        path.string(), describe_difference(recorded.substr(kHeaderLine.size()), identity)));
 
   // Records up to the first torn or corrupt one.
   std::size_t at = recorded.size();
@@ -119,8 +119,8 @@ ResumeJournal ResumeJournal::resume(const std::filesystem::path& path, const std
     const std::string_view payload(bytes.data() + at + 12, length);
     const std::string_view digest(bytes.data() + at + 12 + length, kDigestSize);
     if (sha256_hex(payload) != digest) break;
-    auto task = decode_task(
-        {reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()});
+    auto task =
+        decode_task({reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()});
     finished.emplace(task.task_id, std::move(task));
     at += 12 + length + kDigestSize;
     good_end = at;
@@ -147,8 +147,7 @@ ResumeJournal::~ResumeJournal() {
 
 void ResumeJournal::append(const TaskRun& task) {
   const auto payload = encode_task(task);
-  const auto digest =
-      sha256_hex({reinterpret_cast<const char*>(payload.data()), payload.size()});
+  const auto digest = sha256_hex({reinterpret_cast<const char*>(payload.data()), payload.size()});
   std::string record(12, '\0');
   const std::uint64_t length = payload.size();
   std::memcpy(record.data(), &kRecordMagic, 4);

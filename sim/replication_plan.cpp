@@ -57,9 +57,8 @@ std::vector<ReplicationPlan::Trace> ReplicationPlan::traces(std::uint64_t point,
       trace.wanted.push_back(target.half_width > 0 ? target.half_width
                                                    : target.relative * std::abs(base.mean));
       // With one replication there is no interval: never met.
-      trace.half_width.push_back(m < 2 ? critical[m]
-                                       : critical[m] * std::sqrt(diff.variance() /
-                                                                 static_cast<double>(m)));
+      trace.half_width.push_back(
+          m < 2 ? critical[m] : critical[m] * std::sqrt(diff.variance() / static_cast<double>(m)));
     }
     out.push_back(std::move(trace));
   }

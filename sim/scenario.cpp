@@ -280,23 +280,6 @@ void check_memory(const Scenario& scenario, const YAML::Node& root, const Origin
       "a population that fits in memory");
 }
 
-bool has_key(const YAML::Node& root, const std::string& dotted) {
-  YAML::Node node = root;
-  std::size_t start = 0;
-  while (true) {
-    const auto dot = dotted.find('.', start);
-    const auto key =
-        dotted.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-    if (!node.IsMap()) return false;
-    const YAML::Node& const_node = node;
-    YAML::Node next = const_node[key];
-    if (!next.IsDefined()) return false;
-    if (dot == std::string::npos) return true;
-    node.reset(next);
-    start = dot + 1;
-  }
-}
-
 // Checks of the experiment sections (precision, sweep) against the arms.
 void check_experiment(const Scenario& scenario, bool replications_given, const YAML::Node& root,
                       const Origins& origins, Problems& problems) {
@@ -309,9 +292,9 @@ void check_experiment(const Scenario& scenario, bool replications_given, const Y
                    "candidate arm",
                    "arms with at least one candidate besides the baseline");
     if (replications_given)
-      problems.add(mark("replications"), "replications",
+      problems.add({"--replications", 1, 1}, "replications",
                    "a fixed number of replications conflicts with precision targets",
-                   "either replications or precision.min_replications and max_replications");
+                   "no --replications: precision.min_replications and max_replications decide");
     if (precision.min_replications > precision.max_replications)
       problems.add(mark("precision.min_replications"), "precision.min_replications",
                    fmt::format("{} is above max_replications = {}", precision.min_replications,
@@ -470,8 +453,7 @@ Scenario load(const std::string& text, const std::string& label, const LoadOptio
   scenario.arms = read_arms(doc.root, doc.origins, set_overlay, problems, true);
   if (!problems.list.empty()) throw InputError(problems.list);
   scenario.settings.model = scenario.arms.front().model;
-  check_experiment(scenario, options.replications || has_key(doc.root, "replications"), doc.root,
-                   doc.origins, problems);
+  check_experiment(scenario, options.replications.has_value(), doc.root, doc.origins, problems);
   if (!problems.list.empty()) throw InputError(problems.list);
   expand_sweep(scenario, doc.root, doc.origins, set_overlay, problems);
   if (!problems.list.empty()) throw InputError(problems.list);

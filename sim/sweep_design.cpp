@@ -61,7 +61,7 @@ void check_sobol_dims(std::size_t dims, const char* what) {
                                 " is outside [1, " + std::to_string(kSobolMaxDims) + "]");
 }
 
-// Row offsets in the Saltelli layout: base row j occupies rows j * (k + 2) ...
+// The Saltelli layout: base row j occupies rows j * (k + 2) (A) to j * (k + 2) + k + 1 (AB^(k)).
 struct SaltelliLayout {
   std::span<const double> outputs;
   std::size_t k;
@@ -71,7 +71,9 @@ struct SaltelliLayout {
 };
 
 // V, S_i and ST_i over the base rows row(0), ..., row(n - 1) (the identity for the estimate,
-// a resample for the bootstrap). `first` and `total` receive k values each. Sums run in t order.
+// a resample for the bootstrap). The mean, V and the centring of S_i all use these rows, so a
+// resample is centred with its own mean. `first` and `total` receive k values each. Sums run
+// in t order.
 template <typename RowOf>
 double estimate(const SaltelliLayout& layout, std::size_t n, RowOf row, std::vector<double>& first,
                 std::vector<double>& total) {
@@ -91,11 +93,16 @@ double estimate(const SaltelliLayout& layout, std::size_t n, RowOf row, std::vec
       first[i] = total[i] = kNaN;
       continue;
     }
+    // First order on centred outputs g = f - mean: g(AB^(i)) - g(A) = f(AB^(i)) - f(A), so only
+    // the f(B) factor changes. E[f(AB^(i)) - f(A)] = 0, so centring leaves the expectation as
+    // it was and removes the term mean * (f(AB^(i)) - f(A)), whose variance grows with the
+    // output's level. The difference is taken on f, not g: equal in exact arithmetic, one
+    // rounding fewer, and exactly 0 when f(AB^(i)) == f(A).
     double sum_first = 0, sum_total = 0;
     for (std::size_t t = 0; t < n; ++t) {
       const std::size_t j = row(t);
       const double diff = layout.ab(j, i) - layout.a(j);
-      sum_first += layout.b(j) * diff;
+      sum_first += (layout.b(j) - mean) * diff;
       sum_total += diff * diff;
     }
     first[i] = sum_first / count / variance;
@@ -149,12 +156,14 @@ UnitPoints sobol_sequence(std::size_t points, std::size_t dims, std::uint64_t se
   if (seed != 0)
     for (std::size_t d = 0; d < dims; ++d)
       shift[d] = design_stream(seed, d, kSobolShift).next_u64();
-  // Boost's engine starts after the origin and returns one coordinate per call, dimension by
-  // dimension, in Gray-code order of the point index.
-  boost::random::sobol engine(dims);
+  // Point 0 is the origin (shifted), which Boost's engine skips: the engine starts at point 1
+  // and returns one coordinate per call, dimension by dimension, in Gray-code order of the
+  // point index.
   UnitPoints result(points, std::vector<double>(dims));
-  for (auto& row : result)
-    for (std::size_t d = 0; d < dims; ++d) row[d] = unit_from_bits(engine() ^ shift[d]);
+  for (std::size_t d = 0; d < dims; ++d) result[0][d] = unit_from_bits(shift[d]);
+  boost::random::sobol engine(dims);
+  for (std::size_t p = 1; p < points; ++p)
+    for (std::size_t d = 0; d < dims; ++d) result[p][d] = unit_from_bits(engine() ^ shift[d]);
   return result;
 }
 

@@ -25,8 +25,8 @@
 // The C API only: Open MPI's deprecated C++ bindings need an extra library.
 #define OMPI_SKIP_MPICXX 1
 #define MPICH_SKIP_MPICXX 1
-#include <mpi.h>
 #include <fmt/format.h>
+#include <mpi.h>
 
 #include "trustsim/errors.hpp"
 
@@ -158,9 +158,9 @@ class Coordinator {
     while (!idle_.empty()) {
       const int w = idle_.front();
       if (stopping_ || done_) {
-        send_reply({ReplyKind::kStop, static_cast<std::uint8_t>(abort_sent_[w]),
-                    outcome_.exit_code, 0},
-                   w);
+        send_reply(
+            {ReplyKind::kStop, static_cast<std::uint8_t>(abort_sent_[w]), outcome_.exit_code, 0},
+            w);
         --active_;
       } else if (!queue_.empty()) {
         const auto id = queue_.front();
@@ -184,18 +184,13 @@ class Coordinator {
     assigned_[w] = kNone;
     if (task_id != kNone) in_flight_.erase(task_id);
     switch (kind) {
-      case ReportKind::kReady:
-        break;
-      case ReportKind::kResult:
-        try {
-          record(decode_task(payload), w);
+      case ReportKind::kReady: break;
+      case ReportKind::kResult: try { record(decode_task(payload), w);
         } catch (...) {
           stop_all(classify_exception(std::current_exception()));
         }
         break;
-      case ReportKind::kInterrupted:
-        stop_all({kExitInterrupted, {}});
-        break;
+      case ReportKind::kInterrupted: stop_all({kExitInterrupted, {}}); break;
       case ReportKind::kError: {
         std::int32_t code = kExitRunFailure;
         std::memcpy(&code, payload.data(), sizeof code);
@@ -264,7 +259,7 @@ class Coordinator {
   FinishedTasks& finished_;
   std::deque<std::uint64_t> queue_;
   std::set<std::uint64_t> in_flight_;
-  std::deque<int> idle_;                // workers waiting for a reply
+  std::deque<int> idle_;                 // workers waiting for a reply
   std::vector<std::uint64_t> assigned_;  // task in each worker's hands
   std::vector<bool> abort_sent_;
   int active_;  // workers not yet told to stop
@@ -385,8 +380,7 @@ void test_fault_point(int rank, std::string_view event, std::uint64_t count) {
   if (action == "kill") std::raise(SIGKILL);
   if (action == "term") std::raise(SIGTERM);
   if (action == "error")
-    throw RunError(
-        fmt::format("test fault injected at {} {} on rank {}", event, count, rank));
+    throw RunError(fmt::format("test fault injected at {} {} on rank {}", event, count, rank));
 }
 
 }  // namespace trustsim

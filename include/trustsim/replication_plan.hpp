@@ -22,12 +22,12 @@ struct PrecisionStatus {
   std::uint64_t point_id = 0;
   std::size_t arm_id = 0;
   std::size_t metric_id = 0;
-  std::size_t target_index = 0;       // in settings.precision.targets
-  double target_half_width = 0;       // absolute, at the final count
-  double half_width = 0;              // achieved at the final count
-  bool met = false;                   // at the final count
-  std::uint64_t replications = 0;     // the point's final count
-  std::int64_t first_stable_met = -1; // HRD N_sol: first count from which it stayed met
+  std::size_t target_index = 0;        // in settings.precision.targets
+  double target_half_width = 0;        // absolute, at the final count
+  double half_width = 0;               // achieved at the final count
+  bool met = false;                    // at the final count
+  std::uint64_t replications = 0;      // the point's final count
+  std::int64_t first_stable_met = -1;  // HRD N_sol: first count from which it stayed met
 };
 
 class ReplicationPlan {

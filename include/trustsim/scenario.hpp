@@ -147,7 +147,8 @@ struct ScenarioSettings {
     v.value("horizon_days", horizon_days, bounds::kDays,
             "days evaluated; candidate policies are in force from the first horizon day");
     v.value("replications", replications, {1.0, 1e6, "a whole number from 1 to 1000000"},
-            "independent replications (each runs every arm on common random numbers)");
+            "independent replications (each runs every arm on common random numbers); not used "
+            "when precision.targets are given (min_replications and max_replications decide)");
     v.flag("independent_arms", independent_arms,
            "give each arm its own random numbers and its own warm-up instead of common random "
            "numbers (for measuring what CRN buys; contrasts are then far noisier)");

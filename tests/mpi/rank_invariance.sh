@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The same scenario gives bit-identical result tables without a launcher and
+# under mpiexec with 1, 2 and 3 ranks (3 oversubscribes a 2-core machine),
+# for 1 and 2 OpenMP threads per rank; also for a sequential (precision) run
+# with a sweep, where which replications run is decided while ranks work.
+source "$(dirname "$0")/common.sh"
+
+OMP_NUM_THREADS=1 "$trustsim" run "$scenario" "${small[@]}" -o plain.h5
+reference="$(digest_of plain.h5)"
+[ -n "$reference" ] || fail "no digest in plain.h5"
+for ranks in 1 2 3; do
+  for threads in 1 2; do
+    OMP_NUM_THREADS=$threads launch "$ranks" "$trustsim" run "$scenario" "${small[@]}" \
+      -o "r${ranks}t${threads}.h5"
+    expect_same_digest "r${ranks}t${threads}.h5" "$reference" "$ranks ranks x $threads threads"
+  done
+done
+
+# Sequential replication at two sweep points: batches are decided from
+# finished results only, so the rank count cannot change them.
+sequential=(--set population.buyers.count=4000 --set population.sellers.count=200
+            --set warmup_days=10 --set horizon_days=30 --quiet
+            --set 'sweep={design: grid, parameters: [{key: trust.loss_late_delivery, values: [0.03, 0.05]}]}'
+            --set 'precision={min_replications: 4, max_replications: 24, batch: 3, look_ahead: 2, targets: [{metric: suspensions, half_width: 8}]}')
+OMP_NUM_THREADS=1 "$trustsim" run "$scenario" "${sequential[@]}" -o seq1.h5
+reference="$(digest_of seq1.h5)"
+for ranks in 2 3; do
+  OMP_NUM_THREADS=1 launch "$ranks" "$trustsim" run "$scenario" "${sequential[@]}" -o "seq$ranks.h5"
+  expect_same_digest "seq$ranks.h5" "$reference" "sequential sweep on $ranks ranks"
+done
