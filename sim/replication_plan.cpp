@@ -42,9 +42,13 @@ std::uint64_t ReplicationPlan::look_ahead(std::uint64_t n_sol) const {
 
 std::vector<ReplicationPlan::Trace> ReplicationPlan::traces(std::uint64_t point, std::uint64_t n,
                                                             const FinishedTasks& finished) const {
-  std::vector<double> critical(n + 1, std::numeric_limits<double>::infinity());
-  for (std::uint64_t m = 2; m <= n; ++m)
-    critical[m] = stats::student_t_critical(static_cast<double>(m - 1), confidence_);
+  // Student-t critical values by count, computed once per count.
+  while (critical_.size() <= n) {
+    const auto m = critical_.size();
+    critical_.push_back(m < 2 ? std::numeric_limits<double>::infinity()
+                              : stats::student_t_critical(static_cast<double>(m - 1), confidence_));
+  }
+  const auto& critical = critical_;
   std::vector<Trace> out;
   for (const auto& target : targets_) {
     Trace trace;

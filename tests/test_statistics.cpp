@@ -344,5 +344,36 @@ TEST(Adjustments, PropertiesOnRandomFamilies) {
   }
 }
 
+// ---------------------------------------------------------------------------
+// Variance ratio (what common random numbers buy) and the named adjustment.
+
+TEST(PairedContrast, VarianceRatioComparesPairedWithUnpairedVariance) {
+  // arm = base + small noise, by hand:
+  // base {1, 2, 3, 4}: SS = 5; arm {1.1, 2.0, 3.1, 4.0}: mean 2.55, SS = 4.81;
+  // diff {0.1, 0, 0.1, 0}: mean 0.05, SS = 0.01. Ratio = 0.01 / (4.81 + 5).
+  const std::vector<double> base{1, 2, 3, 4}, arm{1.1, 2.0, 3.1, 4.0};
+  EXPECT_NEAR(paired_contrast(arm, base).variance_ratio, 0.01 / 9.81, 1e-12);
+  // Perfectly anti-correlated arms double the variance of the difference:
+  // Var(a - b) = Var(a) + Var(b) + 2 Cov = 2 (Var(a) + Var(b)).
+  const std::vector<double> up{1, 2, 3, 4}, down{4, 3, 2, 1};
+  EXPECT_NEAR(paired_contrast(up, down).variance_ratio, 2.0, 1e-12);
+  // Uncorrelated arms: Cov = 0 exactly for these orthogonal sequences.
+  const std::vector<double> a{1, -1, 1, -1}, b{1, 1, -1, -1};
+  EXPECT_NEAR(paired_contrast(a, b).variance_ratio, 1.0, 1e-12);
+  // Both arms constant: undefined.
+  const std::vector<double> c{2, 2, 2};
+  EXPECT_TRUE(std::isnan(paired_contrast(c, c).variance_ratio));
+}
+
+TEST(Adjustments, NamedMethodDispatches) {
+  const std::vector<double> p{0.01, 0.04, 0.03, 0.20};
+  EXPECT_EQ(adjust_p_values(p, PAdjustment::kHolm), holm_adjust(p));
+  EXPECT_EQ(adjust_p_values(p, PAdjustment::kBenjaminiHochberg), benjamini_hochberg_adjust(p));
+  EXPECT_EQ(adjust_p_values(p, PAdjustment::kNone), p);
+  // Holm on these known p-values (by hand): sorted 0.01, 0.03, 0.04, 0.20 get
+  // x4, x3, x2, x1 = 0.04, 0.09, 0.08 -> 0.09 (monotone), 0.20.
+  EXPECT_EQ(holm_adjust(p), (std::vector<double>{0.04, 0.09, 0.09, 0.20}));
+}
+
 }  // namespace
 }  // namespace trustsim::stats

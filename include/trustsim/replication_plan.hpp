@@ -85,6 +85,7 @@ class ReplicationPlan {
   std::uint64_t min_ = 0, max_ = 0, batch_ = 1, look_ahead_ = 0;
   double confidence_ = 0.95;
   std::vector<Target> targets_;
+  mutable std::vector<double> critical_;  // cache: t critical value by count
 };
 
 }  // namespace trustsim
