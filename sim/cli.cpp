@@ -28,9 +28,17 @@
 namespace trustsim {
 namespace {
 
-const std::vector<std::string> kTablePaths = {
-    "/lookup/arms", "/lookup/metrics", "/lookup/cohorts", "/runs",
-    "/summary",     "/timeseries",     "/cohort_summary", "/analysis/contrasts"};
+const std::vector<std::string> kTablePaths = {"/lookup/arms",
+                                              "/lookup/metrics",
+                                              "/lookup/cohorts",
+                                              "/runs",
+                                              "/summary",
+                                              "/timeseries",
+                                              "/cohort_summary",
+                                              "/analysis/contrasts",
+                                              "/analysis/precision?",
+                                              "/analysis/sobol?",
+                                              "/lookup/parameters?"};
 
 std::string utc_now() {
   const std::time_t now = std::time(nullptr);

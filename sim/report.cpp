@@ -1,4 +1,5 @@
 // The contrasts table as the terminal shows it after `run` and in `summarize`.
+#include <algorithm>
 #include <cmath>
 #include <map>
 
@@ -33,6 +34,83 @@ std::string number(double x) {
   return fmt::format("{:.4g}", x);
 }
 
+const Table* find_table(const ResultFile& file, std::string_view path) {
+  for (const auto& t : file.tables)
+    if (t.path() == path) return &t;
+  return nullptr;
+}
+
+template <class T>
+T attribute_or(const ResultFile& file, std::string_view name, T fallback) {
+  for (const auto& a : file.root_attributes)
+    if (a.name == name && std::holds_alternative<T>(a.value)) return std::get<T>(a.value);
+  return fallback;
+}
+
+std::map<std::int64_t, std::string> names_by_id(const Table& t, const std::string& id) {
+  std::map<std::int64_t, std::string> names;
+  const auto& ids = column<std::int64_t>(t, id);
+  const auto& text = column<std::string>(t, t.find("key") ? "key" : "name");
+  for (std::size_t i = 0; i < ids.size(); ++i) names[ids[i]] = text[i];
+  return names;
+}
+
+// Precision targets: which were met, at how many replications.
+std::string format_precision(const Table& t, std::map<std::int64_t, std::string>& arm_names,
+                             std::map<std::int64_t, std::string>& metric_names) {
+  const auto& point = column<std::int64_t>(t, "point_id");
+  const auto& arm = column<std::int64_t>(t, "arm_id");
+  const auto& metric = column<std::int64_t>(t, "metric_id");
+  const auto& wanted = column<double>(t, "target_half_width");
+  const auto& achieved = column<double>(t, "half_width");
+  const auto& met = column<std::int64_t>(t, "met");
+  const auto& n = column<std::int64_t>(t, "replications");
+  std::size_t met_count = 0;
+  for (auto m : met) met_count += m ? 1 : 0;
+  std::string out = fmt::format("\nPrecision targets: {} of {} met\n", met_count, met.size());
+  constexpr std::size_t kShown = 12;
+  for (std::size_t i = 0; i < point.size() && i < kShown; ++i)
+    out += fmt::format(
+        "  point {:<3} {:<20} {:<34} half-width {:>10} (target {:>10}) at n = {:<5} "
+        "{}\n",
+        point[i], arm_names[arm[i]], metric_names[metric[i]], number(achieved[i]),
+        number(wanted[i]), n[i], met[i] ? "met" : "NOT MET (max_replications)");
+  if (point.size() > kShown)
+    out += fmt::format("  ... {} more rows in /analysis/precision\n", point.size() - kShown);
+  return out;
+}
+
+// Sobol indices of a few headline outcomes, per arm.
+std::string format_sobol(const Table& t, const ResultFile& file,
+                         std::map<std::int64_t, std::string>& arm_names,
+                         std::map<std::int64_t, std::string>& metric_names) {
+  const Table* params = find_table(file, "/lookup/parameters");
+  if (!params) return {};
+  auto param_names = names_by_id(*params, "parameter_id");
+  const auto& arm = column<std::int64_t>(t, "arm_id");
+  const auto& metric = column<std::int64_t>(t, "metric_id");
+  const auto& param = column<std::int64_t>(t, "parameter_id");
+  const auto& s1 = column<double>(t, "first_order");
+  const auto& st = column<double>(t, "total_order");
+  const std::vector<std::string> headline = {"gmv",
+                                             "mean_trust",
+                                             "repeat_rate_90d",
+                                             "suspensions",
+                                             "false_positive_suspensions",
+                                             "odr_defects_per_1k_orders"};
+  std::string out =
+      "\nSobol sensitivity indices of replication means (first order S / total ST; all "
+      "outcomes in /analysis/sobol)\n";
+  for (std::size_t i = 0; i < arm.size(); ++i) {
+    const auto& name = metric_names[metric[i]];
+    if (std::find(headline.begin(), headline.end(), name) == headline.end()) continue;
+    if (param[i] == 0) out += fmt::format("  {:<20} {:<28}", arm_names[arm[i]], name);
+    out += fmt::format("  {}: S {} ST {}", param_names[param[i]], number(s1[i]), number(st[i]));
+    if (i + 1 == arm.size() || param[i + 1] == 0) out += "\n";
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string format_contrasts(const ResultFile& file) {
@@ -57,33 +135,53 @@ std::string format_contrasts(const ResultFile& file) {
   const auto& lo = column<double>(contrasts, "ci_lo");
   const auto& hi = column<double>(contrasts, "ci_hi");
   const auto& p_adj = column<double>(contrasts, "p_adjusted");
+  const Column* ratio_column = contrasts.find("variance_ratio");
+  const std::string method = attribute_or<std::string>(file, "p_adjustment", "holm");
+  const double confidence = attribute_or<double>(file, "confidence", 0.95);
+  const bool independent = attribute_or<std::int64_t>(file, "independent_arms", 0) != 0;
+  const auto level = fmt::format("{:g}% CI", 100 * confidence);
 
   const std::string baseline = arm_names.count(0) ? arm_names[0] : "baseline";
   if (point.empty())
     return fmt::format("Only one arm ('{}'): there is no candidate to compare.\n", baseline);
   std::string out;
   std::int64_t shown_arm = -1, shown_point = -1;
+  constexpr std::int64_t kPointsShown = 3;
   for (std::size_t i = 0; i < point.size(); ++i) {
+    if (point[i] >= kPointsShown) {
+      out += fmt::format("\n... contrasts at {} more sweep points are in /analysis/contrasts\n",
+                         point.back() + 1 - kPointsShown);
+      break;
+    }
     if (arm[i] != shown_arm || point[i] != shown_point) {
       shown_arm = arm[i];
       shown_point = point[i];
-      out += fmt::format("\n{} vs {} (point {}, n = {} paired replications)\n", arm_names[arm[i]],
-                         baseline, point[i], n[i]);
-      out += fmt::format("  {:<34} {:>12} {:>12} {:>12}  {:<27} {:>8}\n", "metric", baseline,
-                         arm_names[arm[i]], "difference", "95% CI", "p (Holm)");
+      out += fmt::format("\n{} vs {} (point {}, n = {} {} replications)\n", arm_names[arm[i]],
+                         baseline, point[i], n[i], independent ? "independent" : "paired");
+      out += fmt::format("  {:<34} {:>12} {:>12} {:>12}  {:<27} {:>8}  {:>9}\n", "metric", baseline,
+                         arm_names[arm[i]], "difference", level, "p (" + method + ")", "var ratio");
     }
     const std::string ci = std::isnan(lo[i])
                                ? std::string("n/a (needs >= 2 replications)")
                                : fmt::format("[{}, {}]", number(lo[i]), number(hi[i]));
     const bool significant = !std::isnan(p_adj[i]) && p_adj[i] < 0.05;
-    out += fmt::format("  {:<34} {:>12} {:>12} {:>12}  {:<27} {:>8}{}\n", metric_names[metric[i]],
-                       number(mean_base[i]), number(mean_arm[i]), number(diff[i]), ci,
+    const double ratio =
+        ratio_column ? std::get<std::vector<double>>(ratio_column->data)[i] : std::nan("");
+    out += fmt::format("  {:<34} {:>12} {:>12} {:>12}  {:<27} {:>8}{:2} {:>9}\n",
+                       metric_names[metric[i]], number(mean_base[i]), number(mean_arm[i]),
+                       number(diff[i]), ci,
                        std::isnan(p_adj[i]) ? "n/a" : fmt::format("{:.3g}", p_adj[i]),
-                       significant ? " *" : "");
+                       significant ? " *" : "", number(ratio));
   }
-  out +=
-      "\n* adjusted p < 0.05. Differences are paired over replications (common random "
-      "numbers);\n  p-values are Holm-adjusted across candidate arms for each metric.\n";
+  out += fmt::format(
+      "\n* adjusted p < 0.05. Differences are paired over replications ({});\n"
+      "  p-values are {}-adjusted across candidate arms for each metric. var ratio = "
+      "Var(difference) /\n  (Var(arm) + Var(baseline)): what pairing saves (1 = nothing).\n",
+      independent ? "independent arms: no common random numbers" : "common random numbers", method);
+  if (const Table* precision = find_table(file, "/analysis/precision"))
+    out += format_precision(*precision, arm_names, metric_names);
+  if (const Table* sobol = find_table(file, "/analysis/sobol"))
+    out += format_sobol(*sobol, file, arm_names, metric_names);
   return out;
 }
 

@@ -34,9 +34,9 @@ std::string quickstart_path() {
 Scenario quickstart(std::vector<std::string> sets, bool small = false) {
   LoadOptions options;
   if (small) {
-    const std::vector<std::string> shrink = {
-        "population.sellers.count=300", "population.buyers.count=5000", "warmup_days=20",
-        "horizon_days=40"};
+    const std::vector<std::string> shrink = {"population.sellers.count=300",
+                                             "population.buyers.count=5000", "warmup_days=20",
+                                             "horizon_days=40"};
     sets.insert(sets.begin(), shrink.begin(), shrink.end());
   }
   options.set_overrides = std::move(sets);
@@ -357,8 +357,7 @@ TEST(ExperimentSections, ReportsBadSweeps) {
       {"sweep={design: latin_hypercube, points: 4, parameters: [{key: seed, min: 1, max: 2}, "
        "{key: trust.initial, values: [0.5]}, {key: trust.gain_per_good_order, min: 2, max: "
        "1}, {key: trust.loss_cancelled, scale: log, min: 0, max: 1}]}"});
-  EXPECT_NE(text.find("sweep.parameters[0].key: 'seed' defines the experiment"),
-            std::string::npos)
+  EXPECT_NE(text.find("sweep.parameters[0].key: 'seed' defines the experiment"), std::string::npos)
       << text;
   EXPECT_NE(text.find("sweep.parameters[1].values: values given for a latin_hypercube"),
             std::string::npos);
@@ -376,16 +375,15 @@ TEST(ExperimentSections, ReportsBadSweeps) {
   EXPECT_NE(text.find("trust.initial: 1.5 is out of range"), std::string::npos) << text;
   EXPECT_NE(text.find("(sweep point 1)"), std::string::npos) << text;
   // The sweep applies to every arm: an arm may not set a swept key.
-  text = problems_text(
-      {"sweep={parameters: [{key: policies.enforcement, values: [1]}]}"});
+  text = problems_text({"sweep={parameters: [{key: policies.enforcement, values: [1]}]}"});
   EXPECT_NE(text.find("arm 'odr_0.8pct' also sets"), std::string::npos) << text;
 }
 
 TEST(SweepPoints, GridVariesTheFirstParameterSlowestAndAppliesValuesToEveryArm) {
-  const auto scenario = quickstart(
-      {"sweep={parameters: [{key: trust.initial, values: [0.6, 0.8]}, {key: "
-       "trust.loss_cancelled, values: [0.01, 0.02, 0.03]}]}"},
-      true);
+  const auto scenario =
+      quickstart({"sweep={parameters: [{key: trust.initial, values: [0.6, 0.8]}, {key: "
+                  "trust.loss_cancelled, values: [0.01, 0.02, 0.03]}]}"},
+                 true);
   ASSERT_EQ(scenario.points.size(), 6u);
   EXPECT_EQ(scenario.points[0].values, (std::vector<double>{0.6, 0.01}));
   EXPECT_EQ(scenario.points[2].values, (std::vector<double>{0.6, 0.03}));
@@ -401,11 +399,11 @@ TEST(SweepPoints, GridVariesTheFirstParameterSlowestAndAppliesValuesToEveryArm) 
 }
 
 TEST(SweepPoints, SampledDesignsMapOntoTheRangeAndRoundWholeValues) {
-  const auto scenario = quickstart(
-      {"sweep={design: latin_hypercube, points: 8, seed: 3, parameters: [{key: "
-       "trust.loss_cancelled, min: 0.01, max: 0.1, scale: log}, {key: "
-       "'policies.enforcement[0].window_days', min: 30, max: 90, whole: true}]}"},
-      true);
+  const auto scenario =
+      quickstart({"sweep={design: latin_hypercube, points: 8, seed: 3, parameters: [{key: "
+                  "trust.loss_cancelled, min: 0.01, max: 0.1, scale: log}, {key: "
+                  "'policies.enforcement[0].window_days', min: 30, max: 90, whole: true}]}"},
+                 true);
   ASSERT_EQ(scenario.points.size(), 8u);
   std::vector<int> strata(8, 0);
   for (const auto& point : scenario.points) {
