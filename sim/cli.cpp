@@ -211,8 +211,16 @@ int do_run(const RunArgs& args, const std::string& command_line) {
   mpi.broadcast(status);
   if (status != kExitOk) return status;
   mpi.broadcast(text);
+  const std::string this_build = fmt::format("{} ({})", engine_version(), git_sha());
+  std::string lead_build = this_build;
+  mpi.broadcast(lead_build);
   FarmOutcome setup_error;
-  if (!lead) {
+  if (!lead && lead_build != this_build) {
+    setup_error = {kExitBadInput,
+                   fmt::format("this rank runs trustsim {} but rank 0 runs {}: every rank must "
+                               "run the same build, or results are not reproducible",
+                               this_build, lead_build)};
+  } else if (!lead) {
     try {
       options.check_memory = false;  // rank 0 checked; this host is the user's choice
       scenario = load_scenario_text(text, args.scenario, options);
@@ -308,12 +316,18 @@ int do_validate(const std::string& path, const std::vector<std::string>& sets, b
     return kExitOk;
   }
   const auto memory = estimate_memory(scenario);
+  const auto& set = scenario.settings;
+  const std::string replications =
+      set.precision.targets.empty()
+          ? fmt::format("{} replications", set.replications)
+          : fmt::format("{} to {} replications (precision targets)", set.precision.min_replications,
+                        set.precision.max_replications);
   std::cout << fmt::format(
-      "{}: ok: {} arms, {} replications, {} warm-up + {} horizon days, {} sellers, {} buyers; "
-      "about {:.0f} MiB per worker\n",
-      path, scenario.arms.size(), scenario.settings.replications, scenario.settings.warmup_days,
-      scenario.settings.horizon_days, scenario.settings.model.population.sellers.count,
-      scenario.settings.model.population.buyers.count,
+      "{}: ok: {} arms, {}, {} sweep point{}, {} warm-up + {} horizon days, {} sellers, {} "
+      "buyers; about {:.0f} MiB per rank\n",
+      path, scenario.arms.size(), replications, scenario.points.size(),
+      scenario.points.size() == 1 ? "" : "s", set.warmup_days, set.horizon_days,
+      set.model.population.sellers.count, set.model.population.buyers.count,
       static_cast<double>(memory.total_bytes) / (1 << 20));
   return kExitOk;
 }

@@ -146,7 +146,13 @@ class Coordinator {
   void refill() {
     if (stopping_ || !queue_.empty() || !dirty_) return;
     dirty_ = false;
-    const auto needed = hooks_.required(finished_);
+    std::vector<std::uint64_t> needed;
+    try {
+      needed = hooks_.required(finished_);
+    } catch (...) {
+      stop_all(classify_exception(std::current_exception()));
+      return;
+    }
     if (needed.empty()) done_ = true;
     for (auto id : needed)
       if (!in_flight_.count(id)) queue_.push_back(id);

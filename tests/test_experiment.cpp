@@ -422,6 +422,26 @@ TEST(SweepPoints, SampledDesignsMapOntoTheRangeAndRoundWholeValues) {
   EXPECT_EQ(saltelli.points.size(), 4u * (2 + 2));
 }
 
+TEST(ShippedScenarios, EveryScenarioInTheRepositoryLoads) {
+  std::size_t count = 0;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(std::string(TRUSTSIM_SOURCE_DIR) + "/scenarios")) {
+    if (entry.path().extension() != ".yaml") continue;
+    LoadOptions options;
+    options.check_memory = false;  // bench.yaml is sized for the benchmark machine
+    EXPECT_NO_THROW(load_scenario(entry.path(), options)) << entry.path();
+    ++count;
+  }
+  EXPECT_GE(count, 3u);
+  // The policy study's sweep: 3 windows x 2 floors, four arms at each point.
+  const auto study =
+      load_scenario(std::string(TRUSTSIM_SOURCE_DIR) + "/scenarios/odr-threshold-study.yaml");
+  ASSERT_EQ(study.points.size(), 6u);
+  EXPECT_EQ(study.points[5].arm_models[3].policies.enforcement[0].window_days, 90u);
+  EXPECT_EQ(study.points[5].arm_models[3].policies.enforcement[0].min_orders, 100u);
+  EXPECT_EQ(study.points[5].arm_models[3].policies.enforcement[0].threshold, 0.015);
+}
+
 // ---------------------------------------------------------------------------
 // Common versus independent random numbers on the model
 

@@ -20,7 +20,7 @@ trap 'rm -rf "$work"' EXIT
 # One run: prints "orders simulate_seconds peak_mib".
 run_once() {
   "$bin" run "$root/scenarios/bench.yaml" -o "$work/bench.h5" --force --threads 1 "$@" |
-    sed -n 's/^  \([0-9]*\) orders simulated: .* \([0-9.]*\) s simulating .* peak memory \([0-9.]*\) MiB$/\1 \2 \3/p'
+    sed -n 's/^  \([0-9]*\) orders simulated: .* \([0-9.]*\) s simulating .* peak memory \([0-9.]*\) MiB.*$/\1 \2 \3/p'
 }
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The same scenario gives bit-identical result tables without a launcher and
 # under mpiexec with 1, 2 and 3 ranks (3 oversubscribes a 2-core machine),
-# for 1 and 2 OpenMP threads per rank; also for a sequential (precision) run
+# for 1 and 2 OpenMP threads per rank, and with 4 ranks of 1 thread; also for a sequential (precision) run
 # with a sweep, where which replications run is decided while ranks work.
 source "$(dirname "$0")/common.sh"
 
@@ -15,6 +15,8 @@ for ranks in 1 2 3; do
     expect_same_digest "r${ranks}t${threads}.h5" "$reference" "$ranks ranks x $threads threads"
   done
 done
+OMP_NUM_THREADS=1 launch 4 "$trustsim" run "$scenario" "${small[@]}" -o r4t1.h5
+expect_same_digest r4t1.h5 "$reference" "4 ranks x 1 thread"
 
 # Sequential replication at two sweep points: batches are decided from
 # finished results only, so the rank count cannot change them.

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Parallel scaling benchmark (not a test). Three measurements, each the median
+# of ROUNDS rounds whose configurations run back to back (this machine may be
+# shared: ratios are taken within a round):
+#   ranks   - MPI ranks 1, 2, 4, ... up to RANKS, one OpenMP thread each, on
+#             64 replications of scenarios/quickstart.yaml (64 tasks);
+#             efficiency = T(1) / (ranks x T(ranks)), wall time of mpiexec;
+#   threads - OpenMP threads 1, 2, 4, ... up to THREADS in one rank on
+#             scenarios/bench.yaml (one task: 1M buyers, 365 days);
+#             efficiency = T(1) / (threads x T(threads)) of the day loop;
+#   warmup  - quickstart (2 arms, 90-day warm-up) with the shared warm-up
+#             against independent_arms (each arm simulates its own warm-up).
+# Usage: bash tools/bench_scaling.sh [ROUNDS] [RANKS] [THREADS]
+#   defaults: 3 rounds, ranks and threads up to nproc. Builds the release preset.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+rounds="${1:-3}"
+max_ranks="${2:-$(nproc)}"
+max_threads="${3:-$(nproc)}"
+cd "$root"
+cmake --preset release >/dev/null && cmake --build --preset release >/dev/null
+bin="$root/build/release/trustsim"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+mpiexec="${MPIEXEC:-mpiexec}"
+
+now() { date +%s.%N; }
+calc() { awk "BEGIN { print $* }"; }
+median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+powers() { local n=1; while [ "$n" -le "$1" ]; do echo "$n"; n=$((n * 2)); done; }
+
+# Wall seconds of mpiexec -n RANKS on 64 quickstart tasks.
+time_ranks() {
+  local start bind=(--bind-to core --map-by core)
+  [ "$1" -le "$(nproc)" ] || bind=(--oversubscribe --bind-to none)
+  start=$(now)
+  OMP_NUM_THREADS=1 "$mpiexec" -n "$1" "${bind[@]}" \
+    "$bin" run scenarios/quickstart.yaml --replications 64 --threads 1 --quiet --force \
+    -o "$work/ranks.h5"
+  calc "$(now) - $start"
+}
+
+# Day-loop seconds of bench.yaml on THREADS threads.
+time_threads() {
+  OMP_PROC_BIND=spread OMP_PLACES=cores "$bin" run scenarios/bench.yaml --threads "$1" \
+    --force -o "$work/threads.h5" |
+    sed -n 's/.* \([0-9.]*\) s simulating .*/\1/p'
+}
+
+# Day-loop seconds of quickstart (10 replications, 1 thread), shared or separate warm-ups.
+time_warmup() {
+  "$bin" run scenarios/quickstart.yaml --threads 1 --force -o "$work/warmup.h5" "$@" |
+    sed -n 's/.* \([0-9.]*\) s creating populations, \([0-9.]*\) s simulating .*/\1 \2/p' |
+    awk '{print $1 + $2}'
+}
+
+echo "rounds: $rounds; ranks up to $max_ranks; threads up to $max_threads; $(nproc) cores"
+for round in $(seq "$rounds"); do
+  for r in $(powers "$max_ranks"); do echo "$(time_ranks "$r")" >>"$work/ranks.$r"; done
+  for t in $(powers "$max_threads"); do echo "$(time_threads "$t")" >>"$work/threads.$t"; done
+  echo "$(time_warmup)" >>"$work/warmup.shared"
+  echo "$(time_warmup --set independent_arms=true)" >>"$work/warmup.separate"
+  echo "round $round done" >&2
+done
+
+report() {  # KIND UNIT
+  local t1 tn
+  t1=$(median <"$work/$1.1")
+  printf '%-8s %6s %10s %8s %11s\n' "$1" "$2" "seconds" "speedup" "efficiency"
+  for n in $(powers "$3"); do
+    tn=$(median <"$work/$1.$n")
+    printf '%-8s %6d %10.2f %8.2f %10.0f%%\n' "" "$n" "$tn" "$(calc "$t1 / $tn")" \
+      "$(calc "100 * $t1 / ($n * $tn)")"
+  done
+}
+report ranks ranks "$max_ranks"
+report threads thread "$max_threads"
+shared=$(median <"$work/warmup.shared")
+separate=$(median <"$work/warmup.separate")
+printf 'warm-up  shared %.2f s, per arm %.2f s: sharing saves %.0f%%\n' "$shared" "$separate" \
+  "$(calc "100 * (1 - $shared / $separate)")"
