@@ -38,7 +38,8 @@ const std::vector<std::string> kTablePaths = {"/lookup/arms",
                                               "/analysis/contrasts",
                                               "/analysis/precision?",
                                               "/analysis/sobol?",
-                                              "/lookup/parameters?"};
+                                              "/lookup/parameters?",
+                                              "/lookup/points?"};
 
 std::string utc_now() {
   const std::time_t now = std::time(nullptr);

@@ -548,6 +548,8 @@ Table timing_table(const TaskList& tasks) {
 ResultFile assemble_results(const Scenario& scenario, const FinishedTasks& finished,
                             const RunMetadata& metadata) {
   const ReplicationPlan plan(scenario);
+  if (!plan.required(finished).empty())
+    throw RunError("assemble_results: the experiment is not complete (tasks are missing)");
   const auto counts = plan.replications(finished);
   TaskList tasks;
   for (const auto& [id, task] : finished)

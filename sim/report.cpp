@@ -55,6 +55,21 @@ std::map<std::int64_t, std::string> names_by_id(const Table& t, const std::strin
   return names;
 }
 
+// ": key=value, ..." of a sweep point, or nothing without a sweep.
+std::string point_values(const ResultFile& file, std::int64_t point) {
+  const Table* points = find_table(file, "/lookup/points");
+  if (!points) return {};
+  std::string text;
+  for (const auto& c : points->columns()) {
+    if (c.name == "point_id") continue;
+    const auto& values = std::get<std::vector<double>>(c.data);
+    if (point < 0 || static_cast<std::size_t>(point) >= values.size()) continue;
+    text += fmt::format("{}{}={}", text.empty() ? ": " : ", ", c.name,
+                        number(values[static_cast<std::size_t>(point)]));
+  }
+  return text;
+}
+
 // Precision targets: which were met, at how many replications.
 std::string format_precision(const Table& t, std::map<std::int64_t, std::string>& arm_names,
                              std::map<std::int64_t, std::string>& metric_names) {
@@ -145,34 +160,35 @@ std::string format_contrasts(const ResultFile& file) {
   if (point.empty())
     return fmt::format("Only one arm ('{}'): there is no candidate to compare.\n", baseline);
   std::string out;
-  std::int64_t shown_arm = -1, shown_point = -1;
+  // Rows are stored point, metric, arm; shown grouped by point and arm.
   constexpr std::int64_t kPointsShown = 3;
-  for (std::size_t i = 0; i < point.size(); ++i) {
-    if (point[i] >= kPointsShown) {
-      out += fmt::format("\n... contrasts at {} more sweep points are in /analysis/contrasts\n",
-                         point.back() + 1 - kPointsShown);
-      break;
+  std::map<std::pair<std::int64_t, std::int64_t>, std::vector<std::size_t>> groups;
+  for (std::size_t i = 0; i < point.size(); ++i)
+    if (point[i] < kPointsShown) groups[{point[i], arm[i]}].push_back(i);
+  for (const auto& [key, rows] : groups) {
+    const auto [pt, a] = key;
+    out += fmt::format("\n{} vs {} (point {}{}, n = {} {} replications)\n", arm_names[a], baseline,
+                       pt, point_values(file, pt), n[rows.front()],
+                       independent ? "independent" : "paired");
+    out += fmt::format("  {:<34} {:>12} {:>12} {:>12}  {:<27} {:>8}  {:>9}\n", "metric", baseline,
+                       arm_names[a], "difference", level, "p (" + method + ")", "var ratio");
+    for (const auto i : rows) {
+      const std::string ci = std::isnan(lo[i])
+                                 ? std::string("n/a (needs >= 2 replications)")
+                                 : fmt::format("[{}, {}]", number(lo[i]), number(hi[i]));
+      const bool significant = !std::isnan(p_adj[i]) && p_adj[i] < 0.05;
+      const double ratio =
+          ratio_column ? std::get<std::vector<double>>(ratio_column->data)[i] : std::nan("");
+      out += fmt::format("  {:<34} {:>12} {:>12} {:>12}  {:<27} {:>8}{:2} {:>9}\n",
+                         metric_names[metric[i]], number(mean_base[i]), number(mean_arm[i]),
+                         number(diff[i]), ci,
+                         std::isnan(p_adj[i]) ? "n/a" : fmt::format("{:.3g}", p_adj[i]),
+                         significant ? " *" : "", number(ratio));
     }
-    if (arm[i] != shown_arm || point[i] != shown_point) {
-      shown_arm = arm[i];
-      shown_point = point[i];
-      out += fmt::format("\n{} vs {} (point {}, n = {} {} replications)\n", arm_names[arm[i]],
-                         baseline, point[i], n[i], independent ? "independent" : "paired");
-      out += fmt::format("  {:<34} {:>12} {:>12} {:>12}  {:<27} {:>8}  {:>9}\n", "metric", baseline,
-                         arm_names[arm[i]], "difference", level, "p (" + method + ")", "var ratio");
-    }
-    const std::string ci = std::isnan(lo[i])
-                               ? std::string("n/a (needs >= 2 replications)")
-                               : fmt::format("[{}, {}]", number(lo[i]), number(hi[i]));
-    const bool significant = !std::isnan(p_adj[i]) && p_adj[i] < 0.05;
-    const double ratio =
-        ratio_column ? std::get<std::vector<double>>(ratio_column->data)[i] : std::nan("");
-    out += fmt::format("  {:<34} {:>12} {:>12} {:>12}  {:<27} {:>8}{:2} {:>9}\n",
-                       metric_names[metric[i]], number(mean_base[i]), number(mean_arm[i]),
-                       number(diff[i]), ci,
-                       std::isnan(p_adj[i]) ? "n/a" : fmt::format("{:.3g}", p_adj[i]),
-                       significant ? " *" : "", number(ratio));
   }
+  if (!point.empty() && point.back() >= kPointsShown)
+    out += fmt::format("\n... contrasts at {} more sweep points are in /analysis/contrasts\n",
+                       point.back() + 1 - kPointsShown);
   out += fmt::format(
       "\n* adjusted p < 0.05. Differences are paired over replications ({});\n"
       "  p-values are {}-adjusted across candidate arms for each metric. var ratio = "

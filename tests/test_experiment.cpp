@@ -217,6 +217,38 @@ TEST(ReplicationPlan, DecisionsDependOnlyOnFinishedResults) {
   EXPECT_EQ(plan.required(finished), (std::vector<std::uint64_t>{6, 7, 8, 9}));
 }
 
+TEST(Report, GroupsContrastsByPointAndCandidateAndNamesTheMethod) {
+  // Four arms at six sweep points (the shipped policy study): each
+  // candidate's block at each shown point is printed once, with the point's
+  // values, whatever the order of rows in the table.
+  LoadOptions options;
+  options.set_overrides = {"analysis.p_adjustment=benjamini_hochberg"};
+  const auto scenario = load_scenario(
+      std::string(TRUSTSIM_SOURCE_DIR) + "/scenarios/odr-threshold-study.yaml", options);
+  const ReplicationPlan plan(scenario);
+  FinishedTasks finished;
+  for (auto ids = plan.required(finished); !ids.empty(); ids = plan.required(finished))
+    for (auto id : ids) {
+      auto task = synthetic_task(plan, id, 0, 1.0, 2.0 + static_cast<double>(id % 5));
+      task.arms.push_back(task.arms[1]);
+      task.arms.push_back(task.arms[1]);
+      finished.emplace(id, std::move(task));
+    }
+  const auto text = format_contrasts(assemble_results(scenario, finished, {"t", "now"}));
+  std::size_t blocks = 0;
+  for (auto at = text.find(" vs baseline"); at != std::string::npos;
+       at = text.find(" vs baseline", at + 1))
+    ++blocks;
+  EXPECT_EQ(blocks, 3u * 3u) << text;  // 3 candidates at the first 3 of 6 points
+  EXPECT_NE(text.find("odr_1.5pct vs baseline (point 2: policies.enforcement[0].window_days=60, "
+                      "policies.enforcement[0].min_orders=25"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("contrasts at 3 more sweep points"), std::string::npos);
+  EXPECT_NE(text.find("p (benjamini_hochberg)"), std::string::npos);
+  EXPECT_NE(text.find("benjamini_hochberg-adjusted across candidate arms"), std::string::npos);
+}
+
 // ---------------------------------------------------------------------------
 // Task records and the resume journal
 
