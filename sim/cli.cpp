@@ -4,10 +4,8 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
-#include <fstream>
 #include <iostream>
 #include <optional>
-#include <sstream>
 
 #include <fmt/format.h>
 #include <omp.h>
@@ -137,17 +135,6 @@ struct RunArgs {
   bool resume = false;
 };
 
-std::string read_text_file(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in || std::filesystem::is_directory(file))
-    throw InputError(
-        fmt::format("cannot read scenario '{}': {}", file.string(),
-                    std::filesystem::exists(file) ? "not a readable file" : "no such file"));
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 // What a journal must match to be resumed: the resolved scenario and the build.
 std::string run_identity(const Scenario& scenario) {
   return fmt::format("config_sha256={}\nengine={} {}\n", sha256_hex(scenario.resolved_yaml),
@@ -200,7 +187,7 @@ int do_run(const RunArgs& args, const std::string& command_line) {
   int status = kExitOk;
   if (lead) {
     try {
-      text = read_text_file(args.scenario);
+      text = read_scenario_text(args.scenario);
       scenario = load_scenario_text(text, args.scenario, options);
       journal.emplace(open_journal(args, *scenario, out, finished));
     } catch (...) {

@@ -516,7 +516,7 @@ Scenario load_scenario_text(const std::string& yaml_text, const std::string& fil
   return load(yaml_text, file_label, options);
 }
 
-Scenario load_scenario(const std::filesystem::path& file, const LoadOptions& options) {
+std::string read_scenario_text(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in || std::filesystem::is_directory(file))
     throw InputError(
@@ -524,7 +524,11 @@ Scenario load_scenario(const std::filesystem::path& file, const LoadOptions& opt
                     std::filesystem::exists(file) ? "not a readable file" : "no such file"));
   std::ostringstream text;
   text << in.rdbuf();
-  return load(text.str(), file.string(), options);
+  return text.str();
+}
+
+Scenario load_scenario(const std::filesystem::path& file, const LoadOptions& options) {
+  return load(read_scenario_text(file), file.string(), options);
 }
 
 std::string scenario_reference_markdown() {

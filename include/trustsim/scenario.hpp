@@ -191,7 +191,11 @@ struct LoadOptions {
 // problem (FILE:LINE:COL: error: KEY.PATH: ... (expected ...)).
 Scenario load_scenario(const std::filesystem::path& file, const LoadOptions& options = {});
 
-// Same from YAML text (tests, tools); `file_label` names the source in messages.
+// The text of a scenario file; InputError if it cannot be read.
+std::string read_scenario_text(const std::filesystem::path& file);
+
+// Same from YAML text (tests, tools, MPI ranks given rank 0's text);
+// `file_label` names the source in messages.
 Scenario load_scenario_text(const std::string& yaml_text, const std::string& file_label,
                             const LoadOptions& options = {});
 
