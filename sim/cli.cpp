@@ -251,6 +251,7 @@ int do_run(const RunArgs& args, const std::string& command_line) {
   hooks.on_finished = [&](const TaskRun& task, int ran_on) {
     journal->append(task);
     progress.task_done(task, ran_on == 0);
+    test_fault_point(0, "journal", finished.size() + 1);
   };
   hooks.on_orders = [&](std::int64_t orders) { progress.own_day(orders); };
   const FarmOutcome outcome = run_farm(world, hooks, finished, setup_error);

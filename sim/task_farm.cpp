@@ -93,10 +93,21 @@ class Coordinator {
         finished_(finished),
         assigned_(static_cast<std::size_t>(world.size), kNone),
         abort_sent_(static_cast<std::size_t>(world.size), false),
+        heard_(static_cast<std::size_t>(world.size), false),
         active_(world.size - 1) {}
 
   FarmOutcome run(const FarmOutcome& setup_error) {
     if (setup_error.exit_code != 0) stop_all(setup_error);
+    // Hand every worker its first task before rank 0 takes one: the start is
+    // spread evenly, and each rank is sure to get work when tasks >= ranks.
+    while (!stopping_ && heard_from_ < world_.size - 1) {
+      if (interrupt_requested()) {
+        stop_all({kExitInterrupted, {}});
+        break;
+      }
+      wait_for_report();
+      serve();
+    }
     while (true) {
       poll();
       if (interrupt_requested()) stop_all({kExitInterrupted, {}});
@@ -183,6 +194,10 @@ class Coordinator {
 
   void handle(const MPI_Status& probed) {
     const int w = probed.MPI_SOURCE;
+    if (!heard_[w]) {
+      heard_[w] = true;
+      ++heard_from_;
+    }
     const auto bytes = receive_bytes(probed);
     const auto kind = static_cast<ReportKind>(bytes.at(0));
     const std::span<const std::uint8_t> payload(bytes.data() + 1, bytes.size() - 1);
@@ -268,6 +283,8 @@ class Coordinator {
   std::deque<int> idle_;                 // workers waiting for a reply
   std::vector<std::uint64_t> assigned_;  // task in each worker's hands
   std::vector<bool> abort_sent_;
+  std::vector<bool> heard_;  // workers that have reported at least once
+  int heard_from_ = 0;
   int active_;  // workers not yet told to stop
   bool dirty_ = true;
   bool done_ = false;

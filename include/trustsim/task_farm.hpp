@@ -85,8 +85,9 @@ class TaskAbandoned : public std::runtime_error {
 FarmOutcome classify_exception(std::exception_ptr error);
 
 // Test hook: TRUSTSIM_TEST_FAULT="RANK:EVENT:COUNT:ACTION" makes rank RANK,
-// at the COUNT-th EVENT ("task": starting a task; "write": writing the
-// result file), kill itself (ACTION "kill": SIGKILL), send itself SIGTERM
+// at the COUNT-th EVENT ("task": starting its own COUNT-th task; "journal":
+// rank 0 has journaled COUNT tasks from any rank; "write": writing the result
+// file), kill itself (ACTION "kill": SIGKILL), send itself SIGTERM
 // ("term") or throw a RunError ("error"). Used by the MPI and resume tests
 // to stop a job at chosen points; does nothing when the variable is unset.
 void test_fault_point(int rank, std::string_view event, std::uint64_t count);

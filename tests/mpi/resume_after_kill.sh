@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # A job killed at any moment resumes to the same result file. Kill points
-# (TRUSTSIM_TEST_FAULT, see include/trustsim/task_farm.hpp):
-#   - rank 0 SIGKILLed as it starts its first task (nothing journaled yet);
-#   - rank 1 SIGKILLed at its 3rd task; rank 0 SIGKILLed at its 4th task;
-#   - rank 1 sent SIGTERM at its 2nd task: every rank stops cleanly, exit 3;
+# (TRUSTSIM_TEST_FAULT, see include/trustsim/task_farm.hpp), each reached on
+# every run because rank 0 hands each worker a task before taking its own:
+#   - rank 0 SIGKILLed as it starts its first task;
+#   - rank 1 (of 2) and rank 2 (of 3) SIGKILLed as they start their first task;
+#   - rank 0 SIGKILLed once 5 tasks are journaled, in a 3-rank job;
+#   - rank 1 sent SIGTERM at its first task: every rank stops cleanly, exit 3;
 #   - rank 0 SIGKILLed just before writing the result file (all journaled);
-#   - a journal whose last record is torn (truncated mid-record).
+#   - a one-rank run stopped by SIGTERM, and a journal whose last record is
+#     torn (truncated mid-record).
 # Each is resumed (with another rank count where it matters) and must give the
 # digest of an uninterrupted run. A resume of another scenario is refused.
 source "$(dirname "$0")/common.sh"
@@ -29,9 +32,10 @@ killed_then_resumed() {  # NAME FAULT RANKS RESUME_RANKS EXPECTED_EXIT
 
 # mpiexec reports a rank killed by a signal as 137 (128 + SIGKILL).
 killed_then_resumed rank0-first-task 0:task:1:kill 2 2 137
-killed_then_resumed rank1-third-task 1:task:3:kill 2 3 137
-killed_then_resumed rank0-fourth-task 0:task:4:kill 3 1 137
-killed_then_resumed rank1-sigterm 1:task:2:term 2 2 3
+killed_then_resumed rank1-first-task 1:task:1:kill 2 3 137
+killed_then_resumed rank2-first-task 2:task:1:kill 3 1 137
+killed_then_resumed rank0-after-five 0:journal:5:kill 3 2 137
+killed_then_resumed rank1-sigterm 1:task:1:term 2 3 3
 killed_then_resumed rank0-before-write 0:write:1:kill 2 2 137
 grep -q "interrupted" rank1-sigterm.log || fail "SIGTERM: no 'interrupted' message"
 
