@@ -231,7 +231,12 @@ void Marketplace::create_buyers(std::size_t count, std::int32_t day, DayTotals& 
   const auto initial = static_cast<float>(p.trust.initial);
   buyers_.resize(first + count);
   const double scale = pop.orders_per_month_mean / pop.orders_per_month_shape;
-  for (std::size_t id = first; id < buyers_.size(); ++id) {
+  // Traits in parallel (each buyer draws from its own stream; the gamma
+  // quantile dominates), then totals and the calendar in id order.
+  const auto last = static_cast<std::int64_t>(buyers_.size());
+#pragma omp parallel for schedule(static) if (count >= 256)
+  for (std::int64_t i = static_cast<std::int64_t>(first); i < last; ++i) {
+    const auto id = static_cast<std::size_t>(i);
     rng::Stream r(settings_.key, id, rng::kCreationDay, rng::Purpose::kBuyerTraits);
     Buyer& b = buyers_[id];
     b.trust = initial;
@@ -240,6 +245,8 @@ void Marketplace::create_buyers(std::size_t count, std::int32_t day, DayTotals& 
     b.base_rate = static_cast<float>(monthly / 30.0);
     const double wait = b.base_rate > 0.0f ? dist::exponential(r.uniform(), b.base_rate) : 1e30;
     b.next_time = static_cast<float>(std::min(day + wait, 1e30));
+  }
+  for (std::size_t id = first; id < buyers_.size(); ++id) {
     totals.trust_delta_fixed += trust_fixed(initial);
     totals.present_delta += 1;
     schedule(static_cast<std::uint32_t>(id));
