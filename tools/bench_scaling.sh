@@ -4,7 +4,10 @@
 # shared: ratios are taken within a round):
 #   ranks   - MPI ranks 1, 2, 4, ... up to RANKS, one OpenMP thread each, on
 #             64 replications of scenarios/quickstart.yaml (64 tasks);
-#             efficiency = T(1) / (ranks x T(ranks)), wall time of mpiexec;
+#             efficiency = T(1) / (ranks x T(ranks)), on the wall time of the
+#             whole mpiexec command ("ranks") and on the run's own wall time
+#             from reading the scenario to the result file ("in-run", the
+#             wall_seconds attribute: without mpiexec's start-up);
 #   threads - OpenMP threads 1, 2, 4, ... up to THREADS in one rank on
 #             scenarios/bench.yaml (one task: 1M buyers, 365 days);
 #             efficiency = T(1) / (threads x T(threads)) of the day loop;
@@ -39,6 +42,8 @@ time_ranks() {
     "$bin" run scenarios/quickstart.yaml --replications 64 --threads 1 --quiet --force \
     -o "$work/ranks.h5"
   calc "$(now) - $start"
+  h5dump -a /wall_seconds "$work/ranks.h5" | sed -n 's/.*(0): \([0-9.e+-]*\).*/\1/p' \
+    >>"$work/in-run.$1"
 }
 
 # Day-loop seconds of bench.yaml on THREADS threads.
@@ -75,6 +80,7 @@ report() {  # KIND UNIT
   done
 }
 report ranks ranks "$max_ranks"
+report in-run ranks "$max_ranks"
 report threads thread "$max_threads"
 shared=$(median <"$work/warmup.shared")
 separate=$(median <"$work/warmup.separate")
