@@ -222,12 +222,9 @@ int do_run(const RunArgs& args, const std::string& command_line) {
   const ReplicationPlan plan(loaded);
   const auto& set = loaded.settings;
   const auto arms = loaded.arms.size();
-  const auto days_per_task =
-      static_cast<std::int64_t>(set.independent_arms ? (set.warmup_days + set.horizon_days) * arms
-                                                     : set.warmup_days + set.horizon_days * arms);
   const std::uint64_t resumed = finished.size();
   Progress progress(lead && !args.quiet && isatty(STDERR_FILENO), plan.max_tasks() - resumed,
-                    plan.sequential(), days_per_task, world.size);
+                    plan.sequential(), days_per_task(loaded), world.size);
   if (lead && !args.quiet) {
     std::fprintf(
         stderr, "trustsim %s: %zu arms x %s replications x %llu points, %d rank%s x %d threads\n",
@@ -245,7 +242,7 @@ int do_run(const RunArgs& args, const std::string& command_line) {
 
   FarmHooks hooks;
   hooks.run = [&](std::uint64_t id, const std::function<void(std::int64_t)>& on_day) {
-    return run_task(*scenario, {id, plan.point_of(id), plan.replication_of(id)}, on_day);
+    return run_task(*scenario, plan.spec(id), on_day);
   };
   hooks.required = [&](const FinishedTasks& done) { return plan.required(done); };
   hooks.on_finished = [&](const TaskRun& task, int ran_on) {
@@ -281,6 +278,9 @@ int do_run(const RunArgs& args, const std::string& command_line) {
   journal->remove();
   if (!args.quiet) {
     std::cout << format_contrasts(file);
+    AttributeValue digest;
+    for (const auto& a : file.root_attributes)
+      if (a.name == "results_digest") digest = a.value;
     double setup = 0, simulate = 0;
     std::int64_t orders = 0;
     for (const auto& [id, t] : finished)
@@ -289,7 +289,7 @@ int do_run(const RunArgs& args, const std::string& command_line) {
         "\nwrote {}\n  results digest {}\n  {} orders simulated: {:.2f} s creating "
         "populations, {:.2f} s simulating ({:.3g} orders/s per rank on {} threads), "
         "{:.2f} s in all on {} rank{}; peak memory {:.1f} MiB (rank 0)\n",
-        out.string(), results_digest(file), orders, setup, simulate,
+        out.string(), std::get<std::string>(digest), orders, setup, simulate,
         simulate > 0 ? static_cast<double>(orders) / simulate : 0.0, omp_get_max_threads(),
         progress.seconds(), world.size, world.size == 1 ? "" : "s", peak_memory_mib());
   }

@@ -106,6 +106,14 @@ TaskRun run_task(const Scenario& scenario, const TaskSpec& spec,
   return task;
 }
 
+std::int64_t days_per_task(const Scenario& scenario) {
+  const auto& set = scenario.settings;
+  const auto arms = static_cast<std::int64_t>(scenario.arms.size());
+  const auto warmup = static_cast<std::int64_t>(set.warmup_days);
+  const auto horizon = static_cast<std::int64_t>(set.horizon_days);
+  return set.independent_arms ? (warmup + horizon) * arms : warmup + horizon * arms;
+}
+
 // Task results travel between ranks and into the resume journal as bytes:
 // every double is copied bit for bit, so a result read back is identical.
 namespace {
@@ -612,8 +620,7 @@ FinishedTasks run_all_tasks(const Scenario& scenario) {
   const ReplicationPlan plan(scenario);
   FinishedTasks finished;
   for (auto ids = plan.required(finished); !ids.empty(); ids = plan.required(finished))
-    for (const auto id : ids)
-      finished.emplace(id, run_task(scenario, {id, plan.point_of(id), plan.replication_of(id)}));
+    for (const auto id : ids) finished.emplace(id, run_task(scenario, plan.spec(id)));
   return finished;
 }
 

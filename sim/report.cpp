@@ -11,9 +11,14 @@
 namespace trustsim {
 namespace {
 
-const Table& table_at(const ResultFile& file, std::string_view path) {
+const Table* find_table(const ResultFile& file, std::string_view path) {
   for (const auto& t : file.tables)
-    if (t.path() == path) return t;
+    if (t.path() == path) return &t;
+  return nullptr;
+}
+
+const Table& table_at(const ResultFile& file, std::string_view path) {
+  if (const Table* t = find_table(file, path)) return *t;
   throw InputError(fmt::format("result file has no table {}", path));
 }
 
@@ -32,12 +37,6 @@ std::string number(double x) {
   if (a != 0.0 && (a >= 1e7 || a < 1e-3)) return fmt::format("{:.3e}", x);
   if (a >= 1000.0) return fmt::format("{:.0f}", x);
   return fmt::format("{:.4g}", x);
-}
-
-const Table* find_table(const ResultFile& file, std::string_view path) {
-  for (const auto& t : file.tables)
-    if (t.path() == path) return &t;
-  return nullptr;
 }
 
 template <class T>

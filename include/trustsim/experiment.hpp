@@ -69,6 +69,10 @@ struct TaskSpec {
 TaskRun run_task(const Scenario& scenario, const TaskSpec& spec,
                  const std::function<void(std::int64_t orders)>& on_day = {});
 
+// Days one task simulates: the shared warm-up plus every arm's horizon (or,
+// with independent arms, a warm-up per arm). For progress estimates.
+std::int64_t days_per_task(const Scenario& scenario);
+
 // A task's results as bytes (between ranks, in the resume journal) and back,
 // bit for bit. decode_task throws RunError on a malformed record.
 std::vector<std::uint8_t> encode_task(const TaskRun& task);

@@ -41,6 +41,9 @@ class ReplicationPlan {
   }
   std::uint64_t point_of(std::uint64_t task_id) const { return task_id / stride_; }
   std::uint64_t replication_of(std::uint64_t task_id) const { return task_id % stride_; }
+  TaskSpec spec(std::uint64_t task_id) const {
+    return {task_id, point_of(task_id), replication_of(task_id)};
+  }
   std::uint64_t points() const { return points_; }
 
   // Task ids the rule needs that are not finished yet (ascending); empty
