@@ -289,6 +289,12 @@ void Marketplace::rebuild_offer_tables() {
 DayTotals Marketplace::step_day(std::int32_t day) {
   const auto& p = settings_.params;
   DayTotals totals;
+  double clock = omp_get_wtime();
+  auto phase_done = [&](DayPhase phase) {
+    const double now = omp_get_wtime();
+    phase_seconds_[phase] += now - clock;
+    clock = now;
+  };
   // Phase 0 (sequential): seller entry and buyer arrivals, ids in arrival order.
   {
     rng::Stream entry(settings_.key, 0, static_cast<std::uint64_t>(day),
@@ -305,6 +311,7 @@ DayTotals Marketplace::step_day(std::int32_t day) {
                          rng::Purpose::kBuyerArrivals);
     create_buyers(dist::poisson(arrivals, p.population.buyers.arrivals_per_day), day, totals);
   }
+  phase_done(DayPhase::kArrivals);
 
   // Phase 1 (parallel over today's shoppers): orders against sellers' state
   // frozen at the start of the day; per-seller counts by atomic integer adds.
@@ -314,6 +321,7 @@ DayTotals Marketplace::step_day(std::int32_t day) {
   // stream (prefetchable) instead of scattered over the whole array. The
   // order changes no result: each shopper touches only its own record.
   sort_ids(shoppers, scratch_ids_);
+  phase_done(DayPhase::kCalendar);
   std::vector<std::int32_t> next_day(shoppers.size());
   const auto threads = static_cast<std::size_t>(omp_get_max_threads());
   std::vector<DayTotals> per_thread(threads);
@@ -334,11 +342,13 @@ DayTotals Marketplace::step_day(std::int32_t day) {
           shop(shoppers[static_cast<std::size_t>(i)], day, seller_day, mine);
     }
   }
+  phase_done(DayPhase::kShopping);
   // Reschedule in today's (deterministic) event order.
   for (std::size_t i = 0; i < shoppers.size(); ++i)
     if (next_day[i] < settings_.total_days())
       calendar_[static_cast<std::size_t>(next_day[i])].push_back(shoppers[i]);
 
+  phase_done(DayPhase::kCalendar);
   // Phase 2 (parallel over sellers): roll windows, signals, behaviour.
   // Phase 3 (parallel over sellers): enforcement rules on their schedule.
   const auto n_sellers = static_cast<std::int64_t>(sellers_.size());
@@ -355,7 +365,9 @@ DayTotals Marketplace::step_day(std::int32_t day) {
   for (const auto& t : per_thread) totals.add(t);
   trust_sum_fixed_ += totals.trust_delta_fixed;
   buyers_present_ += totals.present_delta;
+  phase_done(DayPhase::kSellers);
   rebuild_offer_tables();
+  phase_done(DayPhase::kOfferTables);
   return totals;
 }
 

@@ -42,6 +42,7 @@ ArmRun run_horizon(Marketplace& market, const RunSettings& arm, const ScenarioSe
     if (on_day) on_day(totals.orders);
   }
   acc.finish(market, labels, set.outputs.cohorts);
+  task.phases.add(market.take_phase_seconds());
   return std::move(acc.run);
 }
 
@@ -52,6 +53,7 @@ void run_warmup(Marketplace& market, const ScenarioSettings& set, TaskRun& task,
     task.orders_simulated += totals.orders;
     if (on_day) on_day(totals.orders);
   }
+  task.phases.add(market.take_phase_seconds());
 }
 
 }  // namespace
@@ -161,7 +163,7 @@ class ByteReader {
   std::size_t at_ = 0;
 };
 
-constexpr std::uint32_t kTaskRecordVersion = 1;
+constexpr std::uint32_t kTaskRecordVersion = 2;
 
 }  // namespace
 
@@ -174,6 +176,7 @@ std::vector<std::uint8_t> encode_task(const TaskRun& task) {
   w.put(task.setup_seconds);
   w.put(task.simulate_seconds);
   w.put(task.orders_simulated);
+  w.put(task.phases.seconds);
   w.put<std::uint64_t>(task.arms.size());
   for (const auto& arm : task.arms) {
     w.put_vector(arm.summary);
@@ -197,6 +200,7 @@ TaskRun decode_task(std::span<const std::uint8_t> bytes) {
   task.setup_seconds = r.get<double>();
   task.simulate_seconds = r.get<double>();
   task.orders_simulated = r.get<std::int64_t>();
+  task.phases.seconds = r.get<decltype(task.phases.seconds)>();
   task.arms.resize(r.get<std::uint64_t>());
   for (auto& arm : task.arms) {
     arm.summary = r.get_vector<double>();
@@ -548,6 +552,12 @@ Table timing_table(const TaskList& tasks) {
       std::move(orders);
   t.add_real("setup_seconds", "s", "creating the population") = std::move(setup);
   t.add_real("simulate_seconds", "s", "day loop: warm-up and all arms") = std::move(simulate);
+  for (std::size_t phase = 0; phase < kDayPhaseCount; ++phase) {
+    std::vector<double> seconds;
+    for (const auto* task : tasks) seconds.push_back(task->phases.seconds[phase]);
+    t.add_real(fmt::format("{}_seconds", kDayPhaseNames[phase]), "s",
+               fmt::format("day loop, {} phase", kDayPhaseNames[phase])) = std::move(seconds);
+  }
   return t;
 }
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "trustsim/day_phases.hpp"
 #include "trustsim/result_file.hpp"
 #include "trustsim/scenario.hpp"
 #include "trustsim/table.hpp"
@@ -46,6 +47,7 @@ struct TaskRun {
   double setup_seconds = 0;           // creating the population
   double simulate_seconds = 0;        // the day loop: warm-up and every arm's horizon
   std::int64_t orders_simulated = 0;  // all days, warm-up included
+  DayPhaseSeconds phases;             // simulate_seconds by phase of the day
 };
 
 // Finished tasks by task id (ascending ids: by point, then replication).

@@ -7,8 +7,10 @@
 #include <array>
 #include <cstdint>
 #include <span>
+#include <utility>
 #include <vector>
 
+#include "trustsim/day_phases.hpp"
 #include "trustsim/distributions.hpp"
 #include "trustsim/offer_table.hpp"
 #include "trustsim/order_outcome.hpp"
@@ -172,6 +174,9 @@ class Marketplace {
   // buyers), seller windows and behaviour (parallel over sellers), policy.
   DayTotals step_day(std::int32_t day);
 
+  // Seconds spent in each day phase since the last call (then reset to zero).
+  DayPhaseSeconds take_phase_seconds() { return std::exchange(phase_seconds_, {}); }
+
   // Marks the sellers present at the start of the horizon (for per-seller
   // outcomes); call once, after the warm-up and apply_arm.
   void begin_horizon();
@@ -232,6 +237,7 @@ class Marketplace {
   std::int64_t buyers_present_ = 0;
   double platform_loss_rate_ = 0;  // prior for sellers with few orders (FQI shrinkage)
   double platform_defect_rate_ = 0;
+  DayPhaseSeconds phase_seconds_;
 };
 
 }  // namespace trustsim
