@@ -78,16 +78,26 @@ std::size_t discrete(double u, std::span<const double> weights) {
   throw std::invalid_argument("discrete: all weights are zero");
 }
 
-AliasTable::AliasTable(std::span<const double> weights) {
+AliasTable::AliasTable(std::span<const double> weights) { assign(weights); }
+
+void AliasTable::assign(std::span<const double> weights) {
   const std::size_t n = weights.size();
+  probability_.clear();
+  alias_.clear();
   if (n == 0) return;
   double total = 0.0;
   for (double w : weights) total += w;
   if (!(total > 0.0)) throw std::invalid_argument("AliasTable: all weights are zero");
   probability_.assign(n, 0.0);
   alias_.assign(n, 0);
-  std::vector<double> scaled(n);
-  std::vector<std::uint32_t> small, large;
+  // Vose's method; the work lists are kept between builds (no allocation
+  // when a table of similar size is rebuilt every simulated day).
+  auto& scaled = scaled_;
+  auto& small = small_;
+  auto& large = large_;
+  scaled.resize(n);
+  small.clear();
+  large.clear();
   for (std::size_t i = 0; i < n; ++i) {
     scaled[i] = weights[i] * static_cast<double>(n) / total;
     (scaled[i] < 1.0 ? small : large).push_back(static_cast<std::uint32_t>(i));

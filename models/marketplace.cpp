@@ -2,7 +2,9 @@
 #include "trustsim/marketplace.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
+#include <utility>
 
 #include <omp.h>
 
@@ -71,12 +73,20 @@ Marketplace::Marketplace(const RunSettings& baseline, std::span<const RunSetting
   }
   bind_windows();
   read_shares();
-  calendar_.resize(static_cast<std::size_t>(settings_.total_days()));
+  calendar_.assign(
+      1, std::vector<std::vector<std::uint32_t>>(static_cast<std::size_t>(settings_.total_days())));
 
-  // Room for the expected entrants (+ 4 sd) so the windows are laid out once.
+  // Room for the expected entrants (+ 4 sd) so the windows and seller arrays
+  // are laid out once.
   const double entrants = p.population.sellers.entry_per_day * settings_.total_days();
-  sellers_.windows.reserve(p.population.sellers.count +
-                           static_cast<std::size_t>(entrants + 4.0 * std::sqrt(entrants)));
+  seller_capacity_ =
+      p.population.sellers.count + static_cast<std::size_t>(entrants + 4.0 * std::sqrt(entrants));
+  sellers_.windows.reserve(seller_capacity_);
+  // Likewise for the buyers: growing the array as they arrive would copy it
+  // (and fault in fresh pages) on one thread, in the middle of the day loop.
+  const double arrivals = p.population.buyers.arrivals_per_day * settings_.total_days();
+  buyer_capacity_ =
+      p.population.buyers.count + static_cast<std::size_t>(arrivals + 4.0 * std::sqrt(arrivals));
   create_sellers(p.population.sellers.count, 0, /*entering=*/false);
   DayTotals ignored;
   create_buyers(p.population.buyers.count, 0, ignored);
@@ -89,6 +99,8 @@ Marketplace::Marketplace(const RunSettings& baseline, std::span<const RunSetting
 void Marketplace::compute_attraction(std::size_t first_seller) {
   const auto& personas = settings_.params.population.buyers.personas;
   const std::size_t n = sellers_.size();
+  if (attraction_.capacity() < personas.size() * n)
+    attraction_.reserve(personas.size() * std::max(n, seller_capacity_));
   attraction_.resize(personas.size() * n);
   for (std::size_t s = first_seller; s < n; ++s)
     for (std::size_t q = 0; q < personas.size(); ++q)
@@ -139,7 +151,10 @@ void Marketplace::create_sellers(std::size_t count, std::int32_t day, bool enter
   auto& s = sellers_;
   const std::size_t first = s.size();
   const std::size_t n = first + count;
-  auto grow = [n](auto& v, auto value) { v.resize(n, value); };
+  auto grow = [this, n](auto& v, auto value) {
+    if (v.capacity() < n) v.reserve(std::max(n, seller_capacity_));
+    v.resize(n, value);
+  };
   grow(s.tenure, Tenure::kNew);
   grow(s.category, Category::kStandard);
   grow(s.region, Region::kDomestic);
@@ -159,12 +174,14 @@ void Marketplace::create_sellers(std::size_t count, std::int32_t day, bool enter
   grow(s.last_order_day, day);
   grow(s.last_lost_sales_day, -1000000);
   grow(s.appeal_day, -1);
+  s.rule_step.reserve(seller_capacity_ * rule_slots_);
   s.rule_step.resize(n * rule_slots_, 0);
+  s.rule_step_day.reserve(seller_capacity_ * rule_slots_);
   s.rule_step_day.resize(n * rule_slots_, -1000000);
   grow(s.suppressed_by, 0u);
   grow(s.actioned_by, 0u);
   grow(s.tally, SellerTally{});
-  for (auto& per_thread : seller_day_) per_thread.resize(n);
+  grow(day_counts_, SellerDay{});
   s.windows.add_sellers(count);
 
   for (std::size_t id = first; id < n; ++id) {
@@ -229,6 +246,7 @@ void Marketplace::create_buyers(std::size_t count, std::int32_t day, DayTotals& 
   const auto& pop = p.population.buyers;
   const std::size_t first = buyers_.size();
   const auto initial = static_cast<float>(p.trust.initial);
+  if (buyers_.capacity() < first + count) buyers_.reserve(std::max(first + count, buyer_capacity_));
   buyers_.resize(first + count);
   const double scale = pop.orders_per_month_mean / pop.orders_per_month_shape;
   // Traits in parallel (each buyer draws from its own stream; the gamma
@@ -257,34 +275,76 @@ void Marketplace::create_buyers(std::size_t count, std::int32_t day, DayTotals& 
 void Marketplace::schedule(std::uint32_t buyer) {
   const double t = buyers_[buyer].next_time;
   if (t < static_cast<double>(settings_.total_days()))
-    calendar_[static_cast<std::size_t>(t)].push_back(buyer);
+    calendar_.front()[static_cast<std::size_t>(t)].push_back(buyer);
+}
+
+void Marketplace::ListedOffers::clear() {
+  for (auto& ids : sellers) ids.clear();
+  signal_loss = signal_defects = signal_orders = 0;
+}
+
+void Marketplace::ListedOffers::collect(const Sellers& sl, const WindowHandles& handles,
+                                        std::size_t s) {
+  if (sl.status[s] == SellerStatus::kExited) return;
+  const auto& w = sl.windows;
+  signal_loss += w.sum(s, handles.signal_loss);
+  signal_defects += w.sum(s, handles.signal_defects);
+  signal_orders += w.sum(s, handles.signal_orders);
+  if (sl.listed(s)) sellers[idx(sl.category[s])].push_back(static_cast<std::uint32_t>(s));
 }
 
 void Marketplace::rebuild_offer_tables() {
+  listed_blocks_.resize(std::max<std::size_t>(listed_blocks_.size(), 1));
+  auto& all = listed_blocks_.front();
+  all.clear();
+  for (std::size_t s = 0; s < sellers_.size(); ++s) all.collect(sellers_, handles_, s);
+  build_offer_tables({&all, 1});
+}
+
+void Marketplace::build_offer_tables(std::span<const ListedOffers> blocks) {
   std::int64_t loss = 0, defects = 0, orders = 0;
-  const auto& w = sellers_.windows;
-  std::array<std::vector<std::uint32_t>, enum_count<Category>()> listed;
-  std::array<std::vector<double>, enum_count<Category>()> weights;
-  std::array<std::vector<float>, enum_count<Category>()> scores;
-  std::array<std::vector<float>, enum_count<Category>()> signals;
-  for (std::size_t s = 0; s < sellers_.size(); ++s) {
-    if (sellers_.status[s] == SellerStatus::kExited) continue;
-    loss += w.sum(s, handles_.signal_loss);
-    defects += w.sum(s, handles_.signal_defects);
-    orders += w.sum(s, handles_.signal_orders);
-    if (!sellers_.listed(s)) continue;
-    const auto c = idx(sellers_.category[s]);
-    listed[c].push_back(static_cast<std::uint32_t>(s));
-    weights[c].push_back(sellers_.offers[s]);
-    scores[c].push_back(sellers_.rank_score[s]);
-    signals[c].push_back(sellers_.signal[s]);
+  for (const auto& block : blocks) {
+    loss += block.signal_loss;
+    defects += block.signal_defects;
+    orders += block.signal_orders;
   }
-  for (std::size_t c = 0; c < offer_tables_.size(); ++c)
-    offer_tables_[c].build(listed[c], weights[c], scores[c], signals[c]);
+  // Categories in parallel; within one, the listed sellers in id order
+  // (blocks are consecutive id ranges), whatever the thread count.
+  const auto categories = static_cast<std::int64_t>(offer_tables_.size());
+#pragma omp parallel for schedule(dynamic, 1) if (sellers_.size() >= 4096)
+  for (std::int64_t i = 0; i < categories; ++i) {
+    const auto c = static_cast<std::size_t>(i);
+    auto& listed = listed_scratch_[c];
+    listed.clear();
+    for (const auto& block : blocks)
+      listed.insert(listed.end(), block.sellers[c].begin(), block.sellers[c].end());
+    auto& weights = weight_scratch_[c];
+    weights.resize(listed.size());
+    for (std::size_t k = 0; k < listed.size(); ++k) weights[k] = sellers_.offers[listed[k]];
+    offer_tables_[c].build(weights, [&](std::size_t k) {
+      const auto s = listed[k];
+      return OfferTable::Offer{sellers_.rank_score[s], s, sellers_.signal[s]};
+    });
+  }
   // Platform-wide averages: the prior that shrinks small sellers' signals.
   platform_loss_rate_ = orders > 0 ? static_cast<double>(loss) / orders / kLossUnits : 0.0;
   platform_defect_rate_ = orders > 0 ? static_cast<double>(defects) / orders : 0.0;
 }
+
+namespace {
+
+// Today's shoppers of one calendar lane, [begin, end): the unit threads share.
+struct ShopperChunk {
+  std::size_t lane, begin, end;
+};
+constexpr std::size_t kShoppersPerChunk = 512;
+constexpr std::size_t kSellersPerBlock = 2048;  // 2048 x 56 bytes of day counts: 112 KiB
+
+struct alignas(64) ThreadTotals {  // each thread's counts on their own cache lines
+  DayTotals totals;
+};
+
+}  // namespace
 
 DayTotals Marketplace::step_day(std::int32_t day) {
   const auto& p = settings_.params;
@@ -314,59 +374,108 @@ DayTotals Marketplace::step_day(std::int32_t day) {
   phase_done(DayPhase::kArrivals);
 
   // Phase 1 (parallel over today's shoppers): orders against sellers' state
-  // frozen at the start of the day; per-seller counts by atomic integer adds.
-  std::vector<std::uint32_t> shoppers = std::move(calendar_[static_cast<std::size_t>(day)]);
-  calendar_[static_cast<std::size_t>(day)] = {};
-  // Visit buyers in id order: the records are then read as one forward
-  // stream (prefetchable) instead of scattered over the whole array. The
-  // order changes no result: each shopper touches only its own record.
-  sort_ids(shoppers, scratch_ids_);
-  phase_done(DayPhase::kCalendar);
-  std::vector<std::int32_t> next_day(shoppers.size());
+  // frozen at the start of the day. Each thread logs its orders by seller
+  // block and reschedules its shoppers into its own calendar lane.
   const auto threads = static_cast<std::size_t>(omp_get_max_threads());
-  std::vector<DayTotals> per_thread(threads);
-  if (seller_day_.size() < threads) seller_day_.resize(threads);
-  for (auto& counts : seller_day_) counts.resize(sellers_.size());
-  const auto n_shoppers = static_cast<std::int64_t>(shoppers.size());
+  const auto total_days = settings_.total_days();
+  if (calendar_.size() < threads)
+    calendar_.resize(threads,
+                     std::vector<std::vector<std::uint32_t>>(static_cast<std::size_t>(total_days)));
+  std::vector<std::vector<std::uint32_t>> shoppers(calendar_.size());
+  sort_scratch_.resize(calendar_.size());
+  const auto lanes = static_cast<std::int64_t>(calendar_.size());
+  // Each lane's shoppers in id order: their records are then read as a
+  // forward stream instead of scattered over the whole array.
+#pragma omp parallel for schedule(dynamic, 1)
+  for (std::int64_t lane = 0; lane < lanes; ++lane) {
+    auto& ids = shoppers[static_cast<std::size_t>(lane)];
+    ids =
+        std::exchange(calendar_[static_cast<std::size_t>(lane)][static_cast<std::size_t>(day)], {});
+    sort_ids(ids, sort_scratch_[static_cast<std::size_t>(lane)]);
+  }
+  std::vector<ShopperChunk> chunks;
+  for (std::size_t lane = 0; lane < calendar_.size(); ++lane) {
+    for (std::size_t first = 0; first < shoppers[lane].size(); first += kShoppersPerChunk)
+      chunks.push_back({lane, first, std::min(shoppers[lane].size(), first + kShoppersPerChunk)});
+  }
+  // Sellers close the day in blocks: at least one per thread, and small
+  // enough that a block's day counts stay in a core's cache while its
+  // orders are added up.
+  const std::size_t block_size =
+      std::clamp<std::size_t>((sellers_.size() + threads - 1) / threads, 1, kSellersPerBlock);
+  const std::size_t blocks =
+      std::max<std::size_t>(1, (sellers_.size() + block_size - 1) / block_size);
+  order_logs_.resize(std::max(order_logs_.size(), threads));
+  rescheduled_.resize(std::max(rescheduled_.size(), threads));
+  for (auto& log : order_logs_) log.resize(blocks);
+  listed_blocks_.resize(std::max(listed_blocks_.size(), blocks));
+  phase_done(DayPhase::kCalendar);
+
+  std::vector<ThreadTotals> per_thread(threads);
+  const auto n_chunks = static_cast<std::int64_t>(chunks.size());
 #pragma omp parallel
   {
     const auto thread = static_cast<std::size_t>(omp_get_thread_num());
-    DayTotals& mine = per_thread[thread];
-    auto& seller_day = seller_day_[thread];
-#pragma omp for schedule(dynamic, 512)
-    for (std::int64_t i = 0; i < n_shoppers; ++i) {
-      // The buyer record is a random access into a large array: fetch ahead.
-      if (i + 8 < n_shoppers)
-        __builtin_prefetch(&buyers_[shoppers[static_cast<std::size_t>(i + 8)]], 1);
-      next_day[static_cast<std::size_t>(i)] =
-          shop(shoppers[static_cast<std::size_t>(i)], day, seller_day, mine);
+    DayTotals& mine = per_thread[thread].totals;
+    OrderLog& log = order_logs_[thread];
+    auto& rescheduled = rescheduled_[thread].shoppers;
+#pragma omp for schedule(dynamic, 1) nowait
+    for (std::int64_t c = 0; c < n_chunks; ++c) {
+      const auto& chunk = chunks[static_cast<std::size_t>(c)];
+      const auto& ids = shoppers[chunk.lane];
+      for (std::size_t i = chunk.begin; i < chunk.end; ++i) {
+        // The buyer record is a random access into a large array: fetch ahead.
+        if (i + 8 < chunk.end) __builtin_prefetch(&buyers_[ids[i + 8]], 1);
+        const auto next = shop(ids[i], day, log, block_size, mine);
+        if (next < total_days) rescheduled.push_back({ids[i], next});
+      }
     }
+    // Into this thread's lane in one tight pass: interleaved with shopping,
+    // the calendar's list ends would be pushed out of cache by buyer records.
+    auto& lane = calendar_[thread];
+    for (const auto& [buyer, next] : rescheduled)
+      lane[static_cast<std::size_t>(next)].push_back(buyer);
+    rescheduled.clear();
   }
   phase_done(DayPhase::kShopping);
-  // Reschedule in today's (deterministic) event order.
-  for (std::size_t i = 0; i < shoppers.size(); ++i)
-    if (next_day[i] < settings_.total_days())
-      calendar_[static_cast<std::size_t>(next_day[i])].push_back(shoppers[i]);
 
-  phase_done(DayPhase::kCalendar);
-  // Phase 2 (parallel over sellers): roll windows, signals, behaviour.
-  // Phase 3 (parallel over sellers): enforcement rules on their schedule.
-  const auto n_sellers = static_cast<std::int64_t>(sellers_.size());
+  // Phases 2 and 3 (parallel over blocks of sellers): add up each seller's
+  // orders from every thread's log, roll windows, signals and behaviour,
+  // enforce the rules on their schedule, and collect tomorrow's offers.
+  const std::size_t n_sellers = sellers_.size();
   sellers_.windows.begin_day(static_cast<std::uint64_t>(day));
 #pragma omp parallel
   {
-    DayTotals& mine = per_thread[static_cast<std::size_t>(omp_get_thread_num())];
-#pragma omp for schedule(static)
-    for (std::int64_t s = 0; s < n_sellers; ++s)
-      close_seller_day(static_cast<std::size_t>(s), day, mine);
-#pragma omp for schedule(static)
-    for (std::int64_t s = 0; s < n_sellers; ++s) enforce(static_cast<std::size_t>(s), day, mine);
+    DayTotals& mine = per_thread[static_cast<std::size_t>(omp_get_thread_num())].totals;
+#pragma omp for schedule(dynamic, 1)
+    for (std::int64_t b = 0; b < static_cast<std::int64_t>(blocks); ++b) {
+      const auto block = static_cast<std::size_t>(b);
+      for (auto& log : order_logs_) {
+        for (const auto& order : log[block].orders) {
+          SellerDay& counts = day_counts_[order.seller];
+          for (std::size_t c = 0; c < kCounterCount; ++c)
+            counts.counts[c] += (order.flags >> c) & 1u;
+          counts.counts[static_cast<std::size_t>(Counter::kFqiLoss)] += order.fqi_loss;
+          counts.counts[static_cast<std::size_t>(Counter::kCsqiLoss)] += order.csqi_loss;
+          counts.gmv_cents += order.gmv_cents;
+        }
+        log[block].orders.clear();
+      }
+      auto& listed = listed_blocks_[block];
+      listed.clear();
+      const std::size_t last = std::min(n_sellers, (block + 1) * block_size);
+      for (std::size_t s = block * block_size; s < last; ++s) {
+        close_seller_day(s, day, std::exchange(day_counts_[s], {}), mine);
+        enforce(s, day, mine);
+        listed.collect(sellers_, handles_, s);
+      }
+    }
   }
-  for (const auto& t : per_thread) totals.add(t);
+  for (const auto& t : per_thread) totals.add(t.totals);
   trust_sum_fixed_ += totals.trust_delta_fixed;
   buyers_present_ += totals.present_delta;
   phase_done(DayPhase::kSellers);
-  rebuild_offer_tables();
+  build_offer_tables({listed_blocks_.data(), blocks});
   phase_done(DayPhase::kOfferTables);
   return totals;
 }

@@ -19,10 +19,11 @@ MemoryEstimate estimate_memory(const Scenario& scenario) {
   const std::uint64_t per_buyer = 4 * sizeof(float) + sizeof(std::uint8_t) + sizeof(BuyerStatus) +
                                   2 * sizeof(std::int16_t) + sizeof(std::uint8_t) +
                                   sizeof(std::uint16_t) + 2 * sizeof(std::uint32_t);
-  const std::uint64_t per_seller =
-      3 + sizeof(SellerOrderProfile) + 9 * sizeof(float) + 4 * sizeof(std::int32_t) +
-      sizeof(SellerStatus) + rules * (1 + sizeof(std::int32_t)) + 2 * sizeof(std::uint32_t) +
-      sizeof(SellerTally) + sizeof(DayCounts) + sizeof(std::int64_t) + windows.bytes_per_seller();
+  const std::uint64_t per_seller = 3 + sizeof(SellerOrderProfile) + 9 * sizeof(float) +
+                                   4 * sizeof(std::int32_t) + sizeof(SellerStatus) +
+                                   rules * (1 + sizeof(std::int32_t)) + 2 * sizeof(std::uint32_t) +
+                                   sizeof(SellerTally) + sizeof(DayCounts) + sizeof(std::int64_t) +
+                                   windows.bytes_per_seller() + OfferTable::kBytesPerOffer;
   const double days = static_cast<double>(set.warmup_days + set.horizon_days);
   const auto& pop = set.model.population;
   const double buyers = static_cast<double>(pop.buyers.count) + pop.buyers.arrivals_per_day * days;
@@ -30,9 +31,13 @@ MemoryEstimate estimate_memory(const Scenario& scenario) {
   // The warm-up state and one arm's copy live at once when there are several arms.
   const double copies = scenario.arms.size() > 1 ? 2.0 : 1.0;
   constexpr double kFixedOverhead = 64.0 * (1 << 20);
+  // The day's order log (vector growth slack 2x).
+  const double orders_per_day = buyers * pop.buyers.orders_per_month_mean / 30.0;
+  const double order_log =
+      2.0 * static_cast<double>(Marketplace::kBytesPerLoggedOrder) * orders_per_day;
   const double total = copies * (buyers * static_cast<double>(per_buyer) +
                                  sellers * static_cast<double>(per_seller)) +
-                       kFixedOverhead;
+                       order_log + kFixedOverhead;
   return {per_buyer, per_seller, static_cast<std::uint64_t>(std::min(total, 1.8e19))};
 }
 

@@ -65,18 +65,12 @@ constexpr std::int32_t kLostSalesCooldownDays = 30;
 
 }  // namespace
 
-void Marketplace::close_seller_day(std::size_t s, std::int32_t day, DayTotals& totals) {
+void Marketplace::close_seller_day(std::size_t s, std::int32_t day, const SellerDay& today,
+                                   DayTotals& totals) {
   auto& sl = sellers_;
   const auto& p = settings_.params;
-  // Today's counts from every thread's array, summed in thread order.
-  DayCounts counts{};
-  std::int64_t gmv_cents = 0;
-  for (auto& per_thread : seller_day_) {
-    auto& mine = per_thread[s];
-    for (std::size_t c = 0; c < kCounterCount; ++c) counts[c] += mine.counts[c];
-    gmv_cents += mine.gmv_cents;
-    mine = SellerDay{};
-  }
+  const auto& counts = today.counts;
+  const auto gmv_cents = today.gmv_cents;
   sl.windows.push_day(s, counts);
   if (sl.status[s] == SellerStatus::kExited) return;
 

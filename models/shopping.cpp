@@ -1,8 +1,8 @@
 // Phase 1 of a day: one buyer's shopping events (MODEL.md sections 4-6).
 // Runs in parallel over today's shoppers; touches only this buyer's state,
-// reads sellers' state frozen at the start of the day, and adds to this
-// thread's per-seller counters (integers, summed when the day closes), so
-// the result does not depend on the thread layout.
+// reads sellers' state frozen at the start of the day, and appends each
+// order to this thread's log (integer counts, added up when the day
+// closes), so the result does not depend on the thread layout.
 #include <algorithm>
 #include <cmath>
 
@@ -36,8 +36,8 @@ bool ranks_before(const Offer& a, const Offer& b) {
 
 }  // namespace
 
-std::int32_t Marketplace::shop(std::uint32_t b, std::int32_t day,
-                               std::vector<SellerDay>& seller_day, DayTotals& totals) {
+std::int32_t Marketplace::shop(std::uint32_t b, std::int32_t day, OrderLog& log,
+                               std::size_t block_size, DayTotals& totals) {
   const auto& p = settings_.params;
   const auto& key = settings_.key;
   Buyer& buyer = buyers_[b];
@@ -106,15 +106,13 @@ std::int32_t Marketplace::shop(std::uint32_t b, std::int32_t day,
       OrderDraws order_draws(key, b, uday, seq);
       const OrderOutcome o = settings_.order_model.decide(
           order_draws, sellers.profile[s], OrderConditions{sellers.effort[s], sellers.load[s]});
-      SellerDay& counts = seller_day[s];
-      record_order(counts, o, totals);
+      std::int64_t cents = 0;
       if (!o.cancelled) {
         const double price =
             p.categories[category].price * static_cast<double>(sellers.price_level[s]);
-        const auto cents = static_cast<std::int64_t>(std::llround(price * 100.0));
-        counts.gmv_cents += cents;
-        totals.gmv_cents += cents;
+        cents = static_cast<std::int64_t>(std::llround(price * 100.0));
       }
+      record_order(log, block_size, s, cents, o, totals);
       update_trust(buyer, o, totals);
       if (horizon) {
         if (buyer.first_horizon_order_day < 0) {
@@ -153,26 +151,33 @@ std::int32_t Marketplace::shop(std::uint32_t b, std::int32_t day,
   return stored < day + 1.0 ? day + 1 : static_cast<std::int32_t>(std::min(stored, 2e9));
 }
 
-void Marketplace::record_order(SellerDay& day_counts, const OrderOutcome& o,
+void Marketplace::record_order(OrderLog& log, std::size_t block_size, std::uint32_t seller,
+                               std::int64_t gmv_cents, const OrderOutcome& o,
                                DayTotals& totals) const {
-  auto& counts = day_counts.counts;
-  auto add = [&counts](Counter c, std::uint32_t v) { counts[static_cast<std::size_t>(c)] += v; };
+  OrderRecord r;
+  r.seller = seller;
+  auto count = [&r](Counter c, bool happened) {
+    r.flags |= static_cast<std::uint32_t>(happened) << static_cast<unsigned>(c);
+  };
   const auto& u = settings_.dsi_units;
-  add(Counter::kOrders, 1);
-  add(Counter::kCancels, o.cancelled);
-  add(Counter::kShipments, o.seller_ships);
-  add(Counter::kLateShipments, o.late_shipment);
-  add(Counter::kValidTracking, o.seller_ships && o.valid_tracking);
-  add(Counter::kDeliveries, !o.cancelled);
-  add(Counter::kOnTime, !o.cancelled && !o.late_delivery);
+  count(Counter::kOrders, true);
+  count(Counter::kCancels, o.cancelled);
+  count(Counter::kShipments, o.seller_ships);
+  count(Counter::kLateShipments, o.late_shipment);
+  count(Counter::kValidTracking, o.seller_ships && o.valid_tracking);
+  count(Counter::kDeliveries, !o.cancelled);
+  count(Counter::kOnTime, !o.cancelled && !o.late_delivery);
   const bool seller_defect = o.order_defect && o.seller_accountable;
-  add(Counter::kOrderDefects, seller_defect);
-  add(Counter::kCsContacts, o.cs_contact);
-  add(Counter::kCsResponded, o.cs_contact && o.cs_response_24h);
-  add(Counter::kFqiLoss, u[0] * o.late_delivery_charged + u[1] * o.not_as_described_charged +
-                             u[2] * o.cancelled + u[3] * o.late_shipment +
-                             u[4] * (o.seller_ships && !o.valid_tracking));
-  add(Counter::kCsqiLoss, u[5] * (o.cs_contact && !o.cs_response_24h) + u[6] * o.unresolved);
+  count(Counter::kOrderDefects, seller_defect);
+  count(Counter::kCsContacts, o.cs_contact);
+  count(Counter::kCsResponded, o.cs_contact && o.cs_response_24h);
+  r.fqi_loss = u[0] * o.late_delivery_charged + u[1] * o.not_as_described_charged +
+               u[2] * o.cancelled + u[3] * o.late_shipment +
+               u[4] * (o.seller_ships && !o.valid_tracking);
+  r.csqi_loss = u[5] * (o.cs_contact && !o.cs_response_24h) + u[6] * o.unresolved;
+  r.gmv_cents = gmv_cents;
+  log[seller / block_size].orders.push_back(r);
+  totals.gmv_cents += gmv_cents;
 
   const bool no_response = o.cs_contact && !o.cs_response_24h;
   totals.orders += 1;

@@ -42,6 +42,43 @@ TEST(Determinism, ResultsAreBitIdenticalForOneTwoAndThreeThreads) {
   EXPECT_EQ(one, digest_with_threads(scenario, 3));  // more threads than cores: still equal
 }
 
+// A marketplace keeps per-thread calendar lanes and order logs between
+// days; a thread count that changes from one day to the next (more lanes
+// than threads, other seller blocks) must still give the same days.
+TEST(Determinism, ThreadCountMayChangeBetweenDays) {
+  const auto scenario = small_scenario();
+  const auto settings = RunSettings::make(scenario.arms.front().model, {11, 0, 0}, 40, 60);
+  const std::vector<RunSettings> arms = {settings};
+  const int before = omp_get_max_threads();
+  omp_set_num_threads(1);
+  Marketplace steady(settings, arms);
+  Marketplace varying(settings, arms);
+  const int threads[] = {4, 1, 3, 2, 7};
+  for (std::int32_t day = 0; day < settings.total_days(); ++day) {
+    omp_set_num_threads(1);
+    const auto expected = steady.step_day(day);
+    omp_set_num_threads(threads[day % 5]);
+    const auto got = varying.step_day(day);
+    ASSERT_EQ(expected.orders, got.orders) << "day " << day;
+    ASSERT_EQ(expected.gmv_cents, got.gmv_cents) << "day " << day;
+    ASSERT_EQ(expected.seller_order_defects, got.seller_order_defects) << "day " << day;
+    ASSERT_EQ(expected.warnings, got.warnings) << "day " << day;
+    ASSERT_EQ(expected.suspensions, got.suspensions) << "day " << day;
+    ASSERT_EQ(expected.trust_delta_fixed, got.trust_delta_fixed) << "day " << day;
+  }
+  omp_set_num_threads(before);
+  EXPECT_GT(steady.sellers().size(), 0u);
+  EXPECT_EQ(steady.trust_sum_fixed(), varying.trust_sum_fixed());
+  EXPECT_EQ(steady.buyers_present(), varying.buyers_present());
+  EXPECT_EQ(steady.suspended_sellers(), varying.suspended_sellers());
+  ASSERT_EQ(steady.buyers().size(), varying.buyers().size());
+  for (std::size_t b = 0; b < steady.buyers().size(); ++b) {
+    ASSERT_EQ(steady.buyers()[b].trust, varying.buyers()[b].trust) << "buyer " << b;
+    ASSERT_EQ(steady.buyers()[b].next_time, varying.buyers()[b].next_time) << "buyer " << b;
+  }
+  EXPECT_EQ(steady.sellers().windows.sum(0, 0), varying.sellers().windows.sum(0, 0));
+}
+
 TEST(Determinism, RepeatedRunsAreBitIdentical) {
   const auto scenario = small_scenario();
   EXPECT_EQ(digest_with_threads(scenario, 2), digest_with_threads(scenario, 2));

@@ -10,7 +10,9 @@
 #             wall_seconds attribute: without mpiexec's start-up);
 #   threads - OpenMP threads 1, 2, 4, ... up to THREADS in one rank on
 #             scenarios/bench.yaml (one task: 1M buyers, 365 days);
-#             efficiency = T(1) / (threads x T(threads)) of the day loop;
+#             efficiency = T(1) / (threads x T(threads)) of the day loop,
+#             then the loop's phases (from /timing): seconds, share of the
+#             one-thread loop, and speedup at THREADS;
 #   warmup  - quickstart (2 arms, 90-day warm-up) with the shared warm-up
 #             against independent_arms (each arm simulates its own warm-up).
 # Usage: bash tools/bench_scaling.sh [ROUNDS] [RANKS] [THREADS]
@@ -42,15 +44,22 @@ time_ranks() {
     "$bin" run scenarios/quickstart.yaml --replications 64 --threads 1 --quiet --force \
     -o "$work/ranks.h5"
   calc "$(now) - $start"
-  h5dump -a /wall_seconds "$work/ranks.h5" | sed -n 's/.*(0): \([0-9.e+-]*\).*/\1/p' \
-    >>"$work/in-run.$1"
+  h5_value -a /wall_seconds "$work/ranks.h5" >>"$work/in-run.$1"
 }
 
-# Day-loop seconds of bench.yaml on THREADS threads.
+phases=(arrivals calendar shopping sellers offer_tables)
+# A number stored in the result file (dataset or attribute path).
+h5_value() { h5dump "$1" "$2" "$3" | sed -n 's/.*(0): \([0-9.e+-]*\).*/\1/p'; }
+
+# Day-loop seconds of bench.yaml on THREADS threads; each phase's seconds
+# (from /timing) go to $work/phase.THREADS.NAME.
 time_threads() {
   OMP_PROC_BIND=spread OMP_PLACES=cores "$bin" run scenarios/bench.yaml --threads "$1" \
     --force -o "$work/threads.h5" |
     sed -n 's/.* \([0-9.]*\) s simulating .*/\1/p'
+  for phase in "${phases[@]}"; do
+    h5_value -d "/timing/${phase}_seconds" "$work/threads.h5" >>"$work/phase.$1.$phase"
+  done
 }
 
 # Day-loop seconds of quickstart (10 replications, 1 thread), shared or separate warm-ups.
@@ -82,6 +91,19 @@ report() {  # KIND UNIT
 report ranks ranks "$max_ranks"
 report in-run ranks "$max_ranks"
 report threads thread "$max_threads"
+# Where the day loop's time goes, by phase (medians): a phase whose speedup
+# lags holds the whole loop back (Amdahl).
+printf '%-13s' "phase"
+for t in $(powers "$max_threads"); do printf ' %7s' "${t}t s"; done
+printf ' %8s %8s\n' "share@1" "speedup"
+for phase in "${phases[@]}"; do
+  printf '%-13s' "$phase"
+  for t in $(powers "$max_threads"); do printf ' %7.3f' "$(median <"$work/phase.$t.$phase")"; done
+  p1=$(median <"$work/phase.1.$phase")
+  pn=$(median <"$work/phase.$(powers "$max_threads" | tail -1).$phase")
+  printf ' %7.1f%% %8.2f\n' "$(calc "100 * $p1 / $(median <"$work/threads.1")")" \
+    "$(calc "$p1 / ($pn > 0 ? $pn : 1e-9)")"
+done
 shared=$(median <"$work/warmup.shared")
 separate=$(median <"$work/warmup.separate")
 printf 'warm-up  shared %.2f s, per arm %.2f s: sharing saves %.0f%%\n' "$shared" "$separate" \

@@ -44,6 +44,8 @@ class AliasTable {
  public:
   AliasTable() = default;
   explicit AliasTable(std::span<const double> weights);
+  // Rebuilds the table for new weights, reusing its memory.
+  void assign(std::span<const double> weights);
   bool empty() const { return probability_.empty(); }
   std::size_t size() const { return probability_.size(); }
   // One 64-bit word: the high 32 bits pick the column, the low 32 the coin.
@@ -63,6 +65,8 @@ class AliasTable {
  private:
   std::vector<double> probability_;
   std::vector<std::uint32_t> alias_;
+  std::vector<double> scaled_;                // build scratch
+  std::vector<std::uint32_t> small_, large_;  // build scratch
 };
 
 }  // namespace trustsim::dist

@@ -191,24 +191,54 @@ class Marketplace {
   // True rate of each rule's metric for seller s (current effort, load at capacity).
   bool truly_breaches(std::size_t seller, std::size_t rule) const;
 
+  // Memory per order in the day's order log (see OrderRecord).
+  static constexpr std::size_t kBytesPerLoggedOrder = 24;
   static constexpr double kTrustScale = 4294967296.0;  // 2^32: fixed-point trust units
   static std::int64_t trust_fixed(float trust) {
     return static_cast<std::int64_t>(static_cast<double>(trust) * kTrustScale);
   }
 
  private:
-  struct alignas(64) SellerDay {  // one cache line per seller and thread
+  // One seller's counts for the day being simulated.
+  struct SellerDay {
     DayCounts counts{};
     std::int64_t gmv_cents = 0;
   };
+  // What one order adds to its seller's day: the 0/1 counters as bits, the
+  // weighted losses and the sale. Shopping threads append these to logs
+  // split by seller block, so that closing the day reads each order once,
+  // whatever the thread count (integer sums: the order of adding is free).
+  struct OrderRecord {
+    std::uint32_t seller = 0;
+    std::uint32_t flags = 0;  // bit c: +1 on counter c
+    std::uint32_t fqi_loss = 0;
+    std::uint32_t csqi_loss = 0;
+    std::int64_t gmv_cents = 0;
+  };
+  static_assert(sizeof(OrderRecord) == kBytesPerLoggedOrder);
+  struct alignas(64) OrderBlock {  // own cache line: threads append side by side
+    std::vector<OrderRecord> orders;
+  };
+  using OrderLog = std::vector<OrderBlock>;  // [seller block]
+  // Sellers closing the day in one block, collected for the next offer tables.
+  struct ListedOffers {
+    std::array<std::vector<std::uint32_t>, enum_count<Category>()> sellers;  // listed, by id
+    std::int64_t signal_loss = 0, signal_defects = 0, signal_orders = 0;     // platform prior
+    void clear();
+    void collect(const Sellers& sellers, const WindowHandles& handles, std::size_t seller);
+  };
   void create_sellers(std::size_t count, std::int32_t day, bool entering);
   void create_buyers(std::size_t count, std::int32_t day, DayTotals& totals);
-  void rebuild_offer_tables();
-  std::int32_t shop(std::uint32_t buyer, std::int32_t day, std::vector<SellerDay>& seller_day,
+  // Rebuilds the offer tables from blocks of collected sellers, in block order.
+  void build_offer_tables(std::span<const ListedOffers> blocks);
+  void rebuild_offer_tables();  // collects every seller, then builds
+  std::int32_t shop(std::uint32_t buyer, std::int32_t day, OrderLog& log, std::size_t block_size,
                     DayTotals& totals);
-  void record_order(SellerDay& day_counts, const OrderOutcome& o, DayTotals& totals) const;
+  void record_order(OrderLog& log, std::size_t block_size, std::uint32_t seller,
+                    std::int64_t gmv_cents, const OrderOutcome& o, DayTotals& totals) const;
   void update_trust(Buyer& buyer, const OrderOutcome& o, DayTotals& totals) const;
-  void close_seller_day(std::size_t seller, std::int32_t day, DayTotals& totals);
+  void close_seller_day(std::size_t seller, std::int32_t day, const SellerDay& counts,
+                        DayTotals& totals);
   void enforce(std::size_t seller, std::int32_t day, DayTotals& totals);
   void schedule(std::uint32_t buyer);
   void bind_windows();
@@ -220,17 +250,32 @@ class Marketplace {
   WindowHandles handles_;
   Sellers sellers_;
   Buyers buyers_;
-  std::vector<std::vector<std::uint32_t>> calendar_;  // buyers by day of next event
-  std::vector<std::uint32_t> scratch_ids_;            // radix-sort buffer for the day's shoppers
-  // Today's per-seller counts, one array per thread (no atomics on the
-  // per-order path); summed in thread order when the day closes.
-  std::vector<std::vector<SellerDay>> seller_day_;
+  // Buyers by day of their next event, in lanes: lane 0 for arrivals, lane t
+  // for the buyers shopping thread t rescheduled. A day's shoppers are all
+  // lanes' lists for that day; the order they are visited in changes no
+  // result (each shopper touches only its own record and integer sums).
+  std::vector<std::vector<std::vector<std::uint32_t>>> calendar_;  // [lane][day]
+  std::vector<std::vector<std::uint32_t>> sort_scratch_;           // [lane]: radix-sort buffers
+  struct alignas(64) Rescheduled {  // one thread's shoppers of the day and their next day
+    std::vector<std::pair<std::uint32_t, std::int32_t>> shoppers;
+  };
+  std::vector<Rescheduled> rescheduled_;     // [thread], empty between days
+  std::vector<OrderLog> order_logs_;         // [thread][seller block], emptied as the day closes
+  std::vector<SellerDay> day_counts_;        // [seller], zero between days
+  std::vector<ListedOffers> listed_blocks_;  // [seller block]
+  // Build scratch per category: listed sellers and their listings.
+  std::array<std::vector<std::uint32_t>, enum_count<Category>()> listed_scratch_;
+  std::array<std::vector<double>, enum_count<Category>()> weight_scratch_;
   std::array<OfferTable, enum_count<Category>()> offer_tables_;
   // exp(utility) of each seller's offer for each persona, [seller * personas + persona]:
   // fixed per arm, so the per-order choice needs no exp().
   std::vector<double> attraction_;
   void compute_attraction(std::size_t first_seller);
   std::size_t rule_slots_ = 0;  // most rules of any arm (state kept per slot)
+  // Sellers and buyers expected by the end of the run (+ 4 sd): arrays are
+  // laid out once for them, not regrown in the day loop.
+  std::size_t seller_capacity_ = 0;
+  std::size_t buyer_capacity_ = 0;
   std::vector<double> persona_shares_;
   std::vector<double> category_shares_;
   std::int64_t trust_sum_fixed_ = 0;

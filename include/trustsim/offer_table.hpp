@@ -20,22 +20,19 @@ class OfferTable {
     float signal;  // for the featured-offer eligibility floor
   };
 
-  // sellers[i] with weight weights[i] (listings), ranking score scores[i]
-  // and performance signal signals[i].
-  void build(std::span<const std::uint32_t> sellers, std::span<const double> weights,
-             std::span<const float> scores, std::span<const float> signals) {
+  // Offer i with weight weights[i] (listings); offer(i) gives its seller,
+  // ranking score and performance signal.
+  template <class OfferAt>
+  void build(std::span<const double> weights, OfferAt offer) {
     entries_.clear();
-    if (sellers.empty()) return;
-    const dist::AliasTable table(weights);
-    entries_.resize(sellers.size());
-    for (std::size_t c = 0; c < sellers.size(); ++c) {
-      const auto a = table.alias(c);
-      entries_[c] = {table.probability(c),
-                     {scores[c], sellers[c], signals[c]},
-                     {scores[a], sellers[a], signals[a]}};
-    }
+    alias_.assign(weights);
+    entries_.resize(weights.size());
+    for (std::size_t c = 0; c < weights.size(); ++c)
+      entries_[c] = {alias_.probability(c), offer(c), offer(alias_.alias(c))};
   }
   bool empty() const { return entries_.empty(); }
+  // Memory per listed offer: the entry and the alias table kept beside it.
+  static constexpr std::size_t kBytesPerOffer = 32 + 2 * sizeof(double) + 3 * sizeof(std::uint32_t);
   std::size_t size() const { return entries_.size(); }
 
   // From 32 random bits: the column is the high part of bits * n and the
@@ -60,7 +57,9 @@ class OfferTable {
     Offer own;
     Offer alias;
   };
+  static_assert(sizeof(Entry) == 32);
   std::vector<Entry> entries_;
+  dist::AliasTable alias_;  // kept to reuse its memory from day to day
 };
 
 }  // namespace trustsim
