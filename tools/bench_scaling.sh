@@ -49,7 +49,7 @@ time_ranks() {
 
 phases=(arrivals calendar shopping sellers offer_tables)
 # A number stored in the result file (dataset or attribute path).
-h5_value() { h5dump "$1" "$2" "$3" | sed -n 's/.*(0): \([0-9.e+-]*\).*/\1/p'; }
+h5_value() { h5dump "$1" "$2" "$3" | sed -n 's/^ *(0): \([0-9-][0-9.e+-]*\)$/\1/p' | head -n 1; }
 
 # Day-loop seconds of bench.yaml on THREADS threads; each phase's seconds
 # (from /timing) go to $work/phase.THREADS.NAME.
