@@ -199,8 +199,12 @@ void ArmAccumulator::finish(const Marketplace& market, const std::vector<std::st
   const auto& buyers = market.buyers();
   const auto& sellers = market.sellers();
   const auto horizon_days = market.settings().horizon_days;
+  // Integer counts over every buyer: summed in any order, so in parallel.
   std::int64_t active = 0, base30 = 0, rep30 = 0, base90 = 0, rep90 = 0;
-  for (const Buyer& b : buyers) {
+  const auto n_buyers = static_cast<std::int64_t>(buyers.size());
+#pragma omp parallel for schedule(static) reduction(+ : active, base30, rep30, base90, rep90)
+  for (std::int64_t i = 0; i < n_buyers; ++i) {
+    const Buyer& b = buyers[static_cast<std::size_t>(i)];
     if (b.last_order_day >= 0 && b.last_order_day >= horizon_days - 90) ++active;
     const auto first = b.first_horizon_order_day;
     if (first < 0) continue;
