@@ -2,7 +2,6 @@
 #include "trustsim/marketplace.hpp"
 
 #include <algorithm>
-#include <bit>
 #include <cmath>
 #include <utility>
 
@@ -28,6 +27,22 @@ void sort_ids(std::vector<std::uint32_t>& ids, std::vector<std::uint32_t>& scrat
     for (auto id : ids) scratch[start[(id >> shift) & (kBuckets - 1)]++] = id;
     ids.swap(scratch);
   }
+}
+
+// Resizes v to n elements (new ones equal to value), laying it out for
+// `planned` elements the first time it outgrows its capacity, so that the
+// arrays of a growing population are not copied again and again.
+template <class V, class T>
+void resize_within(V& v, std::size_t n, std::size_t planned, const T& value) {
+  if (v.capacity() < n) v.reserve(std::max(n, planned));
+  v.resize(n, value);
+}
+
+// A starting count plus the arrivals expected over `days` at `per_day`, with
+// a margin of 4 standard deviations (Poisson).
+std::size_t expected_with_margin(std::size_t count, double per_day, std::int32_t days) {
+  const double arrivals = per_day * days;
+  return count + static_cast<std::size_t>(arrivals + 4.0 * std::sqrt(arrivals));
 }
 
 // Shifts a base probability on the logit scale; 0 and 1 stay put.
@@ -78,15 +93,13 @@ Marketplace::Marketplace(const RunSettings& baseline, std::span<const RunSetting
 
   // Room for the expected entrants (+ 4 sd) so the windows and seller arrays
   // are laid out once.
-  const double entrants = p.population.sellers.entry_per_day * settings_.total_days();
-  seller_capacity_ =
-      p.population.sellers.count + static_cast<std::size_t>(entrants + 4.0 * std::sqrt(entrants));
+  seller_capacity_ = expected_with_margin(
+      p.population.sellers.count, p.population.sellers.entry_per_day, settings_.total_days());
   sellers_.windows.reserve(seller_capacity_);
   // Likewise for the buyers: growing the array as they arrive would copy it
   // (and fault in fresh pages) on one thread, in the middle of the day loop.
-  const double arrivals = p.population.buyers.arrivals_per_day * settings_.total_days();
-  buyer_capacity_ =
-      p.population.buyers.count + static_cast<std::size_t>(arrivals + 4.0 * std::sqrt(arrivals));
+  buyer_capacity_ = expected_with_margin(
+      p.population.buyers.count, p.population.buyers.arrivals_per_day, settings_.total_days());
   create_sellers(p.population.sellers.count, 0, /*entering=*/false);
   DayTotals ignored;
   create_buyers(p.population.buyers.count, 0, ignored);
@@ -99,9 +112,7 @@ Marketplace::Marketplace(const RunSettings& baseline, std::span<const RunSetting
 void Marketplace::compute_attraction(std::size_t first_seller) {
   const auto& personas = settings_.params.population.buyers.personas;
   const std::size_t n = sellers_.size();
-  if (attraction_.capacity() < personas.size() * n)
-    attraction_.reserve(personas.size() * std::max(n, seller_capacity_));
-  attraction_.resize(personas.size() * n);
+  resize_within(attraction_, personas.size() * n, personas.size() * seller_capacity_, 0.0);
   for (std::size_t s = first_seller; s < n; ++s)
     for (std::size_t q = 0; q < personas.size(); ++q)
       attraction_[s * personas.size() + q] =
@@ -151,10 +162,7 @@ void Marketplace::create_sellers(std::size_t count, std::int32_t day, bool enter
   auto& s = sellers_;
   const std::size_t first = s.size();
   const std::size_t n = first + count;
-  auto grow = [this, n](auto& v, auto value) {
-    if (v.capacity() < n) v.reserve(std::max(n, seller_capacity_));
-    v.resize(n, value);
-  };
+  auto grow = [this, n](auto& v, auto value) { resize_within(v, n, seller_capacity_, value); };
   grow(s.tenure, Tenure::kNew);
   grow(s.category, Category::kStandard);
   grow(s.region, Region::kDomestic);
@@ -174,10 +182,8 @@ void Marketplace::create_sellers(std::size_t count, std::int32_t day, bool enter
   grow(s.last_order_day, day);
   grow(s.last_lost_sales_day, -1000000);
   grow(s.appeal_day, -1);
-  s.rule_step.reserve(seller_capacity_ * rule_slots_);
-  s.rule_step.resize(n * rule_slots_, 0);
-  s.rule_step_day.reserve(seller_capacity_ * rule_slots_);
-  s.rule_step_day.resize(n * rule_slots_, -1000000);
+  resize_within(s.rule_step, n * rule_slots_, seller_capacity_ * rule_slots_, std::uint8_t{0});
+  resize_within(s.rule_step_day, n * rule_slots_, seller_capacity_ * rule_slots_, -1000000);
   grow(s.suppressed_by, 0u);
   grow(s.actioned_by, 0u);
   grow(s.tally, SellerTally{});
@@ -246,8 +252,7 @@ void Marketplace::create_buyers(std::size_t count, std::int32_t day, DayTotals& 
   const auto& pop = p.population.buyers;
   const std::size_t first = buyers_.size();
   const auto initial = static_cast<float>(p.trust.initial);
-  if (buyers_.capacity() < first + count) buyers_.reserve(std::max(first + count, buyer_capacity_));
-  buyers_.resize(first + count);
+  resize_within(buyers_, first + count, buyer_capacity_, Buyer{});
   const double scale = pop.orders_per_month_mean / pop.orders_per_month_shape;
   // Traits in parallel (each buyer draws from its own stream; the gamma
   // quantile dominates), then totals and the calendar in id order.
@@ -453,14 +458,7 @@ DayTotals Marketplace::step_day(std::int32_t day) {
     for (std::int64_t b = 0; b < static_cast<std::int64_t>(blocks); ++b) {
       const auto block = static_cast<std::size_t>(b);
       for (auto& log : order_logs_) {
-        for (const auto& order : log[block].orders) {
-          SellerDay& counts = day_counts_[order.seller];
-          for (std::size_t c = 0; c < kCounterCount; ++c)
-            counts.counts[c] += (order.flags >> c) & 1u;
-          counts.counts[static_cast<std::size_t>(Counter::kFqiLoss)] += order.fqi_loss;
-          counts.counts[static_cast<std::size_t>(Counter::kCsqiLoss)] += order.csqi_loss;
-          counts.gmv_cents += order.gmv_cents;
-        }
+        for (const auto& order : log[block].orders) day_counts_[order.seller].add(order);
         log[block].orders.clear();
       }
       auto& listed = listed_blocks_[block];

@@ -9,20 +9,15 @@
 #     purchase intensity halves (work must scale with orders).
 # Usage: bash tools/bench.sh [RUNS]     (builds the release preset first)
 set -euo pipefail
-root="$(cd "$(dirname "$0")/.." && pwd)"
 runs="${1:-3}"
-cd "$root"
-cmake --preset release >/dev/null && cmake --build --preset release >/dev/null
-bin="$root/build/release/trustsim"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+# shellcheck source=tools/bench_common.sh
+source "$(dirname "$0")/bench_common.sh"
 
 # One run: prints "orders simulate_seconds peak_mib".
 run_once() {
   "$bin" run "$root/scenarios/bench.yaml" -o "$work/bench.h5" --force --threads 1 "$@" |
     sed -n 's/^  \([0-9]*\) orders simulated: .* \([0-9.]*\) s simulating .* peak memory \([0-9.]*\) MiB.*$/\1 \2 \3/p'
 }
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
 # Rounds run the four configurations back to back, so each ratio compares
 # runs made under the same load of this (shared) machine; ratios are the

@@ -18,21 +18,16 @@
 # Usage: bash tools/bench_scaling.sh [ROUNDS] [RANKS] [THREADS]
 #   defaults: 3 rounds, ranks and threads up to nproc. Builds the release preset.
 set -euo pipefail
-root="$(cd "$(dirname "$0")/.." && pwd)"
 rounds="${1:-3}"
 max_ranks="${2:-$(nproc)}"
 max_threads="${3:-$(nproc)}"
-cd "$root"
-cmake --preset release >/dev/null && cmake --build --preset release >/dev/null
-bin="$root/build/release/trustsim"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+# shellcheck source=tools/bench_common.sh
+source "$(dirname "$0")/bench_common.sh"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 mpiexec="${MPIEXEC:-mpiexec}"
 
 now() { date +%s.%N; }
 calc() { awk "BEGIN { print $* }"; }
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 powers() { local n=1; while [ "$n" -le "$1" ]; do echo "$n"; n=$((n * 2)); done; }
 
 # Wall seconds of mpiexec -n RANKS on 64 quickstart tasks.

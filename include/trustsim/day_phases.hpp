@@ -11,8 +11,8 @@ namespace trustsim {
 
 enum class DayPhase : unsigned {
   kArrivals,     // seller entry and buyer arrivals (the draws in parallel, the rest in order)
-  kCalendar,     // ordering today's shoppers and rescheduling them
-  kShopping,     // shopping events, parallel over today's shoppers
+  kCalendar,     // gathering and sorting today's shoppers from the calendar lanes
+  kShopping,     // shopping events and rescheduling, parallel over today's shoppers
   kSellers,      // windows, behaviour and enforcement, parallel over sellers
   kOfferTables,  // the next day's ranked offer tables
   kCount

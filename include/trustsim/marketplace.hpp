@@ -199,11 +199,6 @@ class Marketplace {
   }
 
  private:
-  // One seller's counts for the day being simulated.
-  struct SellerDay {
-    DayCounts counts{};
-    std::int64_t gmv_cents = 0;
-  };
   // What one order adds to its seller's day: the 0/1 counters as bits, the
   // weighted losses and the sale. Shopping threads append these to logs
   // split by seller block, so that closing the day reads each order once,
@@ -216,6 +211,17 @@ class Marketplace {
     std::int64_t gmv_cents = 0;
   };
   static_assert(sizeof(OrderRecord) == kBytesPerLoggedOrder);
+  // One seller's counts for the day being simulated.
+  struct SellerDay {
+    DayCounts counts{};
+    std::int64_t gmv_cents = 0;
+    void add(const OrderRecord& order) {
+      for (std::size_t c = 0; c < kCounterCount; ++c) counts[c] += (order.flags >> c) & 1u;
+      counts[static_cast<std::size_t>(Counter::kFqiLoss)] += order.fqi_loss;
+      counts[static_cast<std::size_t>(Counter::kCsqiLoss)] += order.csqi_loss;
+      gmv_cents += order.gmv_cents;
+    }
+  };
   struct alignas(64) OrderBlock {  // own cache line: threads append side by side
     std::vector<OrderRecord> orders;
   };
