@@ -4,7 +4,8 @@
 # runs (default 3):
 #   - simulated orders per second per core (day loop, one thread);
 #   - peak memory, and bytes per buyer and per seller (from runs with twice
-#     the buyers and twice the sellers: the difference of peak memory);
+#     the buyers and twice the sellers, arrivals included: the difference of
+#     peak memory over the buyers or sellers added by the end of the run);
 #   - the time ratio when buyers double at the same intensity, and when
 #     purchase intensity halves (work must scale with orders).
 # Usage: bash tools/bench.sh [RUNS]     (builds the release preset first)
@@ -44,15 +45,22 @@ m2=$(col buyers2x 4); m3=$(col sellers2x 4)
 t2=$(ratio buyers2x base 3); n2=$(ratio buyers2x base 2)
 t4=$(ratio halfintensity base 3); n4=$(ratio halfintensity base 2)
 
+# Buyers and sellers the doubled runs hold in addition by the end of the
+# 365 days: the extra initial population plus the extra expected arrivals
+# (400 more buyers and 20 more sellers a day), all of which stay in memory.
+added_buyers=$((1000000 + 400 * 365))
+added_sellers=$((20000 + 20 * 365))
+
 awk -v o1="$o1" -v s1="$s1" -v m1="$m1" -v m2="$m2" -v m3="$m3" -v t2="$t2" -v n2="$n2" \
-    -v t4="$t4" -v n4="$n4" -v runs="$runs" 'BEGIN {
+    -v t4="$t4" -v n4="$n4" -v runs="$runs" -v added_buyers="$added_buyers" \
+    -v added_sellers="$added_sellers" 'BEGIN {
   printf "bench.yaml, 1 thread, medians of %d rounds\n", runs
   printf "  orders simulated              %d\n", o1
   printf "  day-loop time                 %.2f s\n", s1
   printf "  orders per second per core    %.3g\n", o1 / s1
   printf "  peak memory                   %.1f MiB\n", m1
-  printf "  bytes per buyer (2x buyers)   %.1f\n", (m2 - m1) * 1048576 / 1000000
-  printf "  bytes per seller (2x sellers) %.0f\n", (m3 - m1) * 1048576 / 20000
+  printf "  bytes per buyer (2x buyers)   %.1f\n", (m2 - m1) * 1048576 / added_buyers
+  printf "  bytes per seller (2x sellers) %.0f\n", (m3 - m1) * 1048576 / added_sellers
   printf "  time ratio, 2x buyers         %.2f (orders ratio %.2f)\n", t2, n2
   printf "  time ratio, half intensity    %.2f (orders ratio %.2f)\n", t4, n4
 }'
