@@ -18,9 +18,11 @@
 #include "trustsim/journal.hpp"
 #include "trustsim/replication_plan.hpp"
 #include "trustsim/result_file.hpp"
+#include "trustsim/run_lock.hpp"
 #include "trustsim/scenario.hpp"
 #include "trustsim/sha256.hpp"
 #include "trustsim/task_farm.hpp"
+#include "trustsim/text.hpp"
 #include "trustsim/version.hpp"
 
 namespace trustsim {
@@ -133,6 +135,7 @@ struct RunArgs {
   bool quiet = false;
   bool force = false;
   bool resume = false;
+  bool output_given = false;
 };
 
 // What a journal must match to be resumed: the resolved scenario and the build.
@@ -141,28 +144,136 @@ std::string run_identity(const Scenario& scenario) {
                      engine_version(), git_sha());
 }
 
-// Rank 0's checks before anything runs: the output may be written, an
-// existing file or journal is never replaced silently, and a resume matches.
+// Longest result-file name: the journal, lock and temporary files beside it add up to 27
+// bytes to it, and file systems allow 255.
+constexpr std::size_t kMaxOutputName = 200;
+
+// The output path as given: not empty, a name a file system takes with room for the files
+// beside it.
+std::filesystem::path checked_output(const RunArgs& args) {
+  if (args.output_given && args.output.empty())
+    throw InputError("-o: the result file name is empty (omit -o for SCENARIO_STEM.h5)");
+  std::filesystem::path out = args.output;
+  if (out.empty()) out = std::filesystem::path(args.scenario).stem().string() + ".h5";
+  const auto name = out.filename().string();
+  if (name.empty() || name == "." || name == "..")
+    throw InputError(
+        fmt::format("-o '{}': names a directory, not a result file", one_line(args.output)));
+  if (name.size() > kMaxOutputName)
+    throw InputError(fmt::format(
+        "-o: the result file name is {} bytes long; at most {} (the journal and temporary "
+        "files beside it add to it, and file systems allow 255)",
+        name.size(), kMaxOutputName));
+  return out;
+}
+
+// Removes what killed runs on `out` left beside it: temporary result files, write probes,
+// staged journals. Only called while holding the run lock, so none belongs to a live run.
+// Staged lock files may belong to a run taking the lock right now: only old ones go.
+std::size_t remove_leftovers(const std::filesystem::path& out) {
+  namespace fs = std::filesystem;
+  const fs::path directory = out.parent_path().empty() ? fs::path(".") : out.parent_path();
+  const std::string name = out.filename().string();
+  const std::vector<std::string> prefixes = {"." + name + ".tmp.", "." + name + ".probe.",
+                                             "." + name + ".journal."};
+  const std::string staged_lock = "." + name + ".lock.";
+  std::size_t removed = 0;
+  std::error_code error;
+  for (fs::directory_iterator it(directory, error), end; !error && it != end; it.increment(error)) {
+    const auto entry_name = it->path().filename().string();
+    bool leftover = false;
+    for (const auto& prefix : prefixes) leftover = leftover || entry_name.starts_with(prefix);
+    if (entry_name.starts_with(staged_lock)) {
+      std::error_code age_error;
+      const auto age =
+          fs::file_time_type::clock::now() - fs::last_write_time(it->path(), age_error);
+      leftover = !age_error && age > std::chrono::minutes(10);
+    }
+    std::error_code ignored;
+    if (leftover && !it->is_directory(ignored) && fs::remove(it->path(), ignored)) ++removed;
+  }
+  return removed;
+}
+
+// A finished task this run can have produced: its id is in the plan, and its shape is the
+// scenario's. Guards the resume journal (and results from other ranks) against records
+// that checksum but cannot belong to this run.
+void check_task_belongs(const Scenario& scenario, const ReplicationPlan& plan,
+                        const TaskRun& task) {
+  const auto refuse = [&](const std::string& why) {
+    throw InputError(fmt::format("task {}: {}", task.task_id, why));
+  };
+  if (plan.point_of(task.task_id) >= plan.points())
+    refuse(fmt::format("its id is beyond the experiment's {} task ids", plan.max_tasks()));
+  if (task.point_id != plan.point_of(task.task_id) ||
+      task.replication != plan.replication_of(task.task_id))
+    refuse(
+        fmt::format("it says point {} replication {}, but its id means point {} "
+                    "replication {}",
+                    task.point_id, task.replication, plan.point_of(task.task_id),
+                    plan.replication_of(task.task_id)));
+  if (task.arms.size() != scenario.arms.size())
+    refuse(fmt::format("it has {} arms, the scenario {}", task.arms.size(), scenario.arms.size()));
+  const auto cohorts = cohort_labels(scenario).size();
+  for (const auto& arm : task.arms) {
+    if (arm.summary.size() != summary_outcomes().size() ||
+        arm.timeseries.size() != timeseries_outcomes().size() || arm.cohorts.size() != cohorts)
+      refuse("its tables do not have this build's columns");
+    for (const auto& column : arm.timeseries)
+      if (column.size() != arm.period_start.size()) refuse("its time series are ragged");
+    for (const auto& row : arm.cohorts)
+      if (row.size() != cohort_outcomes().size()) refuse("its cohort rows are ragged");
+  }
+}
+
+// Rank 0's checks before anything runs: the output may be written, no other run is live
+// on it (the lock, held until the result file is in place), an existing file or journal
+// is never replaced silently, and a resume matches.
 ResumeJournal open_journal(const RunArgs& args, const Scenario& scenario,
-                           const std::filesystem::path& out, FinishedTasks& finished) {
+                           const ReplicationPlan& plan, const std::filesystem::path& out,
+                           std::optional<RunLock>& lock, FinishedTasks& finished) {
   const auto journal = journal_path(out);
+  check_output_writable(out);
+  lock.emplace(RunLock::acquire(out, utc_now()));
+  if (!lock->took_over_from().run_id.empty() && !args.quiet)
+    std::fprintf(stderr,
+                 "trustsim: note: took over the lock of a run that is no longer alive (%s)\n",
+                 lock->took_over_from().describe().c_str());
+  const auto leftovers = remove_leftovers(out);
+  if (leftovers > 0 && !args.quiet)
+    std::fprintf(stderr, "trustsim: note: removed %zu temporary file%s left by an earlier run\n",
+                 leftovers, leftovers == 1 ? "" : "s");
+  const JournalState state = inspect_journal(journal);
+  if (state.symlink)
+    throw InputError(fmt::format(
+        "'{}' is a symbolic link; trustsim does not follow links for its journal: remove it "
+        "or write the results elsewhere with -o",
+        journal.string()));
+  if (state.exists && !state.regular)
+    throw InputError(
+        fmt::format("'{}' is not a regular file: remove it or write the results elsewhere with -o",
+                    journal.string()));
   if (args.resume) {
-    auto opened = ResumeJournal::resume(journal, run_identity(scenario), finished);
+    auto opened = ResumeJournal::resume(
+        journal, run_identity(scenario), finished,
+        [&](const TaskRun& task) { check_task_belongs(scenario, plan, task); });
     if (std::filesystem::exists(out) && !args.force)
       throw InputError(fmt::format(
           "'{}' already exists; pass --force to replace it when the resumed run completes",
           out.string()));
     return opened;
   }
-  if (std::filesystem::exists(journal) && !args.force)
+  if (state.records > 0 && !args.force)
     throw InputError(fmt::format(
-        "'{}' holds an interrupted run; pass --resume to finish it, or --force to discard it "
-        "and start over",
-        journal.string()));
+        "'{}' holds an interrupted run ({} finished task{}); pass --resume to finish it, or "
+        "--force to discard it and start over",
+        journal.string(), state.records, state.records == 1 ? "" : "s"));
   if (std::filesystem::exists(out) && !args.force)
     throw InputError(fmt::format(
         "'{}' already exists; pass --force to replace it or -o to write elsewhere", out.string()));
-  check_output_writable(out);
+  if (state.exists && state.records == 0 && !args.quiet)
+    std::fprintf(stderr, "trustsim: note: replacing '%s', a journal without any finished task\n",
+                 journal.c_str());
   return ResumeJournal::create(journal, run_identity(scenario));
 }
 
@@ -172,6 +283,12 @@ int do_run(const RunArgs& args, const std::string& command_line) {
   const FarmWorld world = mpi.world();
   const bool lead = world.rank == 0;
   if (args.threads > 0) omp_set_num_threads(args.threads);
+  if (lead && omp_get_max_threads() > omp_get_num_procs())
+    std::fprintf(stderr,
+                 "trustsim: warning: %d threads on %d available core%s: oversubscribed threads "
+                 "make the run much slower (results are the same); use --threads %d or fewer\n",
+                 omp_get_max_threads(), omp_get_num_procs(), omp_get_num_procs() == 1 ? "" : "s",
+                 omp_get_num_procs());
   LoadOptions options;
   options.set_overrides = args.sets;
   if (args.replications > 0) options.replications = args.replications;
@@ -181,15 +298,17 @@ int do_run(const RunArgs& args, const std::string& command_line) {
   std::string text;
   std::optional<Scenario> scenario;
   std::optional<ResumeJournal> journal;
+  std::optional<RunLock> lock;
   FinishedTasks finished;
-  std::filesystem::path out = args.output;
-  if (out.empty()) out = std::filesystem::path(args.scenario).stem().string() + ".h5";
+  std::filesystem::path out;
   int status = kExitOk;
   if (lead) {
     try {
+      out = checked_output(args);
       text = read_scenario_text(args.scenario);
       scenario = load_scenario_text(text, args.scenario, options);
-      journal.emplace(open_journal(args, *scenario, out, finished));
+      journal.emplace(
+          open_journal(args, *scenario, ReplicationPlan(*scenario), out, lock, finished));
     } catch (...) {
       status = classify_exception(std::current_exception()).exit_code;
       mpi.broadcast(status);
@@ -246,6 +365,12 @@ int do_run(const RunArgs& args, const std::string& command_line) {
   };
   hooks.required = [&](const FinishedTasks& done) { return plan.required(done); };
   hooks.on_finished = [&](const TaskRun& task, int ran_on) {
+    try {
+      check_task_belongs(loaded, plan, task);
+    } catch (const InputError& e) {
+      throw RunError(
+          fmt::format("rank {} sent a result this run cannot have: {}", ran_on, e.what()));
+    }
     journal->append(task);
     progress.task_done(task, ran_on == 0);
     test_fault_point(0, "journal", finished.size() + 1);
@@ -274,8 +399,17 @@ int do_run(const RunArgs& args, const std::string& command_line) {
   file.root_attributes.push_back({"ranks", static_cast<std::int64_t>(world.size)});
   file.root_attributes.push_back({"threads", static_cast<std::int64_t>(omp_get_max_threads())});
   test_fault_point(0, "write", 1);
-  write_result_file(out, file);
+  try {
+    lock->check_held();
+    write_result_file(out, file);
+  } catch (const RunError& e) {
+    throw RunError(
+        fmt::format("{}; the {} finished tasks are kept in {}: run the same command "
+                    "with --resume to write the result file once this is fixed",
+                    e.what(), finished.size(), journal->path().string()));
+  }
   journal->remove();
+  lock->release();
   if (!args.quiet) {
     std::cout << format_contrasts(file);
     AttributeValue digest;
@@ -289,9 +423,10 @@ int do_run(const RunArgs& args, const std::string& command_line) {
         "\nwrote {}\n  results digest {}\n  {} orders simulated: {:.2f} s creating "
         "populations, {:.2f} s simulating ({:.3g} orders/s per rank on {} threads), "
         "{:.2f} s in all on {} rank{}; peak memory {:.1f} MiB (rank 0)\n",
-        out.string(), std::get<std::string>(digest), orders, setup, simulate,
-        simulate > 0 ? static_cast<double>(orders) / simulate : 0.0, omp_get_max_threads(),
-        progress.seconds(), world.size, world.size == 1 ? "" : "s", peak_memory_mib());
+        out.string(), std::get_if<std::string>(&digest) ? std::get<std::string>(digest) : "?",
+        orders, setup, simulate, simulate > 0 ? static_cast<double>(orders) / simulate : 0.0,
+        omp_get_max_threads(), progress.seconds(), world.size, world.size == 1 ? "" : "s",
+        peak_memory_mib());
   }
   return kExitOk;
 }
@@ -313,20 +448,36 @@ int do_validate(const std::string& path, const std::vector<std::string>& sets, b
                         set.precision.max_replications);
   std::cout << fmt::format(
       "{}: ok: {} arms, {}, {} sweep point{}, {} warm-up + {} horizon days, {} sellers, {} "
-      "buyers; about {:.0f} MiB per rank\n",
+      "buyers; about {:.0f} MiB per rank, and {:.0f} MiB more on rank 0 for the results\n",
       path, scenario.arms.size(), replications, scenario.points.size(),
       scenario.points.size() == 1 ? "" : "s", set.warmup_days, set.horizon_days,
       set.model.population.sellers.count, set.model.population.buyers.count,
-      static_cast<double>(memory.total_bytes) / (1 << 20));
+      static_cast<double>(memory.total_bytes) / (1 << 20),
+      static_cast<double>(
+          estimate_results_memory(scenario, ReplicationPlan(scenario).max_tasks())) /
+          (1 << 20));
   return kExitOk;
 }
 
 int do_summarize(const std::string& path) {
   const ResultFile file = read_result_file(path, kTablePaths);
+  // The whole report is built before anything is printed: a file that reads but does not
+  // hold what a result file must gives an error, not half a table.
+  std::string text;
   for (const auto& a : file.root_attributes)
-    if (a.name == "scenario_name" || a.name == "created_utc" || a.name == "results_digest")
-      std::cout << fmt::format("{}: {}\n", a.name, std::get<std::string>(a.value));
-  std::cout << format_contrasts(file);
+    if (a.name == "scenario_name" || a.name == "created_utc" || a.name == "results_digest") {
+      const auto* value = std::get_if<std::string>(&a.value);
+      if (value == nullptr)
+        throw InputError(
+            fmt::format("cannot read results from '{}': attribute '{}' is not text", path, a.name));
+      text += fmt::format("{}: {}\n", a.name, one_line(*value));
+    }
+  try {
+    text += format_contrasts(file);
+  } catch (const InputError& e) {
+    throw InputError(fmt::format("cannot read results from '{}': {}", path, e.what()));
+  }
+  std::cout << text;
   return kExitOk;
 }
 
@@ -375,7 +526,10 @@ int cli_main(int argc, char** argv) {
   }
 
   try {
-    if (*run_cmd) return do_run(run, join_args(argc, argv));
+    if (*run_cmd) {
+      run.output_given = run_cmd->count("--output") > 0;
+      return do_run(run, join_args(argc, argv));
+    }
     if (*validate_cmd) {
       if (print_reference) {
         std::cout << scenario_reference_markdown();

@@ -21,7 +21,7 @@
 
 namespace trustsim {
 
-inline constexpr std::int64_t kSchemaVersion = 1;
+inline constexpr std::int64_t kSchemaVersion = 2;  // 2: checksum block before the HDF5 data
 
 namespace {
 
@@ -166,6 +166,24 @@ class ByteReader {
 constexpr std::uint32_t kTaskRecordVersion = 2;
 
 }  // namespace
+
+std::uint64_t estimate_results_memory(const Scenario& scenario, std::uint64_t tasks) {
+  const auto& set = scenario.settings;
+  const std::uint64_t step = set.outputs.timeseries == TimeseriesStep::kDaily ? 1 : 7;
+  const std::uint64_t periods = (set.horizon_days + step - 1) / step;
+  const std::uint64_t cohorts = cohort_labels(scenario).size();
+  constexpr std::uint64_t kVector = 3 * sizeof(void*) + 16;  // a vector and its allocation
+  const std::uint64_t per_arm = summary_outcomes().size() * sizeof(double) + kVector +
+                                periods * (timeseries_outcomes().size() + 1) * sizeof(double) +
+                                (timeseries_outcomes().size() + 2) * kVector +
+                                cohorts * (cohort_outcomes().size() * sizeof(double) + kVector) +
+                                sizeof(ArmRun);
+  const std::uint64_t per_task = scenario.arms.size() * per_arm + sizeof(TaskRun) + 64;
+  // The finished records, the tables assembled from them, and the file's image (written
+  // from memory) are each about this size, and all three live at once when writing.
+  const double total = 3.0 * static_cast<double>(per_task) * static_cast<double>(tasks);
+  return static_cast<std::uint64_t>(std::min(total, 1.8e19));
+}
 
 std::vector<std::uint8_t> encode_task(const TaskRun& task) {
   ByteWriter w;

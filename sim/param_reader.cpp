@@ -3,6 +3,8 @@
 
 #include <charconv>
 
+#include "trustsim/text.hpp"
+
 namespace trustsim::config {
 
 std::string join_path(const std::string& parent, const std::string& key) {
@@ -12,7 +14,7 @@ std::string join_path(const std::string& parent, const std::string& key) {
 std::string describe_node(const YAML::Node& node) {
   switch (node.Type()) {
     case YAML::NodeType::Null: return "nothing (null)";
-    case YAML::NodeType::Scalar: return fmt::format("'{}'", node.Scalar());
+    case YAML::NodeType::Scalar: return fmt::format("'{}'", one_line(node.Scalar(), 60));
     case YAML::NodeType::Sequence: return "a list";
     case YAML::NodeType::Map: return "a mapping";
     default: return "an undefined value";

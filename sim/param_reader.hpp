@@ -154,9 +154,21 @@ class Reader {
       return;
     }
     std::vector<E> out;
-    for (std::size_t i = 0; i < n.size(); ++i)
-      if (auto e = parse_enum<E>(n[i], fmt::format("{}[{}]", path, i))) out.push_back(*e);
-    if (out.size() == n.size()) field = std::move(out);
+    bool ok = true;
+    for (std::size_t i = 0; i < n.size(); ++i) {
+      const auto item_path = fmt::format("{}[{}]", path, i);
+      const auto e = parse_enum<E>(n[i], item_path);
+      if (!e) {
+        ok = false;
+      } else if (std::find(out.begin(), out.end(), *e) != out.end()) {
+        problems_.add(origins_.mark_of(n[i]), item_path,
+                      fmt::format("'{}' is listed twice", enum_name(*e)), "each name once");
+        ok = false;
+      } else {
+        out.push_back(*e);
+      }
+    }
+    if (ok) field = std::move(out);
   }
 
   template <class E>

@@ -7,6 +7,7 @@
 
 #include "trustsim/errors.hpp"
 #include "trustsim/experiment.hpp"
+#include "trustsim/text.hpp"
 
 namespace trustsim {
 namespace {
@@ -26,8 +27,11 @@ template <class T>
 const std::vector<T>& column(const Table& t, const std::string& name) {
   const Column* c = t.find(name);
   if (!c || !std::holds_alternative<std::vector<T>>(c->data))
-    throw InputError(
-        fmt::format("table {} has no column '{}' of the expected type", t.path(), name));
+    throw InputError(fmt::format("table {} has no column '{}' of the expected type ({})", t.path(),
+                                 name,
+                                 std::is_same_v<T, std::string> ? "text"
+                                 : std::is_same_v<T, double>    ? "floating-point numbers"
+                                                                : "integers"));
   return std::get<std::vector<T>>(c->data);
 }
 
@@ -61,7 +65,11 @@ std::string point_values(const ResultFile& file, std::int64_t point) {
   std::string text;
   for (const auto& c : points->columns()) {
     if (c.name == "point_id") continue;
-    const auto& values = std::get<std::vector<double>>(c.data);
+    const auto* values_of = std::get_if<std::vector<double>>(&c.data);
+    if (values_of == nullptr)
+      throw InputError(
+          fmt::format("table /lookup/points: column '{}' does not hold numbers", one_line(c.name)));
+    const auto& values = *values_of;
     if (point < 0 || static_cast<std::size_t>(point) >= values.size()) continue;
     text += fmt::format("{}{}={}", text.empty() ? ": " : ", ", c.name,
                         number(values[static_cast<std::size_t>(point)]));
@@ -149,7 +157,8 @@ std::string format_contrasts(const ResultFile& file) {
   const auto& lo = column<double>(contrasts, "ci_lo");
   const auto& hi = column<double>(contrasts, "ci_hi");
   const auto& p_adj = column<double>(contrasts, "p_adjusted");
-  const Column* ratio_column = contrasts.find("variance_ratio");
+  const std::vector<double>* ratios = nullptr;  // optional: files before the column existed
+  if (contrasts.find("variance_ratio")) ratios = &column<double>(contrasts, "variance_ratio");
   const std::string method = attribute_or<std::string>(file, "p_adjustment", "holm");
   const double confidence = attribute_or<double>(file, "confidence", 0.95);
   const bool independent = attribute_or<std::int64_t>(file, "independent_arms", 0) != 0;
@@ -176,8 +185,7 @@ std::string format_contrasts(const ResultFile& file) {
                                  ? std::string("n/a (needs >= 2 replications)")
                                  : fmt::format("[{}, {}]", number(lo[i]), number(hi[i]));
       const bool significant = !std::isnan(p_adj[i]) && p_adj[i] < 0.05;
-      const double ratio =
-          ratio_column ? std::get<std::vector<double>>(ratio_column->data)[i] : std::nan("");
+      const double ratio = ratios ? (*ratios)[i] : std::nan("");
       out += fmt::format("  {:<34} {:>12} {:>12} {:>12}  {:<27} {:>8}{:2} {:>9}\n",
                          metric_names[metric[i]], number(mean_base[i]), number(mean_arm[i]),
                          number(diff[i]), ci,

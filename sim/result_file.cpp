@@ -7,10 +7,12 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <hdf5.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <deque>
 #include <optional>
 #include <stdexcept>
 #include <string_view>
@@ -18,6 +20,8 @@
 #include <utility>
 
 #include "trustsim/errors.hpp"
+#include "trustsim/sha256.hpp"
+#include "trustsim/text.hpp"
 
 namespace trustsim {
 
@@ -29,6 +33,11 @@ constexpr std::string_view kFormat = "trustsim-results";
 constexpr hsize_t kCompressAbove = 4096;  // rows; smaller datasets stay contiguous
 constexpr hsize_t kChunkRows = 16384;     // 128 KiB of int64/double per chunk
 constexpr unsigned kDeflateLevel = 4;
+// The file's first bytes, reserved by HDF5 as a "user block", hold a SHA-256 of everything
+// after them: a reader checks it before HDF5 parses a byte, so a damaged file is refused
+// with a clear message instead of reaching HDF5's parser (which can crash on bad input).
+constexpr hsize_t kUserBlockSize = 512;
+constexpr std::string_view kChecksumHeader = "trustsim results checksum 1\n";
 
 // ---------------------------------------------------------------------------
 // Failures and HDF5 handles
@@ -55,7 +64,7 @@ std::string hdf5_detail() {
 }
 
 [[noreturn]] void fail(std::string_view what) {
-  const std::string detail = hdf5_detail();
+  const std::string detail = one_line(hdf5_detail(), 160);
   throw Failure(detail.empty() ? std::string(what) : fmt::format("{} ({})", what, detail));
 }
 
@@ -228,13 +237,31 @@ Group create_group_path(hid_t file, std::string_view path) {
   return create_group(file, prefixes.back());
 }
 
-// Pointers into `values`: the memory layout HDF5 expects for variable-length strings.
-std::vector<const char*> c_strings(const std::vector<std::string>& values) {
-  std::vector<const char*> pointers;
-  pointers.reserve(values.size());
-  for (const auto& value : values) pointers.push_back(value.c_str());
-  return pointers;
-}
+// Pointers to `values`: the memory layout HDF5 expects for variable-length strings. The
+// strings are typed UTF-8, so a value that is not valid UTF-8 (a command line or file name
+// can bring one) is stored with each bad byte written as \xNN, where readers would fail.
+class CStrings {
+ public:
+  // `values` (or `value`) must outlive this object.
+  explicit CStrings(const std::vector<std::string>& values) {
+    pointers_.reserve(values.size());
+    for (const auto& value : values) add(value);
+  }
+  explicit CStrings(const std::string& value) { add(value); }
+  const char* const* data() const { return pointers_.data(); }
+
+ private:
+  void add(const std::string& value) {
+    if (invalid_utf8_at(value) == std::string::npos) {
+      pointers_.push_back(value.c_str());
+    } else {
+      escaped_.push_back(escape_invalid_utf8(value));
+      pointers_.push_back(escaped_.back().c_str());
+    }
+  }
+  std::deque<std::string> escaped_;  // stable addresses
+  std::vector<const char*> pointers_;
+};
 
 // Creates attribute `name` on `object` (scalar when `length` is empty) and writes `data`.
 void put_attribute(hid_t object, const std::string& name, hid_t file_type, hid_t memory_type,
@@ -258,14 +285,14 @@ void write_attribute(hid_t object, const std::string& name, double value) {
 
 void write_attribute(hid_t object, const std::string& name, const std::string& value) {
   const Datatype type = utf8_string_type();
-  const char* pointer = value.c_str();
-  put_attribute(object, name, type.get(), type.get(), std::nullopt, &pointer);
+  const CStrings pointer(value);
+  put_attribute(object, name, type.get(), type.get(), std::nullopt, pointer.data());
 }
 
 void write_attribute(hid_t object, const std::string& name,
                      const std::vector<std::string>& values) {
   const Datatype type = utf8_string_type();
-  const auto pointers = c_strings(values);
+  const CStrings pointers(values);
   put_attribute(object, name, type.get(), type.get(), values.size(), pointers.data());
 }
 
@@ -294,7 +321,7 @@ Dataset write_values(hid_t group, const std::string& name, const std::vector<dou
 
 Dataset write_values(hid_t group, const std::string& name, const std::vector<std::string>& values) {
   const Datatype type = utf8_string_type();
-  const auto pointers = c_strings(values);
+  const CStrings pointers(values);
   return put_dataset(group, name, type.get(), type.get(), values.size(), pointers.data());
 }
 
@@ -326,18 +353,25 @@ void write_table(hid_t file, const Table& table) {
 void write_scenario(hid_t file, const std::string& yaml) {
   const Group config = create_group_path(file, "/config");
   const Datatype type = utf8_string_type();
-  const char* pointer = yaml.c_str();
-  put_dataset(config.get(), "scenario", type.get(), type.get(), std::nullopt, &pointer);
+  const CStrings pointer(yaml);
+  put_dataset(config.get(), "scenario", type.get(), type.get(), std::nullopt, pointer.data());
 }
 
-File create_file(const fs::path& path) {
+// The file is built in memory (HDF5's core driver, no backing store): HDF5 never writes to
+// disk, so a full disk or a failing device cannot leave the library holding a half-flushed
+// file (HDF5 1.10 then crashes in its exit handler). The image is written out with plain
+// POSIX calls whose every failure is ours to report.
+File create_file_in_memory() {
   PropertyList fcpl = make_plist(H5P_FILE_CREATE, "creating file properties");
   disable_timestamps(fcpl.get());
   // Track creation order on the root group so root attributes read back in written order.
   check_ok(H5Pset_attr_creation_order(fcpl.get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED),
            "tracking attribute creation order");
-  const hid_t id = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl.get(), H5P_DEFAULT);
-  return File(check_id(id, fmt::format("creating '{}'", path.string())));
+  check_ok(H5Pset_userblock(fcpl.get(), kUserBlockSize), "reserving the checksum block");
+  PropertyList fapl = make_plist(H5P_FILE_ACCESS, "creating file access properties");
+  check_ok(H5Pset_fapl_core(fapl.get(), 1 << 20, false), "choosing the in-memory driver");
+  const hid_t id = H5Fcreate("trustsim-results-in-memory", H5F_ACC_TRUNC, fcpl.get(), fapl.get());
+  return File(check_id(id, "creating the result file in memory"));
 }
 
 void write_contents(hid_t file, const ResultFile& contents) {
@@ -348,19 +382,50 @@ void write_contents(hid_t file, const ResultFile& contents) {
   for (const auto& table : contents.tables) write_table(file, table);
 }
 
-// HDF5 does not fsync; without it a crash shortly after the rename could leave the target
-// name pointing at a file whose data never reached the disk.
-void sync_to_disk(const fs::path& path) {
-  const FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.get() < 0 || ::fsync(fd.get()) != 0)
-    throw Failure(fmt::format("syncing '{}' to disk: {}", path.string(),
-                              std::generic_category().message(errno)));
+// The checksum block: the first kUserBlockSize bytes, which HDF5 leaves to the user.
+std::string checksum_block(std::string_view body) {
+  std::string block =
+      fmt::format("{}sha256={}\nbytes={}\n", kChecksumHeader, sha256_hex(body), body.size());
+  block.resize(kUserBlockSize, '\0');
+  return block;
 }
 
-void write_temporary(const fs::path& temporary, const ResultFile& contents) {
-  File file = create_file(temporary);
+// The complete file: checksum block, then HDF5's image after its user block.
+std::string file_image(const ResultFile& contents) {
+  File file = create_file_in_memory();
   write_contents(file.get(), contents);
-  check_ok(file.close(), fmt::format("closing '{}'", temporary.string()));
+  check_ok(H5Fflush(file.get(), H5F_SCOPE_LOCAL), "finishing the file in memory");
+  const ssize_t size = H5Fget_file_image(file.get(), nullptr, 0);
+  if (size <= 0) fail("getting the file image");
+  // The core driver's image starts at HDF5's superblock; the user block goes before it.
+  std::string image(kUserBlockSize + static_cast<std::size_t>(size), '\0');
+  if (H5Fget_file_image(file.get(), image.data() + kUserBlockSize,
+                        static_cast<std::size_t>(size)) != size)
+    fail("getting the file image");
+  check_ok(file.close(), "closing the file in memory");
+  const std::string block = checksum_block(std::string_view(image).substr(kUserBlockSize));
+  image.replace(0, kUserBlockSize, block);
+  return image;
+}
+
+// Writes `image` to a new file at `temporary` and syncs it: without the fsync a crash
+// shortly after the rename could leave the target name on a file never written to disk.
+void write_image(const fs::path& temporary, const std::string& image) {
+  const FileDescriptor fd(
+      ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
+  const auto io_failure = [&](std::string_view what) {
+    throw Failure(fmt::format("{} '{}': {}", what, temporary.string(),
+                              std::generic_category().message(errno)));
+  };
+  if (fd.get() < 0) io_failure("creating");
+  std::size_t written = 0;
+  while (written < image.size()) {
+    const ssize_t n = ::write(fd.get(), image.data() + written, image.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) io_failure("writing");
+    written += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd.get()) != 0) io_failure("syncing");
 }
 
 // ---------------------------------------------------------------------------
@@ -584,12 +649,68 @@ std::string read_scenario(hid_t file) {
       .front();
 }
 
-File open_for_reading(const fs::path& path) {
-  std::error_code error;
-  const auto status = fs::status(path, error);
-  if (!fs::exists(status)) throw Failure("the file does not exist");
-  if (fs::is_directory(status)) throw Failure("it is a directory");
-  const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+// The whole file, read without blocking on a FIFO or following it into a device.
+std::string read_file_bytes(const fs::path& path) {
+  const FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+  if (fd.get() < 0) {
+    if (errno == ENOENT) throw Failure("the file does not exist");
+    if (errno == EISDIR) throw Failure("it is a directory");
+    throw Failure(std::generic_category().message(errno));
+  }
+  struct stat info {};
+  if (::fstat(fd.get(), &info) != 0) throw Failure(std::generic_category().message(errno));
+  if (S_ISDIR(info.st_mode)) throw Failure("it is a directory");
+  if (!S_ISREG(info.st_mode)) throw Failure("it is not a regular file (a FIFO, socket or device)");
+  std::string bytes(static_cast<std::size_t>(info.st_size), '\0');
+  std::size_t got = 0;
+  while (got < bytes.size()) {
+    const ssize_t n = ::read(fd.get(), bytes.data() + got, bytes.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw Failure(std::generic_category().message(errno));
+    if (n == 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  if (got != bytes.size()) throw Failure("the file changed size while it was read");
+  return bytes;
+}
+
+// Checks the checksum block against the rest of the file.
+void verify_checksum(const std::string& bytes) {
+  const std::string_view signature = "\x89HDF\r\n\x1a\n";
+  if (!bytes.starts_with(kChecksumHeader)) {
+    if (bytes.starts_with(signature))
+      throw Failure(
+          "not a trustsim result file, or one written before schema version 2: it is an HDF5 "
+          "file without the checksum block trustsim writes, so it cannot be verified");
+    throw Failure(bytes.size() < kUserBlockSize && bytes.empty() ? "the file is empty"
+                                                                 : "not a trustsim result file");
+  }
+  if (bytes.size() < kUserBlockSize) throw Failure("the file is truncated");
+  const std::string_view block(bytes.data(), kUserBlockSize);
+  const auto field = [&](std::string_view key) {
+    const auto at = block.find(key);
+    if (at == std::string_view::npos) return std::string_view();
+    const auto start = at + key.size();
+    return block.substr(start, block.find('\n', start) - start);
+  };
+  const std::string_view body(bytes.data() + kUserBlockSize, bytes.size() - kUserBlockSize);
+  if (field("\nbytes=") != std::to_string(body.size()))
+    throw Failure(fmt::format(
+        "the file is truncated or has bytes added: {} bytes follow the checksum block, which "
+        "says {}",
+        body.size(), one_line(field("\nbytes="), 24)));
+  if (field("\nsha256=") != sha256_hex(body))
+    throw Failure(
+        "the file is damaged or was changed after trustsim wrote it: its SHA-256 does not "
+        "match the checksum block");
+}
+
+File open_image(const std::string& bytes) {
+  PropertyList fapl = make_plist(H5P_FILE_ACCESS, "creating file access properties");
+  check_ok(H5Pset_fapl_core(fapl.get(), 1 << 20, false), "choosing the in-memory driver");
+  check_ok(H5Pset_file_image(fapl.get(), const_cast<char*>(bytes.data()), bytes.size()),
+           "handing the file image to HDF5");
+  const hid_t id = H5Fopen("trustsim-results-in-memory", H5F_ACC_RDONLY, fapl.get());
   return File(check_id(id, "cannot open it as an HDF5 file"));
 }
 
@@ -601,8 +722,14 @@ bool group_exists(hid_t file, const std::string& path) {
   }
 }
 
-ResultFile read_contents(const fs::path& path, const std::vector<std::string>& table_paths) {
-  const File file = open_for_reading(path);
+ResultFile read_contents(const fs::path& path, const std::vector<std::string>& table_paths,
+                         bool verify) {
+  File file;
+  {
+    const std::string bytes = read_file_bytes(path);
+    if (verify) verify_checksum(bytes);
+    file = open_image(bytes);  // HDF5 keeps its own copy of the image
+  }
   check_format(file.get());
   ResultFile contents;
   contents.root_attributes = read_root_attributes(file.get());
@@ -661,28 +788,34 @@ void write_result_file(const std::filesystem::path& path, const ResultFile& file
   silence_hdf5_errors();
   const fs::path temporary = sibling_path(path, "tmp");
   try {
-    write_temporary(temporary, file);
-    sync_to_disk(temporary);
+    write_image(temporary, file_image(file));
     std::error_code error;
     fs::rename(temporary, path, error);
     if (error)
       throw Failure(fmt::format("renaming '{}' onto it: {}", temporary.string(), error.message()));
+    const fs::path directory = path.parent_path().empty() ? fs::path(".") : path.parent_path();
+    const FileDescriptor dir(::open(directory.c_str(), O_RDONLY | O_CLOEXEC));
+    if (dir.get() >= 0) ::fsync(dir.get());  // the rename itself survives a crash
   } catch (const std::exception& failure) {
-    // All handles are closed by now (they live inside write_temporary), so removal is safe.
     std::error_code ignored;
     fs::remove(temporary, ignored);
-    throw RunError(fmt::format("cannot write results to '{}': {}", path.string(), failure.what()));
+    throw RunError(fmt::format("cannot write results to '{}': {}", path.string(),
+                               one_line(failure.what(), 400)));
   }
 }
 
 ResultFile read_result_file(const std::filesystem::path& path,
-                            const std::vector<std::string>& table_paths) {
+                            const std::vector<std::string>& table_paths, bool verify_checksum) {
   silence_hdf5_errors();
   try {
-    return read_contents(path, table_paths);
+    return read_contents(path, table_paths, verify_checksum);
   } catch (const Failure& failure) {
     throw InputError(
         fmt::format("cannot read results from '{}': {}", path.string(), failure.what()));
+  } catch (const std::bad_alloc&) {
+    throw InputError(fmt::format(
+        "cannot read results from '{}': it claims more data than fits in memory (damaged?)",
+        path.string()));
   }
 }
 

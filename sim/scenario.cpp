@@ -15,7 +15,9 @@
 #include "param_reader.hpp"
 #include "param_writer.hpp"
 #include "trustsim/experiment.hpp"
+#include "trustsim/replication_plan.hpp"
 #include "trustsim/sweep_design.hpp"
+#include "trustsim/text.hpp"
 
 namespace trustsim {
 namespace {
@@ -99,9 +101,51 @@ struct ParsedDocument {
   Origins origins;
 };
 
+// The 1-based line and column of byte `offset` of `text`.
+std::pair<int, int> line_and_column(std::string_view text, std::size_t offset) {
+  int line = 1, column = 1;
+  for (std::size_t i = 0; i < offset && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+  }
+  return {line, column};
+}
+
+// Every mapping key that appears twice in one mapping (YAML forbids it, yaml-cpp keeps both
+// and a reader would silently take one), in document order.
+void find_duplicate_keys(const YAML::Node& node, const Origins& origins, const std::string& path,
+                         Problems& problems) {
+  if (node.IsMap()) {
+    std::set<std::string> seen;
+    for (const auto& kv : node) {
+      const auto key = config::key_text(kv.first);
+      const auto child = config::join_path(path, key);
+      if (kv.first.IsScalar() && !seen.insert(key).second)
+        problems.add(origins.mark_of(kv.first), child, "this key appears twice in one mapping",
+                     "each key once (YAML does not allow repeated keys)");
+      find_duplicate_keys(kv.second, origins, child, problems);
+    }
+  } else if (node.IsSequence()) {
+    for (std::size_t i = 0; i < node.size(); ++i)
+      find_duplicate_keys(node[i], origins, fmt::format("{}[{}]", path, i), problems);
+  }
+}
+
 ParsedDocument parse_document(const std::string& text, const std::string& label) {
   ParsedDocument doc;
   doc.origins.file = label;
+  if (const auto bad = invalid_utf8_at(text); bad != std::string::npos) {
+    const auto [line, column] = line_and_column(text, bad);
+    throw InputError({InputProblem{
+        {label, line, column},
+        "",
+        fmt::format("byte 0x{:02X} is not UTF-8 text", static_cast<unsigned char>(text[bad])),
+        "a scenario saved as UTF-8 (YAML's encoding)"}});
+  }
   try {
     doc.root = YAML::Load(text);
   } catch (const YAML::ParserException& e) {
@@ -113,6 +157,9 @@ ParsedDocument parse_document(const std::string& text, const std::string& label)
                                    "",
                                    "the scenario is not a mapping of keys",
                                    "keys such as seed, population, policies, arms"}});
+  Problems problems;
+  find_duplicate_keys(doc.root, doc.origins, "", problems);
+  if (!problems.list.empty()) throw InputError(problems.list);
   return doc;
 }
 
@@ -133,15 +180,38 @@ void add_set_overrides(const std::vector<std::string>& sets, Overlay& overlay, O
                    "a key path outside arms (it then applies to every arm)");
       continue;
     }
+    if (const auto bad = invalid_utf8_at(arg); bad != std::string::npos) {
+      problems.add(
+          {arg_mark.file, 1, static_cast<int>(bad) + 1}, "",
+          fmt::format("byte 0x{:02X} is not UTF-8 text", static_cast<unsigned char>(arg[bad])),
+          "UTF-8 text");
+      continue;
+    }
     YAML::Node value;
     try {
       value = YAML::Load(arg.substr(eq + 1));
     } catch (const YAML::ParserException& e) {
-      problems.add(arg_mark, path, "YAML syntax in value: " + e.msg, "a YAML value");
+      problems.add({arg_mark.file, 1, static_cast<int>(eq) + 2 + e.mark.column}, path,
+                   "YAML syntax in value: " + e.msg, "a YAML value");
       continue;
     }
     if (!value.IsDefined() || value.IsNull()) value = YAML::Node(std::string());
-    origins.overrides.emplace_back(value, SourceMark{arg_mark.file, 1, static_cast<int>(eq) + 2});
+    // Every node of the value points at its place in the --set argument, so a problem deep
+    // inside a structured value names the --set, not the scenario file.
+    const auto mark_all = [&](const auto& self, const YAML::Node& node) -> void {
+      const auto m = node.Mark();
+      const int column = static_cast<int>(eq) + 2 + (m.is_null() ? 0 : m.column);
+      origins.overrides.emplace_back(node, SourceMark{arg_mark.file, 1, column});
+      if (node.IsMap())
+        for (const auto& kv : node) {
+          self(self, kv.first);
+          self(self, kv.second);
+        }
+      if (node.IsSequence())
+        for (const auto& item : node) self(self, item);
+    };
+    mark_all(mark_all, value);
+    find_duplicate_keys(value, origins, path, problems);
     overlay.entries[path] = value;
   }
 }
@@ -268,16 +338,28 @@ std::uint64_t available_memory_bytes() {
 void check_memory(const Scenario& scenario, const YAML::Node& root, const Origins& origins,
                   Problems& problems) {
   const auto estimate = estimate_memory(scenario);
+  const auto tasks = ReplicationPlan(scenario).max_tasks();
+  const auto results = estimate_results_memory(scenario, tasks);
   const auto available = available_memory_bytes();
-  if (available == 0 || estimate.total_bytes <= available) return;
-  problems.add(
-      mark_at(root, origins, "population"), "population",
-      fmt::format("the population needs about {:.1f} GiB ({} B per buyer, {} B per "
-                  "seller, all arms of a replication at once) but {:.1f} GiB is "
-                  "available",
-                  static_cast<double>(estimate.total_bytes) / (1u << 30), estimate.bytes_per_buyer,
-                  estimate.bytes_per_seller, static_cast<double>(available) / (1u << 30)),
-      "a population that fits in memory");
+  const double total = static_cast<double>(estimate.total_bytes) + static_cast<double>(results);
+  if (available == 0 || total <= static_cast<double>(available)) return;
+  constexpr double kGiB = 1u << 30;
+  const auto what = fmt::format(
+      "the run needs about {:.1f} GiB: {:.1f} GiB for the population ({} B per buyer, {} B "
+      "per seller, all arms of a replication at once) and {:.1f} GiB on rank 0 for the results "
+      "of up to {} tasks; {:.1f} GiB is available",
+      total / kGiB, static_cast<double>(estimate.total_bytes) / kGiB, estimate.bytes_per_buyer,
+      estimate.bytes_per_seller, static_cast<double>(results) / kGiB, tasks,
+      static_cast<double>(available) / kGiB);
+  if (results > estimate.total_bytes) {
+    const auto key =
+        scenario.settings.precision.targets.empty() ? "replications" : "precision.max_replications";
+    problems.add(mark_at(root, origins, key), key, what,
+                 "fewer replications or sweep points, or weekly time series");
+  } else {
+    problems.add(mark_at(root, origins, "population"), "population", what,
+                 "a population that fits in memory");
+  }
 }
 
 // Checks of the experiment sections (precision, sweep) against the arms.
@@ -366,7 +448,9 @@ void check_experiment(const Scenario& scenario, bool replications_given, const Y
       if (p.values.empty())
         problems.add(mark("sweep.parameters"), path + ".values", "no values for a grid design",
                      "a list of values");
-      grid_points *= std::max<std::size_t>(p.values.size(), 1);
+      // Saturating: a product of many long value lists must not wrap around.
+      grid_points =
+          std::min(grid_points * std::max<std::uint64_t>(p.values.size(), 1), kMaxSweepPoints + 1);
     } else {
       if (!p.values.empty())
         problems.add(mark("sweep.parameters"), path + ".values",
@@ -380,9 +464,34 @@ void check_experiment(const Scenario& scenario, bool replications_given, const Y
                      fmt::format("{} on a log scale", p.min), "min > 0 for scale: log");
     }
   }
-  if (!sampled && grid_points > 1000000)
+  if (!sampled && grid_points > kMaxSweepPoints)
     problems.add(mark("sweep.parameters"), "sweep.parameters",
-                 fmt::format("the grid has {} points", grid_points), "at most 1000000 points");
+                 "the grid has more than 10000 points (the product of the numbers of values)",
+                 "at most 10000 points: fewer values, or a sampled design");
+  if (sweep.design == SweepDesign::kSaltelli && !sweep.parameters.empty()) {
+    const std::uint64_t points = sweep.points * (sweep.parameters.size() + 2);
+    if (points > kMaxSweepPoints)
+      problems.add(mark("sweep.points"), "sweep.points",
+                   fmt::format("{} base samples x ({} parameters + 2) = {} points", sweep.points,
+                               sweep.parameters.size(), points),
+                   fmt::format("at most {} points: at most {} base samples for {} parameters",
+                               kMaxSweepPoints, kMaxSweepPoints / (sweep.parameters.size() + 2),
+                               sweep.parameters.size()));
+  }
+  // Tasks: every point runs up to the most replications the experiment may ask for.
+  const std::uint64_t points = sweep.parameters.empty() ? 1
+                               : !sampled               ? grid_points
+                               : sweep.design == SweepDesign::kSaltelli
+                                   ? sweep.points * (sweep.parameters.size() + 2)
+                                   : sweep.points;
+  const std::uint64_t replications =
+      precision.targets.empty() ? scenario.settings.replications : precision.max_replications;
+  if (points <= kMaxSweepPoints && points * replications > kMaxTasks)
+    problems.add(mark(precision.targets.empty() ? "replications" : "precision.max_replications"),
+                 precision.targets.empty() ? "replications" : "precision.max_replications",
+                 fmt::format("{} points x {} replications = {} tasks", points, replications,
+                             points * replications),
+                 fmt::format("at most {} tasks in one experiment", kMaxTasks));
 }
 
 // The value text a sweep point gives a parameter (whole numbers without a

@@ -327,7 +327,7 @@ TEST(ResumeJournal, KeepsEveryAppendedTaskAndDropsATornLastRecord) {
 TEST(ResumeJournal, RefusesAnotherRunAndAMissingJournal) {
   const testing::TestDirectory dir("journal");
   const auto path = dir.path() / "r.h5.journal";
-  ResumeJournal::create(path, "config_sha256=abc\nengine=1\n");
+  ResumeJournal::create(path, "config_sha256=abc\nengine=1\n").append(sample_task());
   FinishedTasks finished;
   try {
     ResumeJournal::resume(path, "config_sha256=def\nengine=1\n", finished);

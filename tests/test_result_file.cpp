@@ -410,6 +410,14 @@ TEST_F(ResultFileTest, ReaderRejectsHdf5FilesThatAreNotTrustsimResults) {
     EXPECT_NE(std::string(error.what()).find("not a trustsim result file"), std::string::npos)
         << error.what();
   }
+  // Unverified, HDF5 parses it and the format attribute is what is missing.
+  try {
+    read_result_file(plain, {}, false);
+    FAIL() << "expected InputError";
+  } catch (const InputError& error) {
+    EXPECT_NE(std::string(error.what()).find("no 'format' attribute"), std::string::npos)
+        << error.what();
+  }
 
   ResultFile other = small_file();
   other.root_attributes.front().value = std::string("something-else");

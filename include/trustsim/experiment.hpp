@@ -75,6 +75,11 @@ TaskRun run_task(const Scenario& scenario, const TaskSpec& spec,
 // with independent arms, a warm-up per arm). For progress estimates.
 std::int64_t days_per_task(const Scenario& scenario);
 
+// Memory rank 0 needs for the results of `tasks` finished tasks: their records, the
+// tables assembled from them and the result file's image (all three at once when the file
+// is written). Counted by validation and the memory check.
+std::uint64_t estimate_results_memory(const Scenario& scenario, std::uint64_t tasks);
+
 // A task's results as bytes (between ranks, in the resume journal) and back,
 // bit for bit. decode_task throws RunError on a malformed record.
 std::vector<std::uint8_t> encode_task(const TaskRun& task);

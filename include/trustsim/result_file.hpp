@@ -1,9 +1,11 @@
 // The HDF5 result file (contract in DESIGN.md): root attributes, the resolved
 // scenario text at /config/scenario, and column tables at their group paths.
-// This is the only module that includes HDF5. Files are written to a
-// temporary name beside the target and renamed into place when complete, so
-// a reader never sees a half-written file and an existing file is replaced
-// only by a complete one.
+// This is the only module that includes HDF5. Files are built in memory,
+// written to a temporary name beside the target and renamed into place when
+// complete, so a reader never sees a half-written file and an existing file
+// is replaced only by a complete one. The file's first 512 bytes (an HDF5
+// user block, which h5py and other readers skip) hold a SHA-256 of the rest:
+// a reader refuses a damaged file before HDF5 parses it.
 #pragma once
 
 #include <cstdint>
@@ -35,14 +37,19 @@ struct ResultFile {
 void check_output_writable(const std::filesystem::path& path);
 
 // Writes `file` to `path` atomically (temporary name + rename). Throws
-// RunError on any HDF5 or filesystem failure, after removing the temporary.
+// RunError on any HDF5 or filesystem failure (a full disk included), after
+// removing the temporary; HDF5 itself never writes to disk.
 void write_result_file(const std::filesystem::path& path, const ResultFile& file);
 
 // Reads a result file back (all tables under the groups listed in
 // `table_paths`, the root attributes and the scenario text). A path ending in
 // '?' names an optional table, skipped when the file does not have it. Throws
-// InputError if the file is missing, unreadable or not a trustsim result file.
+// InputError if the file is missing, not a regular file (a FIFO is refused,
+// never waited on), damaged (checksum), unreadable or not a trustsim result
+// file. `verify_checksum` false skips the checksum (for files changed by
+// other tools; HDF5 then parses unverified bytes).
 ResultFile read_result_file(const std::filesystem::path& path,
-                            const std::vector<std::string>& table_paths);
+                            const std::vector<std::string>& table_paths,
+                            bool verify_checksum = true);
 
 }  // namespace trustsim

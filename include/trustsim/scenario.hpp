@@ -100,6 +100,12 @@ struct SweepParameter {
   }
 };
 
+// Limits of an experiment's design, checked by validation: every point's arm models are
+// resolved and checked when the scenario is read (about half a millisecond a point), and
+// every finished task's results stay in rank 0's memory until the file is written.
+inline constexpr std::uint64_t kMaxSweepPoints = 10000;
+inline constexpr std::uint64_t kMaxTasks = 1000000;  // points x (most) replications
+
 // Sweep points: every arm runs at every point; tasks are (point, replication).
 struct SweepParams {
   SweepDesign design = SweepDesign::kGrid;
@@ -111,9 +117,9 @@ struct SweepParams {
     v.choice("design", design,
              "grid (every combination of values), latin_hypercube, sobol (scrambled "
              "low-discrepancy) or saltelli (for Sobol sensitivity indices)");
-    v.value("points", points, bounds::kCount,
+    v.value("points", points, {0.0, 10000.0, "a whole number from 0 to 10000"},
             "points of a latin_hypercube or sobol design; base samples N of a saltelli design "
-            "(N x (parameters + 2) points)");
+            "(N x (parameters + 2) points); any design has at most 10000 points");
     v.value("seed", seed, {0.0, 1.8e19, "a whole number >= 0"},
             "seed of the design's randomisation (separate from the simulation seed)");
     v.list("parameters", parameters, "swept parameters; none means no sweep");
