@@ -28,19 +28,6 @@
 namespace trustsim {
 namespace {
 
-const std::vector<std::string> kTablePaths = {"/lookup/arms",
-                                              "/lookup/metrics",
-                                              "/lookup/cohorts",
-                                              "/runs",
-                                              "/summary",
-                                              "/timeseries",
-                                              "/cohort_summary",
-                                              "/analysis/contrasts",
-                                              "/analysis/precision?",
-                                              "/analysis/sobol?",
-                                              "/lookup/parameters?",
-                                              "/lookup/points?"};
-
 std::string utc_now() {
   const std::time_t now = std::time(nullptr);
   std::tm tm{};
@@ -235,12 +222,13 @@ ResumeJournal open_journal(const RunArgs& args, const Scenario& scenario,
   const auto journal = journal_path(out);
   check_output_writable(out);
   lock.emplace(RunLock::acquire(out, utc_now()));
-  if (!lock->took_over_from().run_id.empty() && !args.quiet)
+  // Notes on what was done to files beside the output are printed even with --quiet.
+  if (!lock->took_over_from().run_id.empty())
     std::fprintf(stderr,
                  "trustsim: note: took over the lock of a run that is no longer alive (%s)\n",
                  lock->took_over_from().describe().c_str());
   const auto leftovers = remove_leftovers(out);
-  if (leftovers > 0 && !args.quiet)
+  if (leftovers > 0)
     std::fprintf(stderr, "trustsim: note: removed %zu temporary file%s left by an earlier run\n",
                  leftovers, leftovers == 1 ? "" : "s");
   const JournalState state = inspect_journal(journal);
@@ -271,7 +259,7 @@ ResumeJournal open_journal(const RunArgs& args, const Scenario& scenario,
   if (std::filesystem::exists(out) && !args.force)
     throw InputError(fmt::format(
         "'{}' already exists; pass --force to replace it or -o to write elsewhere", out.string()));
-  if (state.exists && state.records == 0 && !args.quiet)
+  if (state.exists && state.records == 0)
     std::fprintf(stderr, "trustsim: note: replacing '%s', a journal without any finished task\n",
                  journal.c_str());
   return ResumeJournal::create(journal, run_identity(scenario));
@@ -460,24 +448,7 @@ int do_validate(const std::string& path, const std::vector<std::string>& sets, b
 }
 
 int do_summarize(const std::string& path) {
-  const ResultFile file = read_result_file(path, kTablePaths);
-  // The whole report is built before anything is printed: a file that reads but does not
-  // hold what a result file must gives an error, not half a table.
-  std::string text;
-  for (const auto& a : file.root_attributes)
-    if (a.name == "scenario_name" || a.name == "created_utc" || a.name == "results_digest") {
-      const auto* value = std::get_if<std::string>(&a.value);
-      if (value == nullptr)
-        throw InputError(
-            fmt::format("cannot read results from '{}': attribute '{}' is not text", path, a.name));
-      text += fmt::format("{}: {}\n", a.name, one_line(*value));
-    }
-  try {
-    text += format_contrasts(file);
-  } catch (const InputError& e) {
-    throw InputError(fmt::format("cannot read results from '{}': {}", path, e.what()));
-  }
-  std::cout << text;
+  std::cout << summarize_result_file(path);
   return kExitOk;
 }
 

@@ -208,4 +208,43 @@ std::string format_contrasts(const ResultFile& file) {
   return out;
 }
 
+namespace {
+
+// Every table `trustsim summarize` reads ('?': optional).
+const std::vector<std::string> kSummarizedTables = {"/lookup/arms",
+                                                    "/lookup/metrics",
+                                                    "/lookup/cohorts",
+                                                    "/runs",
+                                                    "/summary",
+                                                    "/timeseries",
+                                                    "/cohort_summary",
+                                                    "/analysis/contrasts",
+                                                    "/analysis/precision?",
+                                                    "/analysis/sobol?",
+                                                    "/lookup/parameters?",
+                                                    "/lookup/points?"};
+
+}  // namespace
+
+std::string summarize_result_file(const std::filesystem::path& path, bool verify_checksum) {
+  const ResultFile file = read_result_file(path, kSummarizedTables, verify_checksum);
+  // The whole report is built before anything is printed: a file that reads but does not
+  // hold what a result file must gives an error, not half a table.
+  std::string text;
+  for (const auto& a : file.root_attributes)
+    if (a.name == "scenario_name" || a.name == "created_utc" || a.name == "results_digest") {
+      const auto* value = std::get_if<std::string>(&a.value);
+      if (value == nullptr)
+        throw InputError(fmt::format("cannot read results from '{}': attribute '{}' is not text",
+                                     path.string(), a.name));
+      text += fmt::format("{}: {}\n", a.name, one_line(*value));
+    }
+  try {
+    text += format_contrasts(file);
+  } catch (const InputError& e) {
+    throw InputError(fmt::format("cannot read results from '{}': {}", path.string(), e.what()));
+  }
+  return text;
+}
+
 }  // namespace trustsim

@@ -693,11 +693,16 @@ void verify_checksum(const std::string& bytes) {
     const auto start = at + key.size();
     return block.substr(start, block.find('\n', start) - start);
   };
+  // Everything after the block's text is NUL padding.
+  const auto text_end = block.find("\n", block.find("\nbytes=") + 1);
+  if (text_end == std::string_view::npos ||
+      block.find_first_not_of('\0', text_end + 1) != std::string_view::npos)
+    throw Failure("the file is damaged: its checksum block holds unexpected bytes");
   const std::string_view body(bytes.data() + kUserBlockSize, bytes.size() - kUserBlockSize);
   if (field("\nbytes=") != std::to_string(body.size()))
     throw Failure(fmt::format(
-        "the file is truncated or has bytes added: {} bytes follow the checksum block, which "
-        "says {}",
+        "the file is truncated, extended or was changed after trustsim wrote it: {} bytes "
+        "follow its checksum block, which says {}",
         body.size(), one_line(field("\nbytes="), 24)));
   if (field("\nsha256=") != sha256_hex(body))
     throw Failure(

@@ -402,6 +402,7 @@ void test_fault_point(int rank, std::string_view event, std::uint64_t count) {
   const auto action = spec.substr(spec.rfind(':') + 1);
   if (action == "kill") std::raise(SIGKILL);
   if (action == "term") std::raise(SIGTERM);
+  if (action == "stop") std::raise(SIGSTOP);  // frozen, alive: its lock is held
   if (action == "error")
     throw RunError(fmt::format("test fault injected at {} {} on rank {}", event, count, rank));
 }

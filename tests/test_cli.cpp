@@ -6,6 +6,7 @@
 // under a second.
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
 #include <hdf5.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,8 +18,14 @@
 #include <iterator>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "trustsim/experiment.hpp"
+#include "trustsim/journal.hpp"
+#include "trustsim/result_file.hpp"
+#include "trustsim/scenario.hpp"
+#include "trustsim/sha256.hpp"
 #include "trustsim/version.hpp"
 
 namespace trustsim {
@@ -374,6 +381,161 @@ TEST_F(CliTest, SummarizeADirectory) {
   fs::create_directories(work_ / "folder.h5");
   const auto r = run("summarize folder.h5");
   EXPECT_EQ(r.code, 2) << describe(r);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hardening: crafted journals, design limits, names and text that cannot be stored.
+
+// A journal for `scenario_args` as the CLI would write it, with the given tasks in it.
+void write_journal(const fs::path& work, const std::string& scenario_path,
+                   const std::vector<std::string>& sets, const std::vector<TaskRun>& tasks) {
+  LoadOptions options;
+  options.set_overrides = sets;
+  const Scenario scenario = load_scenario(scenario_path, options);
+  const std::string identity =
+      fmt::format("config_sha256={}\nengine={} {}\n", sha256_hex(scenario.resolved_yaml),
+                  engine_version(), git_sha());
+  auto journal = ResumeJournal::create(work / "results.h5.journal", identity);
+  for (const auto& task : tasks) journal.append(task);
+}
+
+TEST_F(CliTest, ResumeRefusesRecordsThatChecksumButCannotBelongToTheRun) {
+  const std::string scenario = std::string(TRUSTSIM_SOURCE_DIR) + "/scenarios/quickstart.yaml";
+  const std::vector<std::string> sets = {"population.buyers.count=1000",
+                                         "population.sellers.count=50", "horizon_days=20",
+                                         "warmup_days=5", "replications=2"};
+  const std::string args =
+      "run " + quickstart() +
+      " --threads 1 --set population.buyers.count=1000 population.sellers.count=50 "
+      "horizon_days=20 warmup_days=5 replications=2 -o results.h5 --resume";
+  // A real task of this run, taken from the library, to build records around.
+  LoadOptions options;
+  options.set_overrides = sets;
+  const Scenario loaded = load_scenario(scenario, options);
+  const TaskRun real = run_task(loaded, {1, 0, 1});
+
+  TaskRun beyond = real;
+  beyond.task_id = 1000000;
+  write_journal(work_, scenario, sets, {beyond});
+  auto r = run(args);
+  EXPECT_EQ(r.code, 2) << describe(r);
+  EXPECT_TRUE(contains(r.err, "record 1")) << describe(r);
+  EXPECT_TRUE(contains(r.err, "beyond the experiment")) << describe(r);
+
+  write_journal(work_, scenario, sets, {real, real});
+  r = run(args);
+  EXPECT_EQ(r.code, 2) << describe(r);
+  EXPECT_TRUE(contains(r.err, "repeats task 1")) << describe(r);
+
+  TaskRun wrong_shape = real;
+  wrong_shape.arms.pop_back();
+  write_journal(work_, scenario, sets, {wrong_shape});
+  r = run(args);
+  EXPECT_EQ(r.code, 2) << describe(r);
+  EXPECT_TRUE(contains(r.err, "it has 1 arms, the scenario 2")) << describe(r);
+  EXPECT_FALSE(fs::exists(work_ / "results.h5"));
+  EXPECT_TRUE(fs::exists(work_ / "results.h5.journal"));  // kept for the user to look at
+
+  // The genuine record resumes: only task 0 runs.
+  write_journal(work_, scenario, sets, {real});
+  r = run(args);
+  EXPECT_EQ(r.code, 0) << describe(r);
+  EXPECT_FALSE(fs::exists(work_ / "results.h5.journal"));
+}
+
+TEST_F(CliTest, DesignsBeyondTheLimitsAreRefusedQuickly) {
+  const std::string grid = quickstart() +
+                           " --set 'sweep={design: grid, parameters: [{key: trust.initial, values: "
+                           "[0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.97, 0.99, 0.991, 0.992]}, {key: "
+                           "trust.loss_cancelled, values: [0.01, 0.02, 0.03, 0.04, 0.05, 0.06, "
+                           "0.07, 0.08, 0.09, 0.1]}, {key: trust.loss_unresolved, values: [0.01, "
+                           "0.02, 0.03, 0.04, 0.05, 0.06, 0.07, 0.08, 0.09, 0.1]}, {key: "
+                           "trust.loss_late_delivery, values: [0.01, 0.02, 0.03, 0.04, 0.05, "
+                           "0.06, 0.07, 0.08, 0.09, 0.1, 0.11]}]}'";
+  auto r = run("validate " + grid);  // 11,000 points: one more than allowed
+  EXPECT_EQ(r.code, 2) << describe(r);
+  EXPECT_TRUE(contains(r.err, "more than 10000 points")) << describe(r);
+
+  r = run("validate " + quickstart() +
+          " --set 'sweep={design: saltelli, points: 100000000, parameters: [{key: "
+          "trust.initial, min: 0.5, max: 0.9}]}'");
+  EXPECT_EQ(r.code, 2) << describe(r);
+  EXPECT_TRUE(contains(r.err, "sweep.points")) << describe(r);
+
+  r = run("validate " + quickstart() +
+          " --set 'sweep={design: saltelli, points: 4000, parameters: [{key: trust.initial, "
+          "min: 0.5, max: 0.9}]}'");
+  EXPECT_EQ(r.code, 2) << describe(r);
+  EXPECT_TRUE(contains(r.err, "4000 base samples x (1 parameters + 2) = 12000 points"))
+      << describe(r);
+
+  r = run("validate " + quickstart() + " --set replications=1000000");
+  EXPECT_EQ(r.code, 2) << describe(r);
+  EXPECT_TRUE(contains(r.err, "for the results of up to 1000000 tasks")) << describe(r);
+}
+
+TEST_F(CliTest, DuplicatePersonasArmsAndCohortsAreRefused) {
+  write_text(work_ / "dup.yaml",
+             "population:\n  buyers:\n    personas:\n      a: {share: 0.5, price: 1, speed: 1}\n"
+             "      a: {share: 0.5, price: 2, speed: 1}\n"
+             "outputs:\n  cohorts: [tenure, region, tenure]\n"
+             "arms:\n  baseline: {}\n  baseline: {}\n");
+  const auto r = run("validate dup.yaml");
+  EXPECT_EQ(r.code, 2) << describe(r);
+  EXPECT_TRUE(contains(r.err,
+                       "dup.yaml:5:7: error: population.buyers.personas.a: this key "
+                       "appears twice"))
+      << describe(r);
+  EXPECT_TRUE(contains(r.err, "dup.yaml:10:3: error: arms.baseline: this key appears twice"))
+      << describe(r);
+  write_text(work_ / "dup2.yaml", "outputs:\n  cohorts: [tenure, region, tenure]\n");
+  const auto r2 = run("validate dup2.yaml");
+  EXPECT_EQ(r2.code, 2) << describe(r2);
+  EXPECT_TRUE(contains(r2.err, "outputs.cohorts[2]: 'tenure' is listed twice")) << describe(r2);
+}
+
+TEST_F(CliTest, ProblemsInsideAStructuredSetPointAtTheSet) {
+  const auto r = run("validate " + quickstart() +
+                     " --set 'population.sellers.channel={platform_fulfilled: 1, drone: 2}'");
+  EXPECT_EQ(r.code, 2) << describe(r);
+  EXPECT_TRUE(contains(r.err,
+                       "--set 'population.sellers.channel={platform_fulfilled: 1, drone: "
+                       "2}':1:52: error: population.sellers.channel.drone"))
+      << describe(r);
+  EXPECT_FALSE(contains(r.err, "quickstart.yaml")) << describe(r);
+}
+
+TEST_F(CliTest, EveryProblemIsOneLine) {
+  // The shell is sh: printf makes the newline inside the value.
+  const auto r =
+      run("validate " + quickstart() + " --set \"$(printf 'ranking.signal=\"fqi\\nspeed\"')\"");
+  EXPECT_EQ(r.code, 2) << describe(r);
+  EXPECT_EQ(lines_of(r.err).size(), 1u) << describe(r);
+  EXPECT_TRUE(contains(r.err, "fqi\\nspeed")) << describe(r);
+}
+
+TEST_F(CliTest, TextThatIsNotUtf8) {
+  write_text(work_ / "latin1.yaml", "name: caf\xE9\n");
+  auto r = run("validate latin1.yaml");
+  EXPECT_EQ(r.code, 2) << describe(r);
+  EXPECT_TRUE(contains(r.err, "latin1.yaml:1:10: error: byte 0xE9 is not UTF-8 text"))
+      << describe(r);
+  // A result file named in Latin-1: the command line is stored with the byte escaped.
+  r = run("run " + quickstart() + " " + kSmall + " -o \"$(printf 'r\\351.h5')\" --quiet");
+  ASSERT_EQ(r.code, 0) << describe(r);
+  const ResultFile file = read_result_file(work_ / "r\xE9.h5", {});
+  for (const auto& a : file.root_attributes)
+    if (a.name == "command_line")
+      EXPECT_TRUE(contains(std::get<std::string>(a.value), "r\\xE9.h5"));
+}
+
+TEST_F(CliTest, OversubscribedThreadsAreWarnedAbout) {
+  const int cores = static_cast<int>(std::thread::hardware_concurrency());
+  const auto r = run("run " + quickstart() + " " + std::string(kSmall).substr(12) + " --threads " +
+                     std::to_string(4 * cores) + " --quiet -o r.h5");
+  EXPECT_EQ(r.code, 0) << describe(r);
+  EXPECT_TRUE(contains(r.err, "warning: " + std::to_string(4 * cores) + " threads on"))
+      << describe(r);
 }
 
 }  // namespace

@@ -88,7 +88,8 @@ FarmOutcome classify_exception(std::exception_ptr error);
 // at the COUNT-th EVENT ("task": starting its own COUNT-th task; "journal":
 // rank 0 has journaled COUNT tasks from any rank; "write": writing the result
 // file), kill itself (ACTION "kill": SIGKILL), send itself SIGTERM
-// ("term") or throw a RunError ("error"). Used by the MPI and resume tests
+// ("term") or SIGSTOP ("stop": it stays alive, frozen, until killed or
+// continued) or throw a RunError ("error"). Used by the MPI and resume tests
 // to stop a job at chosen points; does nothing when the variable is unset.
 void test_fault_point(int rank, std::string_view event, std::uint64_t count);
 
