@@ -14,6 +14,8 @@ packages=(
   libgtest-dev libbenchmark-dev clang-format
   python3 python3-h5py python3-pandas python3-matplotlib
 )
+# The fuzz preset (and so the test command) also needs clang, libFuzzer and clang's OpenMP.
+[ "$preset" = fuzz ] && packages+=(clang libclang-rt-14-dev libomp-14-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
