@@ -29,15 +29,6 @@ void sort_ids(std::vector<std::uint32_t>& ids, std::vector<std::uint32_t>& scrat
   }
 }
 
-// Resizes v to n elements (new ones equal to value), laying it out for
-// `planned` elements the first time it outgrows its capacity, so that the
-// arrays of a growing population are not copied again and again.
-template <class V, class T>
-void resize_within(V& v, std::size_t n, std::size_t planned, const T& value) {
-  if (v.capacity() < n) v.reserve(std::max(n, planned));
-  v.resize(n, value);
-}
-
 // A starting count plus the arrivals expected over `days` at `per_day`, with
 // a margin of 4 standard deviations (Poisson).
 std::size_t expected_with_margin(std::size_t count, double per_day, std::int32_t days) {
@@ -64,11 +55,8 @@ E draw_enum(rng::Stream& s, const Shares<E>& shares) {
 }  // namespace
 
 void register_windows(RollingWindows& windows, const ModelParams& params) {
-  for (const auto& rule : params.policies.enforcement) {
-    const auto [num, den] = metric_counters(rule.metric);
-    windows.require(num, static_cast<std::uint32_t>(rule.window_days));
-    windows.require(den, static_cast<std::uint32_t>(rule.window_days));
-  }
+  const PolicySet policies(params);
+  for (std::size_t i = 0; i < policies.size(); ++i) policies[i].require_windows(windows);
   const auto w = static_cast<std::uint32_t>(params.signals.window_days);
   windows.require(Counter::kFqiLoss, w);
   windows.require(Counter::kOrderDefects, w);
@@ -78,14 +66,10 @@ void register_windows(RollingWindows& windows, const ModelParams& params) {
 }
 
 Marketplace::Marketplace(const RunSettings& baseline, std::span<const RunSettings> arms)
-    : settings_(baseline) {
+    : settings_(baseline), policies_(baseline.params) {
   const auto& p = settings_.params;
   register_windows(sellers_.windows, baseline.params);
-  rule_slots_ = baseline.params.policies.enforcement.size();
-  for (const auto& arm : arms) {
-    register_windows(sellers_.windows, arm.params);
-    rule_slots_ = std::max(rule_slots_, arm.params.policies.enforcement.size());
-  }
+  for (const auto& arm : arms) register_windows(sellers_.windows, arm.params);
   bind_windows();
   read_shares();
   calendar_.assign(
@@ -122,12 +106,7 @@ void Marketplace::compute_attraction(std::size_t first_seller) {
 
 void Marketplace::bind_windows() {
   const auto& w = sellers_.windows;
-  handles_.rule.clear();
-  for (const auto& rule : settings_.params.policies.enforcement) {
-    const auto [num, den] = metric_counters(rule.metric);
-    const auto days = static_cast<std::uint32_t>(rule.window_days);
-    handles_.rule.emplace_back(w.find(num, days), w.find(den, days));
-  }
+  policies_.bind_windows(w);
   const auto days = static_cast<std::uint32_t>(settings_.params.signals.window_days);
   handles_.signal_loss = w.find(Counter::kFqiLoss, days);
   handles_.signal_defects = w.find(Counter::kOrderDefects, days);
@@ -146,6 +125,7 @@ void Marketplace::read_shares() {
 
 void Marketplace::apply_arm(const RunSettings& arm_settings) {
   settings_ = arm_settings;
+  policies_.take_parameters(PolicySet(settings_.params), sellers_.size(), seller_capacity_);
   bind_windows();
   read_shares();
   // Channel, ranking and CS parameters may differ: refresh what depends on them.
@@ -182,10 +162,8 @@ void Marketplace::create_sellers(std::size_t count, std::int32_t day, bool enter
   grow(s.last_order_day, day);
   grow(s.last_lost_sales_day, -1000000);
   grow(s.appeal_day, -1);
-  resize_within(s.rule_step, n * rule_slots_, seller_capacity_ * rule_slots_, std::uint8_t{0});
-  resize_within(s.rule_step_day, n * rule_slots_, seller_capacity_ * rule_slots_, -1000000);
-  grow(s.suppressed_by, 0u);
-  grow(s.actioned_by, 0u);
+  grow(s.suppressions, std::uint16_t{0});
+  policies_.resize(n, seller_capacity_);
   grow(s.tally, SellerTally{});
   grow(day_counts_, SellerDay{});
   s.windows.add_sellers(count);

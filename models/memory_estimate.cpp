@@ -7,6 +7,12 @@
 
 namespace trustsim {
 
+namespace {
+// A threshold rule's state per seller: ladder step, day of the last step, and
+// whether it suppresses and has acted (models/policies/threshold_rule.hpp).
+constexpr std::uint64_t kPolicyBytesPerSeller = 1 + sizeof(std::int32_t) + 1 + 1;
+}  // namespace
+
 MemoryEstimate estimate_memory(const Scenario& scenario) {
   const auto& set = scenario.settings;
   RollingWindows windows;
@@ -21,7 +27,7 @@ MemoryEstimate estimate_memory(const Scenario& scenario) {
                                   sizeof(std::uint16_t) + 2 * sizeof(std::uint32_t);
   const std::uint64_t per_seller = 3 + sizeof(SellerOrderProfile) + 9 * sizeof(float) +
                                    4 * sizeof(std::int32_t) + sizeof(SellerStatus) +
-                                   rules * (1 + sizeof(std::int32_t)) + 2 * sizeof(std::uint32_t) +
+                                   rules * kPolicyBytesPerSeller + sizeof(std::uint16_t) +
                                    sizeof(SellerTally) + sizeof(DayCounts) + sizeof(std::int64_t) +
                                    windows.bytes_per_seller() + OfferTable::kBytesPerOffer;
   const double days = static_cast<double>(set.warmup_days + set.horizon_days);

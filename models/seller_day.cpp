@@ -1,6 +1,7 @@
 // Phases 2 and 3 of a day, per seller: roll the metric windows, update the
-// ranking signal and effort, decide exits; then evaluate the enforcement
-// rules and walk the warn -> suppress -> suspend ladder (MODEL.md 2, 7, 8).
+// ranking signal and effort, decide exits; then decide a suspended seller's
+// appeal, or put an active seller before every policy (models/policies/;
+// MODEL.md 2, 7, 8).
 // Each call touches only its own seller, so sellers run in parallel.
 #include <algorithm>
 #include <cmath>
@@ -39,24 +40,6 @@ double metric_value(Metric metric, std::uint32_t numerator, std::uint32_t denomi
 }
 
 namespace {
-
-bool breaches(Comparison comparison, double value, double threshold) {
-  return comparison == Comparison::kAbove ? value > threshold : value < threshold;
-}
-
-bool due(Schedule schedule, std::int32_t day) {
-  switch (schedule) {
-    case Schedule::kDaily: return true;
-    case Schedule::kWeekly: return day % 7 == 0;
-    case Schedule::kMonthly: return day % 30 == 0;
-  }
-  return true;
-}
-
-bool covers(const EnforcementRule& rule, Channel channel) {
-  return rule.channels.empty() ||
-         std::find(rule.channels.begin(), rule.channels.end(), channel) != rule.channels.end();
-}
 
 // Pseudo-orders at the platform average that shrink a small seller's signal.
 constexpr double kSignalPriorOrders = 20.0;
@@ -129,97 +112,14 @@ void Marketplace::close_seller_day(std::size_t s, std::int32_t day, const Seller
 }
 
 void Marketplace::enforce(std::size_t s, std::int32_t day, DayTotals& totals) {
-  auto& sl = sellers_;
-  const auto& beh = settings_.params.seller_behaviour;
-  if (sl.status[s] == SellerStatus::kExited) return;
-  if (sl.status[s] == SellerStatus::kSuspended) {
-    if (sl.appeal_day[s] != day) return;
-    // Plan of action: appeal, then reinstatement or exit.
-    rng::Stream r(settings_.key, s, static_cast<std::uint64_t>(day), rng::Purpose::kEnforcement);
-    const bool appealed = r.uniform() < beh.appeal_probability;
-    const bool granted = r.uniform() < beh.reinstatement_probability;
-    sl.appeal_day[s] = -1;
-    if (appealed && granted) {
-      sl.status[s] = SellerStatus::kActive;
-      std::fill_n(sl.rule_step.begin() + static_cast<std::ptrdiff_t>(s * rule_slots_), rule_slots_,
-                  0);
-      sl.suppressed_by[s] = 0;
-      sl.effort[s] += static_cast<float>(beh.effort_after_warning * (1.0 - sl.effort[s]));
-      totals.reinstatements += 1;
-      if (in_horizon(day)) ++sl.tally[s].reinstatements;
-    } else {
-      sl.status[s] = SellerStatus::kExited;
-      totals.seller_exits += 1;
-      if (in_horizon(day)) sl.tally[s].exited = 1;
-    }
-    return;
-  }
-  const auto& rules = settings_.params.policies.enforcement;
-  for (std::size_t r = 0; r < rules.size() && sl.status[s] == SellerStatus::kActive; ++r) {
-    const auto& rule = rules[r];
-    if (!due(rule.schedule, day) || !covers(rule, sl.profile[s].channel)) continue;
-    const auto den = sl.windows.sum(s, handles_.rule[r].second);
-    if (den < rule.min_orders) continue;  // too little evidence: the rule does not apply
-    const auto num = sl.windows.sum(s, handles_.rule[r].first);
-    const double value = metric_value(rule.metric, num, den, settings_);
-    auto& step = sl.rule_step[s * rule_slots_ + r];
-    auto& step_day = sl.rule_step_day[s * rule_slots_ + r];
-    const bool grace_over = day - step_day >= static_cast<std::int32_t>(rule.grace_days);
-    if (breaches(rule.comparison, value, rule.threshold)) {
-      if (step == 0 || (grace_over && step < rule.ladder.size())) {
-        apply_action(s, r, day, totals);
-        ++step;
-        step_day = day;
-      } else if (grace_over && rule.ladder.back() == Action::kWarn) {
-        apply_action(s, r, day, totals);  // a warning-only ladder warns again
-        step_day = day;
-      }
-    } else if (step > 0 && grace_over) {
-      step = 0;  // recovered: the rule's warning and suppression lapse
-      sl.suppressed_by[s] &= ~(1u << r);
-    }
-  }
-}
-
-void Marketplace::apply_action(std::size_t s, std::size_t r, std::int32_t day, DayTotals& totals) {
-  auto& sl = sellers_;
-  const auto& rule = settings_.params.policies.enforcement[r];
-  const auto& beh = settings_.params.seller_behaviour;
-  const std::size_t step = sl.rule_step[s * rule_slots_ + r];
-  const Action action = rule.ladder[std::min(step, rule.ladder.size() - 1)];
-  const bool horizon = in_horizon(day);
-  if (horizon) sl.actioned_by[s] |= 1u << r;
-  switch (action) {
-    case Action::kWarn:
-      totals.warnings += 1;
-      if (horizon) ++sl.tally[s].warnings;
-      break;
-    case Action::kSuppressListings:
-      sl.suppressed_by[s] |= 1u << r;
-      totals.suppressions += 1;
-      if (horizon) ++sl.tally[s].suppressions;
-      break;
-    case Action::kSuspend: {
-      sl.status[s] = SellerStatus::kSuspended;
-      sl.appeal_day[s] = day + static_cast<std::int32_t>(beh.appeal_days);
-      const bool wrongly = !truly_breaches(s, r);
-      totals.suspensions += 1;
-      totals.false_positive_suspensions += wrongly;
-      if (horizon) {
-        ++sl.tally[s].suspensions;
-        sl.tally[s].false_positive_suspensions += wrongly;
-      }
-      return;  // no effort response needed while suspended
-    }
-  }
-  sl.effort[s] += static_cast<float>(beh.effort_after_warning * (1.0 - sl.effort[s]));
-}
-
-bool Marketplace::truly_breaches(std::size_t s, std::size_t r) const {
-  const auto& rule = settings_.params.policies.enforcement[r];
-  const auto rates = expected_rates(settings_.order_model, sellers_.profile[s],
-                                    OrderConditions{sellers_.effort[s], 0.0f}, settings_.dsi);
-  return breaches(rule.comparison, rates.rate(rule.metric, settings_.dsi), rule.threshold);
+  const auto status = sellers_.status[s];
+  if (status == SellerStatus::kExited) return;
+  if (status == SellerStatus::kSuspended && sellers_.appeal_day[s] != day) return;
+  SellerUnderReview review(sellers_, settings_, totals, s, day, in_horizon(day));
+  if (status == SellerStatus::kSuspended)
+    review.decide_appeal(policies_);  // plan of action: appeal, then reinstatement or exit
+  else
+    policies_.evaluate_seller(review);
 }
 
 }  // namespace trustsim

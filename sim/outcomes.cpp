@@ -148,7 +148,6 @@ namespace {
 std::vector<std::uint8_t> false_negatives(const Marketplace& market) {
   const auto& sellers = market.sellers();
   const auto& settings = market.settings();
-  const auto& rules = settings.params.policies.enforcement;
   std::vector<std::uint8_t> flagged(sellers.size(), 0);
   // Each seller's verdict is independent and written to its own slot.
   const auto n = static_cast<std::int64_t>(sellers.size());
@@ -158,16 +157,8 @@ std::vector<std::uint8_t> false_negatives(const Marketplace& market) {
     if (sellers.status[s] == SellerStatus::kExited || sellers.tally[s].orders == 0) continue;
     const auto rates = expected_rates(settings.order_model, sellers.profile[s],
                                       OrderConditions{sellers.effort[s], 0.0f}, settings.dsi);
-    for (std::size_t r = 0; r < rules.size(); ++r) {
-      const auto& rule = rules[r];
-      const bool covered =
-          rule.channels.empty() || std::find(rule.channels.begin(), rule.channels.end(),
-                                             sellers.profile[s].channel) != rule.channels.end();
-      const double rate = rates.rate(rule.metric, settings.dsi);
-      const bool breach =
-          rule.comparison == Comparison::kAbove ? rate > rule.threshold : rate < rule.threshold;
-      if (covered && breach && !(sellers.actioned_by[s] & (1u << r))) flagged[s] = 1;
-    }
+    if (market.policies().missed(s, sellers.profile[s].channel, rates, settings.dsi))
+      flagged[s] = 1;
   }
   return flagged;
 }

@@ -4,6 +4,7 @@
 // arms copy it after the shared warm-up and then diverge.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <span>
@@ -15,6 +16,7 @@
 #include "trustsim/offer_table.hpp"
 #include "trustsim/order_outcome.hpp"
 #include "trustsim/params.hpp"
+#include "trustsim/policy.hpp"
 #include "trustsim/rng.hpp"
 #include "trustsim/rolling_windows.hpp"
 #include "trustsim/trust_curve.hpp"
@@ -59,17 +61,14 @@ struct Sellers {
   std::vector<float> rank_score;  // ranking score from price, speed and signal, frozen
   std::vector<std::int32_t> last_order_day;
   std::vector<std::int32_t> last_lost_sales_day;
-  std::vector<std::int32_t> appeal_day;      // when a pending appeal is decided (-1: none)
-  std::vector<std::uint8_t> rule_step;       // [seller * rules + rule]: ladder steps taken
-  std::vector<std::int32_t> rule_step_day;   // day of the last step of that rule
-  std::vector<std::uint32_t> suppressed_by;  // bit r: rule r suppresses the listings
-  std::vector<std::uint32_t> actioned_by;    // bit r: rule r acted during the horizon
+  std::vector<std::int32_t> appeal_day;     // when a pending appeal is decided (-1: none)
+  std::vector<std::uint16_t> suppressions;  // policies holding the listings back
   std::vector<SellerTally> tally;
   RollingWindows windows;
 
   std::size_t size() const { return status.size(); }
   bool listed(std::size_t s) const {
-    return status[s] == SellerStatus::kActive && suppressed_by[s] == 0;
+    return status[s] == SellerStatus::kActive && suppressions[s] == 0;
   }
 };
 
@@ -151,9 +150,17 @@ double metric_value(Metric metric, std::uint32_t numerator, std::uint32_t denomi
 // Registers every rolling sum the engine reads under these parameters.
 void register_windows(RollingWindows& windows, const ModelParams& params);
 
-// Handles of the rolling sums the engine reads.
+// Lays out a growing population array for `planned` entries at its first
+// growth and resizes it to `n`: arrays are not copied again and again.
+template <class V, class T>
+void resize_within(V& v, std::size_t n, std::size_t planned, const T& value) {
+  if (v.capacity() < n) v.reserve(std::max(n, planned));
+  v.resize(n, value);
+}
+
+// Handles of the rolling sums the marketplace itself reads (policies keep
+// their own).
 struct WindowHandles {
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> rule;  // numerator, denominator
   std::uint32_t signal_loss = 0, signal_orders = 0;
   std::uint32_t signal_defects = 0;
   std::uint32_t orders_30 = 0, orders_60 = 0;
@@ -188,8 +195,8 @@ class Marketplace {
   std::int64_t buyers_present() const { return buyers_present_; }
   std::size_t listed_sellers() const;
   std::size_t suspended_sellers() const;
-  // True rate of each rule's metric for seller s (current effort, load at capacity).
-  bool truly_breaches(std::size_t seller, std::size_t rule) const;
+  // The policies in force (the arm's, after apply_arm).
+  const PolicySet& policies() const { return policies_; }
 
   // Memory per order in the day's order log (see OrderRecord).
   static constexpr std::size_t kBytesPerLoggedOrder = 24;
@@ -249,11 +256,11 @@ class Marketplace {
   void schedule(std::uint32_t buyer);
   void bind_windows();
   void read_shares();  // persona and category shares of the current settings
-  void apply_action(std::size_t seller, std::size_t rule, std::int32_t day, DayTotals& totals);
   bool in_horizon(std::int32_t day) const { return day >= settings_.warmup_days; }
 
   RunSettings settings_;
   WindowHandles handles_;
+  PolicySet policies_;
   Sellers sellers_;
   Buyers buyers_;
   // Buyers by day of their next event, in lanes: lane 0 for arrivals, lane t
@@ -277,7 +284,6 @@ class Marketplace {
   // fixed per arm, so the per-order choice needs no exp().
   std::vector<double> attraction_;
   void compute_attraction(std::size_t first_seller);
-  std::size_t rule_slots_ = 0;  // most rules of any arm (state kept per slot)
   // Sellers and buyers expected by the end of the run (+ 4 sd): arrays are
   // laid out once for them, not regrown in the day loop.
   std::size_t seller_capacity_ = 0;

@@ -1,0 +1,180 @@
+// Seller-performance policies as plug-ins. A policy kind is one class deriving
+// from Policy, in its own file under models/policies/, registered by name in
+// the PolicyRegistry (as LAMMPS registers a fix style and OpenMC builds a
+// filter from its type name). A kind declares the rolling sums it reads,
+// keeps its own per-seller state, and acts through the hooks of the day:
+//
+//   day loop (Marketplace::step_day)
+//     arrivals -> calendar -> shopping -> closing sellers -> offer tables
+//                                            |
+//     for each seller (in parallel):  close the seller's day (windows, signal,
+//       effort, exit), then, if the seller is active, every policy's
+//       evaluate_seller() in scenario order until one suspends the seller.
+//     A suspended seller's appeal is decided by the marketplace; when it is
+//     granted, every policy's on_reinstated() lets its warnings and
+//     suppressions lapse.
+//   after the horizon: missed() says which sellers a policy should have acted
+//     on but did not (false negatives, against the exact expected rates).
+//
+// A policy acts on a seller only through SellerUnderReview (warn, suppress
+// listings, suspend), which keeps the marketplace's tallies and the seller's
+// effort response in one place. Hooks touch only the seller they are given,
+// so sellers are evaluated in parallel.
+#pragma once
+
+#include <any>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "trustsim/enums.hpp"
+#include "trustsim/order_outcome.hpp"
+#include "trustsim/params.hpp"
+#include "trustsim/rolling_windows.hpp"
+
+namespace trustsim {
+
+struct Sellers;
+struct RunSettings;
+struct DayTotals;
+
+// One seller at the end of one day, as a policy sees it and acts on it.
+class SellerUnderReview {
+ public:
+  SellerUnderReview(Sellers& sellers, const RunSettings& settings, DayTotals& totals,
+                    std::size_t seller, std::int32_t day, bool in_horizon)
+      : sellers_(sellers),
+        settings_(settings),
+        totals_(totals),
+        seller_(seller),
+        day_(day),
+        in_horizon_(in_horizon) {}
+
+  std::size_t seller() const { return seller_; }
+  std::int32_t day() const { return day_; }
+  bool in_horizon() const { return in_horizon_; }
+  bool active() const;
+  Channel channel() const;
+  // A rolling sum of this seller's counters (handle from RollingWindows::find).
+  std::uint32_t window_sum(std::uint32_t handle) const;
+  // A metric's value from its window sums (metric_value in marketplace.hpp).
+  double metric(Metric metric, std::uint32_t numerator, std::uint32_t denominator) const;
+  // The metric's exact expected value for this seller now (effort as it is,
+  // load at capacity): the truth false positives are judged against.
+  double true_rate(Metric metric) const;
+
+  // Actions. Each is counted in the day's totals and, in the horizon, the
+  // seller's tallies; warnings and suppressions raise the seller's effort.
+  void warn();
+  // `newly`: the listings were not already held back by this policy.
+  void suppress_listings(bool newly);
+  void lift_suppression();  // this policy's suppression lapses
+  void suspend(bool wrongly);
+
+  // A suspended seller on its appeal day: appeals (appeal_probability) and is
+  // reinstated (reinstatement_probability), every policy's warnings and
+  // suppressions lapsing, or exits. Draws from the seller's enforcement
+  // stream of the day.
+  void decide_appeal(class PolicySet& policies);
+
+ private:
+  void raise_effort();
+  Sellers& sellers_;
+  const RunSettings& settings_;
+  DayTotals& totals_;
+  std::size_t seller_;
+  std::int32_t day_;
+  bool in_horizon_;
+};
+
+class Policy {
+ public:
+  virtual ~Policy() = default;
+  virtual std::string_view kind() const = 0;
+  virtual std::unique_ptr<Policy> clone() const = 0;
+
+  // Needs: registers the rolling sums it reads (before sellers exist), and
+  // finds their handles (again after every change of parameters).
+  virtual void require_windows(RollingWindows& windows) const = 0;
+  virtual void bind_windows(const RollingWindows& windows) = 0;
+  // Per-seller state for sellers [0, count), laid out once for `capacity`.
+  virtual void resize(std::size_t count, std::size_t capacity) = 0;
+
+  // Hook, end of day: an active seller whose day has closed.
+  virtual void evaluate_seller(SellerUnderReview& seller) = 0;
+  // Hook: a suspended seller was reinstated after an appeal.
+  virtual void on_reinstated(std::size_t seller) = 0;
+  // After the horizon: the seller's true rates breach what this policy
+  // watches, but it never acted on the seller in the horizon.
+  virtual bool missed(std::size_t seller, Channel channel, const ExpectedRates& rates,
+                      const DsiWeights& weights) const = 0;
+
+  // An arm's parameters for this policy (a policy of the same kind, made
+  // from the arm's scenario) replace these at the start of the horizon;
+  // the per-seller state carries on.
+  virtual void take_parameters(const Policy& from) = 0;
+};
+
+// A policy entry of a scenario: its kind's name and its kind's parameters.
+struct PolicyEntry {
+  std::string kind;
+  std::any parameters;  // the kind's parameter struct
+};
+
+// Policy kinds by name. Each kind's file defines a register function, listed
+// once in models/policies/kinds.cpp (a static library would drop a file whose
+// only job is to register itself at start-up).
+class PolicyRegistry {
+ public:
+  using Factory = std::function<std::unique_ptr<Policy>(const PolicyEntry&)>;
+  static PolicyRegistry& instance();  // every built-in kind registered
+  void add(std::string kind, Factory factory);
+  // A policy of the entry's kind; std::invalid_argument for an unknown kind.
+  std::unique_ptr<Policy> create(const PolicyEntry& entry) const;
+  std::vector<std::string> kinds() const;
+
+ private:
+  std::map<std::string, Factory, std::less<>> factories_;
+};
+
+// The policy entries a model's parameters define, in scenario order.
+std::vector<PolicyEntry> policy_entries(const ModelParams& params);
+
+// The policies of one marketplace: owned, copied with it (arms fork from
+// the warm state), in scenario order.
+class PolicySet {
+ public:
+  PolicySet() = default;
+  explicit PolicySet(const ModelParams& params);
+  PolicySet(const PolicySet& other);
+  PolicySet& operator=(const PolicySet& other);
+  PolicySet(PolicySet&&) noexcept = default;
+  PolicySet& operator=(PolicySet&&) noexcept = default;
+
+  std::size_t size() const { return policies_.size(); }
+  Policy& operator[](std::size_t i) { return *policies_[i]; }
+  const Policy& operator[](std::size_t i) const { return *policies_[i]; }
+
+  void bind_windows(const RollingWindows& windows);
+  void resize(std::size_t count, std::size_t capacity);
+  // Every policy in order, while the seller stays active.
+  void evaluate_seller(SellerUnderReview& seller);
+  void on_reinstated(std::size_t seller);
+  bool missed(std::size_t seller, Channel channel, const ExpectedRates& rates,
+              const DsiWeights& weights) const;
+  // An arm's policies, at the start of the horizon: where the arm has a
+  // policy of the same kind at the same place, its parameters replace these
+  // and the per-seller state carries on; a policy the arm adds starts fresh
+  // (for `sellers` sellers, laid out for `capacity`); a policy the arm drops
+  // goes, leaving any suppression it holds in force until a reinstatement.
+  void take_parameters(const PolicySet& arm, std::size_t sellers, std::size_t capacity);
+
+ private:
+  std::vector<std::unique_ptr<Policy>> policies_;
+};
+
+}  // namespace trustsim

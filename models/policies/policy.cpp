@@ -1,0 +1,183 @@
+// The policy interface's shared parts: what a policy may do to a seller, the
+// registry of kinds and the set of policies a marketplace owns (policy.hpp).
+#include "trustsim/policy.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "trustsim/marketplace.hpp"
+
+namespace trustsim {
+
+bool SellerUnderReview::active() const { return sellers_.status[seller_] == SellerStatus::kActive; }
+
+Channel SellerUnderReview::channel() const { return sellers_.profile[seller_].channel; }
+
+std::uint32_t SellerUnderReview::window_sum(std::uint32_t handle) const {
+  return sellers_.windows.sum(seller_, handle);
+}
+
+double SellerUnderReview::metric(Metric metric, std::uint32_t numerator,
+                                 std::uint32_t denominator) const {
+  return metric_value(metric, numerator, denominator, settings_);
+}
+
+double SellerUnderReview::true_rate(Metric metric) const {
+  const auto rates = expected_rates(settings_.order_model, sellers_.profile[seller_],
+                                    OrderConditions{sellers_.effort[seller_], 0.0f}, settings_.dsi);
+  return rates.rate(metric, settings_.dsi);
+}
+
+void SellerUnderReview::raise_effort() {
+  auto& effort = sellers_.effort[seller_];
+  effort +=
+      static_cast<float>(settings_.params.seller_behaviour.effort_after_warning * (1.0 - effort));
+}
+
+void SellerUnderReview::warn() {
+  totals_.warnings += 1;
+  if (in_horizon_) ++sellers_.tally[seller_].warnings;
+  raise_effort();
+}
+
+void SellerUnderReview::suppress_listings(bool newly) {
+  if (newly) ++sellers_.suppressions[seller_];
+  totals_.suppressions += 1;
+  if (in_horizon_) ++sellers_.tally[seller_].suppressions;
+  raise_effort();
+}
+
+void SellerUnderReview::lift_suppression() { --sellers_.suppressions[seller_]; }
+
+void SellerUnderReview::suspend(bool wrongly) {
+  sellers_.status[seller_] = SellerStatus::kSuspended;
+  sellers_.appeal_day[seller_] =
+      day_ + static_cast<std::int32_t>(settings_.params.seller_behaviour.appeal_days);
+  totals_.suspensions += 1;
+  totals_.false_positive_suspensions += wrongly;
+  if (in_horizon_) {
+    ++sellers_.tally[seller_].suspensions;
+    sellers_.tally[seller_].false_positive_suspensions += wrongly;
+  }
+  // No effort response: the seller is suspended.
+}
+
+void SellerUnderReview::decide_appeal(PolicySet& policies) {
+  const auto& beh = settings_.params.seller_behaviour;
+  rng::Stream r(settings_.key, seller_, static_cast<std::uint64_t>(day_),
+                rng::Purpose::kEnforcement);
+  const bool appealed = r.uniform() < beh.appeal_probability;
+  const bool granted = r.uniform() < beh.reinstatement_probability;
+  sellers_.appeal_day[seller_] = -1;
+  if (appealed && granted) {
+    sellers_.status[seller_] = SellerStatus::kActive;
+    sellers_.suppressions[seller_] = 0;  // every policy's warnings and suppressions lapse
+    policies.on_reinstated(seller_);
+    raise_effort();
+    totals_.reinstatements += 1;
+    if (in_horizon_) ++sellers_.tally[seller_].reinstatements;
+  } else {
+    sellers_.status[seller_] = SellerStatus::kExited;
+    totals_.seller_exits += 1;
+    if (in_horizon_) sellers_.tally[seller_].exited = 1;
+  }
+}
+
+// ---------------------------------------------------------------------------
+
+void register_builtin_policy_kinds(PolicyRegistry& registry);  // models/policies/kinds.cpp
+
+PolicyRegistry& PolicyRegistry::instance() {
+  static PolicyRegistry registry = [] {
+    PolicyRegistry r;
+    register_builtin_policy_kinds(r);
+    return r;
+  }();
+  return registry;
+}
+
+void PolicyRegistry::add(std::string kind, Factory factory) {
+  if (!factories_.emplace(std::move(kind), std::move(factory)).second)
+    throw std::logic_error("a policy kind is registered twice");
+}
+
+std::unique_ptr<Policy> PolicyRegistry::create(const PolicyEntry& entry) const {
+  const auto it = factories_.find(entry.kind);
+  if (it == factories_.end())
+    throw std::invalid_argument("unknown policy kind '" + entry.kind + "'");
+  return it->second(entry);
+}
+
+std::vector<std::string> PolicyRegistry::kinds() const {
+  std::vector<std::string> names;
+  for (const auto& [name, factory] : factories_) names.push_back(name);
+  return names;
+}
+
+std::vector<PolicyEntry> policy_entries(const ModelParams& params) {
+  // The scenario's threshold rules (policies.enforcement) are the first kind.
+  std::vector<PolicyEntry> entries;
+  for (const auto& rule : params.policies.enforcement) entries.push_back({"threshold_rule", rule});
+  return entries;
+}
+
+// ---------------------------------------------------------------------------
+
+PolicySet::PolicySet(const ModelParams& params) {
+  for (const auto& entry : policy_entries(params))
+    policies_.push_back(PolicyRegistry::instance().create(entry));
+}
+
+PolicySet::PolicySet(const PolicySet& other) {
+  for (const auto& p : other.policies_) policies_.push_back(p->clone());
+}
+
+PolicySet& PolicySet::operator=(const PolicySet& other) {
+  if (this != &other) *this = PolicySet(other);
+  return *this;
+}
+
+void PolicySet::bind_windows(const RollingWindows& windows) {
+  for (auto& p : policies_) p->bind_windows(windows);
+}
+
+void PolicySet::resize(std::size_t count, std::size_t capacity) {
+  for (auto& p : policies_) p->resize(count, capacity);
+}
+
+void PolicySet::evaluate_seller(SellerUnderReview& seller) {
+  for (auto& p : policies_) {
+    if (!seller.active()) return;  // a suspension ends the review
+    p->evaluate_seller(seller);
+  }
+}
+
+void PolicySet::on_reinstated(std::size_t seller) {
+  for (auto& p : policies_) p->on_reinstated(seller);
+}
+
+bool PolicySet::missed(std::size_t seller, Channel channel, const ExpectedRates& rates,
+                       const DsiWeights& weights) const {
+  for (const auto& p : policies_)
+    if (p->missed(seller, channel, rates, weights)) return true;
+  return false;
+}
+
+void PolicySet::take_parameters(const PolicySet& arm, std::size_t sellers, std::size_t capacity) {
+  const std::size_t kept = std::min(size(), arm.size());
+  for (std::size_t i = 0; i < kept; ++i) {
+    if (arm[i].kind() == policies_[i]->kind()) {
+      policies_[i]->take_parameters(arm[i]);
+    } else {
+      policies_[i] = arm[i].clone();
+      policies_[i]->resize(sellers, capacity);
+    }
+  }
+  policies_.resize(kept);
+  for (std::size_t i = kept; i < arm.size(); ++i) {
+    policies_.push_back(arm[i].clone());
+    policies_.back()->resize(sellers, capacity);
+  }
+}
+
+}  // namespace trustsim

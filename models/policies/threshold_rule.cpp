@@ -1,0 +1,113 @@
+// Policy kind "threshold_rule" (see threshold_rule.hpp).
+#include "threshold_rule.hpp"
+
+#include <algorithm>
+
+#include "trustsim/marketplace.hpp"
+
+namespace trustsim {
+
+namespace {
+constexpr std::int32_t kNeverStepped = -1000000;
+}  // namespace
+
+void ThresholdRule::require_windows(RollingWindows& windows) const {
+  const auto [num, den] = metric_counters(rule_.metric);
+  windows.require(num, static_cast<std::uint32_t>(rule_.window_days));
+  windows.require(den, static_cast<std::uint32_t>(rule_.window_days));
+}
+
+void ThresholdRule::bind_windows(const RollingWindows& windows) {
+  const auto [num, den] = metric_counters(rule_.metric);
+  const auto days = static_cast<std::uint32_t>(rule_.window_days);
+  numerator_ = windows.find(num, days);
+  denominator_ = windows.find(den, days);
+}
+
+void ThresholdRule::resize(std::size_t count, std::size_t capacity) {
+  resize_within(step_, count, capacity, std::uint8_t{0});
+  resize_within(step_day_, count, capacity, kNeverStepped);
+  resize_within(suppressing_, count, capacity, std::uint8_t{0});
+  resize_within(acted_, count, capacity, std::uint8_t{0});
+}
+
+bool ThresholdRule::due(std::int32_t day) const {
+  switch (rule_.schedule) {
+    case Schedule::kDaily: return true;
+    case Schedule::kWeekly: return day % 7 == 0;
+    case Schedule::kMonthly: return day % 30 == 0;
+  }
+  return true;
+}
+
+bool ThresholdRule::covers(Channel channel) const {
+  return rule_.channels.empty() ||
+         std::find(rule_.channels.begin(), rule_.channels.end(), channel) != rule_.channels.end();
+}
+
+bool ThresholdRule::breaches(double value) const {
+  return rule_.comparison == Comparison::kAbove ? value > rule_.threshold : value < rule_.threshold;
+}
+
+void ThresholdRule::evaluate_seller(SellerUnderReview& seller) {
+  const auto s = seller.seller();
+  if (!due(seller.day()) || !covers(seller.channel())) return;
+  const auto den = seller.window_sum(denominator_);
+  if (den < rule_.min_orders) return;  // too little evidence: the rule does not apply
+  const double value = seller.metric(rule_.metric, seller.window_sum(numerator_), den);
+  auto& step = step_[s];
+  auto& step_day = step_day_[s];
+  const bool grace_over = seller.day() - step_day >= static_cast<std::int32_t>(rule_.grace_days);
+  if (breaches(value)) {
+    if (step == 0 || (grace_over && step < rule_.ladder.size())) {
+      act(seller);
+      ++step;
+      step_day = seller.day();
+    } else if (grace_over && rule_.ladder.back() == Action::kWarn) {
+      act(seller);  // a warning-only ladder warns again
+      step_day = seller.day();
+    }
+  } else if (step > 0 && grace_over) {
+    step = 0;  // recovered: the rule's warning and suppression lapse
+    if (suppressing_[s]) {
+      suppressing_[s] = 0;
+      seller.lift_suppression();
+    }
+  }
+}
+
+void ThresholdRule::act(SellerUnderReview& seller) {
+  const auto s = seller.seller();
+  const Action action = rule_.ladder[std::min<std::size_t>(step_[s], rule_.ladder.size() - 1)];
+  if (seller.in_horizon()) acted_[s] = 1;
+  switch (action) {
+    case Action::kWarn: seller.warn(); break;
+    case Action::kSuppressListings:
+      seller.suppress_listings(suppressing_[s] == 0);
+      suppressing_[s] = 1;
+      break;
+    case Action::kSuspend: seller.suspend(!breaches(seller.true_rate(rule_.metric))); break;
+  }
+}
+
+void ThresholdRule::on_reinstated(std::size_t seller) {
+  step_[seller] = 0;  // the day of the last step stays: grace runs from it
+  suppressing_[seller] = 0;
+}
+
+bool ThresholdRule::missed(std::size_t seller, Channel channel, const ExpectedRates& rates,
+                           const DsiWeights& weights) const {
+  return covers(channel) && breaches(rates.rate(rule_.metric, weights)) && !acted_[seller];
+}
+
+void ThresholdRule::take_parameters(const Policy& from) {
+  rule_ = dynamic_cast<const ThresholdRule&>(from).rule_;
+}
+
+void register_threshold_rule(PolicyRegistry& registry) {
+  registry.add(std::string(ThresholdRule::kKind), [](const PolicyEntry& entry) {
+    return std::make_unique<ThresholdRule>(std::any_cast<const EnforcementRule&>(entry.parameters));
+  });
+}
+
+}  // namespace trustsim
