@@ -19,7 +19,7 @@ MemoryEstimate estimate_memory(const Scenario& scenario) {
   std::size_t rules = 0;
   for (const auto& arm : scenario.arms) {
     register_windows(windows, arm.model);
-    rules = std::max(rules, arm.model.policies.enforcement.size());
+    rules = std::max(rules, arm.model.policies.size());
   }
   // Per buyer: state arrays plus its calendar entry (vector growth slack 2x).
   const std::uint64_t per_buyer = 4 * sizeof(float) + sizeof(std::uint8_t) + sizeof(BuyerStatus) +

@@ -3,6 +3,7 @@
 
 #include <charconv>
 
+#include "policy_kinds.hpp"
 #include "trustsim/text.hpp"
 
 namespace trustsim::config {
@@ -156,6 +157,79 @@ void Reader::threshold(Comparison& comparison, double& threshold, const char*) {
   }
   comparison = above.IsDefined() ? Comparison::kAbove : Comparison::kBelow;
   threshold = x;
+}
+
+void Reader::read_policy_entry(PolicyEntry& entry) {
+  used_.insert("kind");
+  const auto* kind = find_policy_kind(entry.kind);
+  if (kind == nullptr) return;  // reported by the caller
+  if (!node_.IsMap()) {
+    problems_.add(origins_.mark_of(node_), path_, fmt::format("got {}", describe_node(node_)),
+                  "a mapping with a kind and that kind's keys");
+    return;
+  }
+  kind->read(*this, entry.parameters);
+  finish();
+}
+
+void Reader::policies(const char* key, std::vector<PolicyEntry>& field, const char* /*doc*/) {
+  const YAML::Node n = child(key, false);
+  if (!n) return;
+  const auto path = join_path(path_, key);
+  const auto expected = fmt::format(
+      "a list of policy entries, each a mapping with kind: one of {} and that kind's keys",
+      policy_kind_names());
+  if (overlay_only(n, path)) {  // overrides of entries of the default list
+    for (std::size_t i = 0; i < field.size(); ++i)
+      Reader(YAML::Node(YAML::NodeType::Map), fmt::format("{}[{}]", path, i), origins_, problems_,
+             overlay_)
+          .over_defaults()
+          .read_policy_entry(field[i]);
+    return;
+  }
+  if (n.IsMap() && n["enforcement"]) {
+    problems_.add(origins_.mark_of(n), path,
+                  "'policies: enforcement: [...]' is the old form: policies is now a list of "
+                  "entries, each with a kind (policies.enforcement[i] is now policies[i], with "
+                  "kind: threshold_rule)",
+                  expected);
+    return;
+  }
+  if (!n.IsSequence()) {
+    problems_.add(origins_.mark_of(n), path, fmt::format("got {}", describe_node(n)), expected);
+    return;
+  }
+  std::vector<PolicyEntry> out;
+  bool ok = true;
+  for (std::size_t i = 0; i < n.size(); ++i) {
+    Reader entry_reader(n[i], fmt::format("{}[{}]", path, i), origins_, problems_, overlay_);
+    const YAML::Node kind_node =
+        n[i].IsMap() ? entry_reader.child("kind", true, "one of: " + policy_kind_names())
+                     : YAML::Node(YAML::NodeType::Undefined);
+    if (!n[i].IsMap()) {
+      problems_.add(origins_.mark_of(n[i]), entry_reader.path_,
+                    fmt::format("got {}", describe_node(n[i])),
+                    "a mapping with a kind and that kind's keys");
+      ok = false;
+      continue;
+    }
+    if (!kind_node) {
+      ok = false;
+      continue;
+    }
+    const auto* kind = kind_node.IsScalar() ? find_policy_kind(kind_node.Scalar()) : nullptr;
+    if (kind == nullptr) {
+      problems_.add(origins_.mark_of(kind_node), entry_reader.path_ + ".kind",
+                    fmt::format("got {}", describe_node(kind_node)),
+                    "one of: " + policy_kind_names());
+      ok = false;
+      continue;
+    }
+    PolicyEntry entry{kind->kind, kind->defaults()};
+    entry_reader.read_policy_entry(entry);
+    out.push_back(std::move(entry));
+  }
+  if (ok) field = std::move(out);
 }
 
 }  // namespace trustsim::config

@@ -268,6 +268,10 @@ class Reader {
     field = std::move(out);
   }
 
+  // The policy entries (a list of maps, each with a `kind` naming a registered
+  // policy kind and that kind's keys). Replaces the default list.
+  void policies(const char* key, std::vector<PolicyEntry>& field, const char* doc);
+
   // One struct per enum value, keyed by the value's name; absent names keep defaults.
   template <class S, std::size_t N>
   void per_enum(const char* key, std::array<S, N>& field, const char* doc) {
@@ -304,6 +308,8 @@ class Reader {
     return ok;
   }
   void finish();
+  // Reads one policy entry's keys (its kind already known) from this map node.
+  void read_policy_entry(PolicyEntry& entry);
   static bool parse_number(const std::string& text, double& out);
   static bool parse_whole(const std::string& text, std::uint64_t& out);
 

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include "policy_kinds.hpp"
 #include "trustsim/enums.hpp"
 #include "trustsim/params.hpp"
 
@@ -70,6 +71,15 @@ class YamlWriter {
   void list(const char* key, std::vector<S>& field, const char*) {
     out_ << YAML::Key << key << YAML::Value << YAML::BeginSeq;
     for (auto& item : field) write_struct(item);
+    out_ << YAML::EndSeq;
+  }
+  void policies(const char* key, std::vector<PolicyEntry>& field, const char*) {
+    out_ << YAML::Key << key << YAML::Value << YAML::BeginSeq;
+    for (auto& entry : field) {
+      out_ << YAML::BeginMap << YAML::Key << "kind" << YAML::Value << entry.kind;
+      find_policy_kind(entry.kind)->write(*this, entry.parameters);
+      out_ << YAML::EndMap;
+    }
     out_ << YAML::EndSeq;
   }
   template <class S, std::size_t N>
@@ -151,6 +161,21 @@ class ReferenceWriter {
     row(key, fmt::format("{} entries", field.size()), "list", doc);
     S item = field.empty() ? S{} : field.front();
     section((std::string(key) + "[i]").c_str(), item, doc);
+  }
+  // The default entries, then each kind's keys under `KEY[i]`, after a row naming the kind.
+  void policies(const char* key, std::vector<PolicyEntry>& field, const char* doc) {
+    std::string kinds;
+    for (const auto& entry : field) kinds += (kinds.empty() ? "" : ", ") + entry.kind;
+    row(key, fmt::format("{} entries ({})", field.size(), kinds),
+        "list of entries, each with a kind", doc);
+    for (const auto& kind : policy_kinds()) {
+      const auto prefix = path(key) + "[i]";
+      rows.push_back(fmt::format("| `{}.kind` | `{}` | | {} |", prefix, kind.kind, kind.doc));
+      ReferenceWriter sub(prefix);
+      auto defaults = kind.defaults();
+      kind.reference(sub, defaults);
+      rows.insert(rows.end(), sub.rows.begin(), sub.rows.end());
+    }
   }
   template <class S, std::size_t N>
   void per_enum(const char* key, std::array<S, N>& field, const char* doc) {

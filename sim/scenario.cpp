@@ -14,6 +14,7 @@
 
 #include "param_reader.hpp"
 #include "param_writer.hpp"
+#include "policy_kinds.hpp"
 #include "trustsim/experiment.hpp"
 #include "trustsim/replication_plan.hpp"
 #include "trustsim/sweep_design.hpp"
@@ -84,15 +85,11 @@ void check_model(const ModelParams& m, const Origins& origins, const YAML::Node&
   if (m.trust.churn_hazard_low_trust <= 0.0 || m.trust.churn_hazard_high_trust <= 0.0)
     problems.add(mark("trust.churn_hazard_low_trust"), "trust.churn_hazard_low_trust",
                  "a churn hazard is zero", "hazards > 0 (log-linear interpolation)");
-  for (std::size_t i = 0; i < m.policies.enforcement.size(); ++i) {
-    const auto& rule = m.policies.enforcement[i];
-    const auto path = fmt::format("policies.enforcement[{}]", i);
-    if ((rule.metric == Metric::kFqi || rule.metric == Metric::kCsqi) &&
-        rule.window_days != m.signals.window_days)
-      problems.add(mark("policies.enforcement"), path + ".window_days",
-                   fmt::format("{} is computed over signals.window_days = {}",
-                               enum_name(rule.metric), m.signals.window_days),
-                   "the same window as signals.window_days");
+  for (std::size_t i = 0; i < m.policies.size(); ++i) {
+    const auto* kind = config::find_policy_kind(m.policies[i].kind);
+    for (const auto& p : kind->check(m.policies[i].parameters, m))
+      problems.add(mark("policies"), fmt::format("policies[{}].{}", i, p.key), p.message,
+                   p.expected);
   }
 }
 
@@ -220,7 +217,7 @@ void report_unconsumed(const Overlay& overlay, const Origins& origins, Problems&
   for (const auto& [path, value] : overlay.entries)
     if (!overlay.consumed.count(path))
       problems.add(origins.mark_of(value), path, "no such key or list entry to override",
-                   "a key path such as policies.enforcement[0].above");
+                   "a key path such as policies[0].above");
 }
 
 ScenarioSettings read_settings(const YAML::Node& root, const Origins& origins, Overlay& overlay,
@@ -426,7 +423,7 @@ void check_experiment(const Scenario& scenario, bool replications_given, const Y
     const auto path = fmt::format("sweep.parameters[{}]", i);
     if (p.key.empty())
       problems.add(mark("sweep.parameters"), path + ".key", "no key path given",
-                   "a scenario key path such as policies.enforcement[0].above");
+                   "a scenario key path such as policies[0].above");
     for (auto fixed : kFixedAcrossPoints)
       if (starts_with_key(p.key, fixed))
         problems.add(mark("sweep.parameters"), path + ".key",

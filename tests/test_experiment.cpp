@@ -15,6 +15,7 @@
 
 #include <boost/math/distributions/normal.hpp>
 
+#include "policies/threshold_rule.hpp"
 #include "test_directory.hpp"
 #include "trustsim/errors.hpp"
 #include "trustsim/experiment.hpp"
@@ -240,8 +241,8 @@ TEST(Report, GroupsContrastsByPointAndCandidateAndNamesTheMethod) {
        at = text.find(" vs baseline", at + 1))
     ++blocks;
   EXPECT_EQ(blocks, 3u * 3u) << text;  // 3 candidates at the first 3 of 6 points
-  EXPECT_NE(text.find("odr_1.5pct vs baseline (point 2: policies.enforcement[0].window_days=60, "
-                      "policies.enforcement[0].min_orders=25"),
+  EXPECT_NE(text.find("odr_1.5pct vs baseline (point 2: policies[0].window_days=60, "
+                      "policies[0].min_orders=25"),
             std::string::npos)
       << text;
   EXPECT_NE(text.find("contrasts at 3 more sweep points"), std::string::npos);
@@ -407,7 +408,7 @@ TEST(ExperimentSections, ReportsBadSweeps) {
   EXPECT_NE(text.find("trust.initial: 1.5 is out of range"), std::string::npos) << text;
   EXPECT_NE(text.find("(sweep point 1)"), std::string::npos) << text;
   // The sweep applies to every arm: an arm may not set a swept key.
-  text = problems_text({"sweep={parameters: [{key: policies.enforcement, values: [1]}]}"});
+  text = problems_text({"sweep={parameters: [{key: policies, values: [1]}]}"});
   EXPECT_NE(text.find("arm 'odr_0.8pct' also sets"), std::string::npos) << text;
 }
 
@@ -426,15 +427,15 @@ TEST(SweepPoints, GridVariesTheFirstParameterSlowestAndAppliesValuesToEveryArm) 
       EXPECT_EQ(model.trust.loss_cancelled, point.values[1]);
     }
   // Arms keep their own overrides at every point.
-  EXPECT_NE(scenario.points[4].arm_models[0].policies.enforcement[0].threshold,
-            scenario.points[4].arm_models[1].policies.enforcement[0].threshold);
+  EXPECT_NE(threshold_rule(scenario.points[4].arm_models[0], 0).threshold,
+            threshold_rule(scenario.points[4].arm_models[1], 0).threshold);
 }
 
 TEST(SweepPoints, SampledDesignsMapOntoTheRangeAndRoundWholeValues) {
   const auto scenario =
       quickstart({"sweep={design: latin_hypercube, points: 8, seed: 3, parameters: [{key: "
                   "trust.loss_cancelled, min: 0.01, max: 0.1, scale: log}, {key: "
-                  "'policies.enforcement[0].window_days', min: 30, max: 90, whole: true}]}"},
+                  "'policies[0].window_days', min: 30, max: 90, whole: true}]}"},
                  true);
   ASSERT_EQ(scenario.points.size(), 8u);
   std::vector<int> strata(8, 0);
@@ -444,7 +445,7 @@ TEST(SweepPoints, SampledDesignsMapOntoTheRangeAndRoundWholeValues) {
     EXPECT_EQ(point.values[1], std::round(point.values[1]));
     EXPECT_GE(point.values[1], 30);
     EXPECT_LE(point.values[1], 90);
-    EXPECT_EQ(point.arm_models[1].policies.enforcement[0].window_days, point.values[1]);
+    EXPECT_EQ(threshold_rule(point.arm_models[1], 0).window_days, point.values[1]);
   }
   EXPECT_EQ(strata, std::vector<int>(8, 1));  // a Latin hypercube on the log scale
   const auto saltelli = quickstart(
@@ -469,9 +470,9 @@ TEST(ShippedScenarios, EveryScenarioInTheRepositoryLoads) {
   const auto study =
       load_scenario(std::string(TRUSTSIM_SOURCE_DIR) + "/scenarios/odr-threshold-study.yaml");
   ASSERT_EQ(study.points.size(), 6u);
-  EXPECT_EQ(study.points[5].arm_models[3].policies.enforcement[0].window_days, 90u);
-  EXPECT_EQ(study.points[5].arm_models[3].policies.enforcement[0].min_orders, 100u);
-  EXPECT_EQ(study.points[5].arm_models[3].policies.enforcement[0].threshold, 0.015);
+  EXPECT_EQ(threshold_rule(study.points[5].arm_models[3], 0).window_days, 90u);
+  EXPECT_EQ(threshold_rule(study.points[5].arm_models[3], 0).min_orders, 100u);
+  EXPECT_EQ(threshold_rule(study.points[5].arm_models[3], 0).threshold, 0.015);
 }
 
 // ---------------------------------------------------------------------------

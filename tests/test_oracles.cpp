@@ -42,9 +42,8 @@ channels:
   platform_fulfilled: {{cancel: {}}}
 seller_behaviour: {{effort_efficacy: 0, exit_hazard_no_sales: 0, appeal_probability: 0}}
 policies:
-  enforcement:
-    - {{metric: cancel_rate, window_days: 30, above: {}, min_orders: 100,
-       schedule: monthly, ladder: [suspend]}}
+  - {{kind: threshold_rule, metric: cancel_rate, window_days: 30, above: {}, min_orders: 100,
+     schedule: monthly, ladder: [suspend]}}
 )",
                                        cancel_probability, kThreshold);
   return load_scenario_text(yaml, "oracle.yaml").arms.front().model;

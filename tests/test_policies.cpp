@@ -4,67 +4,17 @@
 // reinstatement is checked against what the rule says, day by day.
 #include <gtest/gtest.h>
 
-#include "../models/policies/threshold_rule.hpp"
+#include "policies/threshold_rule.hpp"
+#include "policy_bench.hpp"
 #include "trustsim/marketplace.hpp"
 #include "trustsim/policy.hpp"
 
 namespace trustsim {
 namespace {
 
-// Sellers with scripted daily counts, the state a policy sees.
-class Bench {
- public:
-  explicit Bench(const EnforcementRule& rule, std::size_t sellers = 1,
-                 SellerBehaviour behaviour = {})
-      : policy_(rule) {
-    ModelParams params;
-    params.policies.enforcement = {rule};
-    params.seller_behaviour = behaviour;
-    settings_ = RunSettings::make(params, rng::StreamKey{42, 0, 0}, 0, 400);
-    policy_.require_windows(sellers_.windows);
-    sellers_.windows.add_sellers(sellers);
-    policy_.bind_windows(sellers_.windows);
-    policy_.resize(sellers, sellers);
-    sellers_.status.assign(sellers, SellerStatus::kActive);
-    sellers_.profile.assign(sellers, SellerOrderProfile{});
-    sellers_.effort.assign(sellers, 0.0f);
-    sellers_.appeal_day.assign(sellers, -1);
-    sellers_.suppressions.assign(sellers, 0);
-    sellers_.tally.assign(sellers, SellerTally{});
-  }
+using testing::Bench;
 
-  // One day: every seller gets `orders` orders with `defects` order defects, then faces the
-  // rule (or, when suspended on its appeal day, the appeal).
-  DayTotals day(std::uint32_t orders, std::uint32_t defects) {
-    sellers_.windows.begin_day(static_cast<std::uint64_t>(today_));
-    DayTotals totals;
-    for (std::size_t s = 0; s < sellers_.size(); ++s) {
-      DayCounts counts{};
-      counts[static_cast<std::size_t>(Counter::kOrders)] = orders;
-      counts[static_cast<std::size_t>(Counter::kOrderDefects)] = defects;
-      sellers_.windows.push_day(s, counts);
-      SellerUnderReview review(sellers_, settings_, totals, s, today_, true);
-      if (sellers_.status[s] == SellerStatus::kActive) policy_.evaluate_seller(review);
-      if (sellers_.status[s] == SellerStatus::kSuspended && sellers_.appeal_day[s] == today_) {
-        PolicySet set;  // the appeal resets every policy: here the one under test
-        review.decide_appeal(set);
-        if (sellers_.status[s] == SellerStatus::kActive) policy_.on_reinstated(s);
-      }
-    }
-    ++today_;
-    return totals;
-  }
-
-  Sellers& sellers() { return sellers_; }
-  ThresholdRule& rule() { return policy_; }
-  std::int32_t today() const { return today_; }
-
- private:
-  Sellers sellers_;
-  RunSettings settings_;
-  ThresholdRule policy_;
-  std::int32_t today_ = 0;
-};
+PolicyEntry threshold(const EnforcementRule& rule) { return {"threshold_rule", rule}; }
 
 EnforcementRule odr_rule(std::vector<Action> ladder, std::uint64_t grace = 3,
                          std::uint64_t min_orders = 10) {
@@ -81,18 +31,18 @@ EnforcementRule odr_rule(std::vector<Action> ladder, std::uint64_t grace = 3,
 }
 
 TEST(ThresholdRuleTest, ClimbsTheLadderOneStepPerGracePeriod) {
-  Bench bench(odr_rule({Action::kWarn, Action::kSuppressListings, Action::kSuspend}));
+  Bench bench(threshold(odr_rule({Action::kWarn, Action::kSuppressListings, Action::kSuspend})));
   // 5% defects against a 1% threshold, every day.
   auto t = bench.day(100, 5);  // day 0: first breach, first step at once
   EXPECT_EQ(t.warnings, 1);
-  EXPECT_EQ(bench.rule().steps(0), 1);
+  EXPECT_EQ(bench.policy<ThresholdRule>().steps(0), 1);
   for (int d = 1; d <= 2; ++d) {  // days 1-2: inside the 3-day grace
     t = bench.day(100, 5);
     EXPECT_EQ(t.warnings + t.suppressions + t.suspensions, 0) << "day " << d;
   }
   t = bench.day(100, 5);  // day 3: grace over, second step
   EXPECT_EQ(t.suppressions, 1);
-  EXPECT_TRUE(bench.rule().suppressing(0));
+  EXPECT_TRUE(bench.policy<ThresholdRule>().suppressing(0));
   EXPECT_EQ(bench.sellers().suppressions[0], 1);
   EXPECT_FALSE(bench.sellers().listed(0));
   bench.day(100, 5);
@@ -104,16 +54,16 @@ TEST(ThresholdRuleTest, ClimbsTheLadderOneStepPerGracePeriod) {
   EXPECT_EQ(bench.sellers().tally[0].warnings, 1);
   EXPECT_EQ(bench.sellers().tally[0].suppressions, 1);
   EXPECT_EQ(bench.sellers().tally[0].suspensions, 1);
-  EXPECT_TRUE(bench.rule().acted_in_horizon(0));
+  EXPECT_TRUE(bench.policy<ThresholdRule>().acted_in_horizon(0));
   // Warnings and suppressions raise effort: 0.3, then 0.3 + 0.3 * 0.7.
   EXPECT_FLOAT_EQ(bench.sellers().effort[0], 0.51f);
 }
 
 TEST(ThresholdRuleTest, TooFewOrdersInTheWindowMeanTheRuleDoesNotApply) {
   // Every order defective (100% ODR), but the rule needs 50 orders in its 10-day window.
-  Bench four_a_day(odr_rule({Action::kWarn}, 3, /*min_orders=*/50));
+  Bench four_a_day(threshold(odr_rule({Action::kWarn}, 3, /*min_orders=*/50)));
   for (int d = 0; d < 20; ++d) EXPECT_EQ(four_a_day.day(4, 4).warnings, 0) << "day " << d;
-  Bench five_a_day(odr_rule({Action::kWarn}, 3, /*min_orders=*/50));
+  Bench five_a_day(threshold(odr_rule({Action::kWarn}, 3, /*min_orders=*/50)));
   for (int d = 0; d < 9; ++d) EXPECT_EQ(five_a_day.day(5, 5).warnings, 0) << "day " << d;
   EXPECT_EQ(five_a_day.day(5, 5).warnings, 1);  // day 9: 50 orders in the window
 }
@@ -121,26 +71,26 @@ TEST(ThresholdRuleTest, TooFewOrdersInTheWindowMeanTheRuleDoesNotApply) {
 TEST(ThresholdRuleTest, RecoveryAfterTheGracePeriodLiftsWarningsAndSuppression) {
   auto rule = odr_rule({Action::kSuppressListings, Action::kSuspend}, /*grace=*/3);
   rule.window_days = 2;
-  Bench bench(rule);
+  Bench bench(threshold(rule));
   bench.day(100, 5);  // day 0: 5% > 1%, listings suppressed
   EXPECT_FALSE(bench.sellers().listed(0));
   bench.day(100, 0);  // day 1: 2.5% over two days, still a breach, inside the grace
   bench.day(100, 0);  // day 2: recovered (0%), but the grace runs to day 3
   EXPECT_FALSE(bench.sellers().listed(0));
-  EXPECT_EQ(bench.rule().steps(0), 1);
+  EXPECT_EQ(bench.policy<ThresholdRule>().steps(0), 1);
   bench.day(100, 0);  // day 3: recovered and the grace is over: the suppression lapses
   EXPECT_TRUE(bench.sellers().listed(0));
-  EXPECT_EQ(bench.rule().steps(0), 0);
+  EXPECT_EQ(bench.policy<ThresholdRule>().steps(0), 0);
   EXPECT_EQ(bench.sellers().suppressions[0], 0);
   EXPECT_EQ(bench.sellers().status[0], SellerStatus::kActive);
   bench.day(100, 5);  // a new breach starts the ladder again from its first step
-  EXPECT_EQ(bench.rule().steps(0), 1);
+  EXPECT_EQ(bench.policy<ThresholdRule>().steps(0), 1);
   EXPECT_EQ(bench.sellers().status[0], SellerStatus::kActive);
   EXPECT_EQ(bench.sellers().tally[0].suppressions, 2);
 }
 
 TEST(ThresholdRuleTest, AWarningOnlyLadderWarnsAgainAfterEachGracePeriod) {
-  Bench bench(odr_rule({Action::kWarn}, /*grace=*/5));
+  Bench bench(threshold(odr_rule({Action::kWarn}, /*grace=*/5)));
   std::int64_t warnings = 0;
   for (int d = 0; d < 21; ++d) warnings += bench.day(100, 5).warnings;
   EXPECT_EQ(warnings, 5);  // days 0, 5, 10, 15, 20
@@ -149,7 +99,7 @@ TEST(ThresholdRuleTest, AWarningOnlyLadderWarnsAgainAfterEachGracePeriod) {
 TEST(ThresholdRuleTest, SchedulesAndChannelsLimitWhenAndWhomTheRuleJudges) {
   auto weekly = odr_rule({Action::kWarn}, 0);
   weekly.schedule = Schedule::kWeekly;
-  Bench bench(weekly);
+  Bench bench(threshold(weekly));
   for (int d = 0; d < 15; ++d) {
     const auto t = bench.day(100, 5);
     EXPECT_EQ(t.warnings, d % 7 == 0 ? 1 : 0) << "day " << d;
@@ -157,7 +107,7 @@ TEST(ThresholdRuleTest, SchedulesAndChannelsLimitWhenAndWhomTheRuleJudges) {
 
   auto self_shipped = odr_rule({Action::kWarn});
   self_shipped.channels = {Channel::kSellerFulfilled};
-  Bench two(self_shipped, 2);
+  Bench two(threshold(self_shipped), 2);
   two.sellers().profile[1].channel = Channel::kSellerFulfilled;
   two.day(100, 5);
   EXPECT_EQ(two.sellers().tally[0].warnings, 0);  // platform-fulfilled: not covered
@@ -169,7 +119,7 @@ TEST(ThresholdRuleTest, AGrantedAppealReinstatesAndWipesTheLadder) {
   always.appeal_probability = 1.0;
   always.reinstatement_probability = 1.0;
   always.appeal_days = 2;
-  Bench bench(odr_rule({Action::kSuppressListings, Action::kSuspend}, 0), 1, always);
+  Bench bench(threshold(odr_rule({Action::kSuppressListings, Action::kSuspend}, 0)), 1, always);
   bench.day(100, 5);  // suppress
   bench.day(100, 5);  // suspend (grace 0), appeal on day 3
   ASSERT_EQ(bench.sellers().status[0], SellerStatus::kSuspended);
@@ -177,13 +127,13 @@ TEST(ThresholdRuleTest, AGrantedAppealReinstatesAndWipesTheLadder) {
   const auto t = bench.day(100, 0);  // day 3: appeal granted
   EXPECT_EQ(t.reinstatements, 1);
   EXPECT_EQ(bench.sellers().status[0], SellerStatus::kActive);
-  EXPECT_EQ(bench.rule().steps(0), 0);
-  EXPECT_FALSE(bench.rule().suppressing(0));
+  EXPECT_EQ(bench.policy<ThresholdRule>().steps(0), 0);
+  EXPECT_FALSE(bench.policy<ThresholdRule>().suppressing(0));
   EXPECT_TRUE(bench.sellers().listed(0));
 
   SellerBehaviour never = always;
   never.reinstatement_probability = 0.0;
-  Bench refused(odr_rule({Action::kSuspend}, 0), 1, never);
+  Bench refused(threshold(odr_rule({Action::kSuspend}, 0)), 1, never);
   refused.day(100, 5);
   refused.day(100, 5);
   const auto r = refused.day(100, 5);  // day 2: appeal refused, the seller leaves
@@ -192,7 +142,7 @@ TEST(ThresholdRuleTest, AGrantedAppealReinstatesAndWipesTheLadder) {
 }
 
 TEST(ThresholdRuleTest, ASuspensionIsWrongfulWhenTheTrueRateIsWithinTheThreshold) {
-  Bench bench(odr_rule({Action::kSuspend}), 2);
+  Bench bench(threshold(odr_rule({Action::kSuspend})), 2);
   bench.sellers().profile[1].not_as_described = 0.5f;  // truly bad
   bench.day(100, 5);                                   // both look bad this window
   const auto good = bench.sellers().tally[0], bad = bench.sellers().tally[1];
@@ -201,15 +151,17 @@ TEST(ThresholdRuleTest, ASuspensionIsWrongfulWhenTheTrueRateIsWithinTheThreshold
   EXPECT_EQ(bad.suspensions, 1);
   EXPECT_EQ(bad.false_positive_suspensions, 0);
   // A rule that never acted misses a truly bad seller it covers.
-  Bench quiet(odr_rule({Action::kWarn}, 3, /*min_orders=*/1000), 2);
+  Bench quiet(threshold(odr_rule({Action::kWarn}, 3, /*min_orders=*/1000)), 2);
   quiet.sellers().profile[1].not_as_described = 0.5f;
   quiet.day(100, 5);
   const auto settings = RunSettings::make(ModelParams{}, {}, 0, 1);
   const auto rates = [&](std::size_t s) {
     return expected_rates(settings.order_model, quiet.sellers().profile[s], {0, 0}, settings.dsi);
   };
-  EXPECT_FALSE(quiet.rule().missed(0, Channel::kPlatformFulfilled, rates(0), settings.dsi));
-  EXPECT_TRUE(quiet.rule().missed(1, Channel::kPlatformFulfilled, rates(1), settings.dsi));
+  EXPECT_FALSE(
+      quiet.policy<ThresholdRule>().missed(0, Channel::kPlatformFulfilled, rates(0), settings.dsi));
+  EXPECT_TRUE(
+      quiet.policy<ThresholdRule>().missed(1, Channel::kPlatformFulfilled, rates(1), settings.dsi));
 }
 
 TEST(PolicyRegistryTest, KindsAreFoundByNameAndUnknownOnesRefused) {
@@ -222,7 +174,7 @@ TEST(PolicyRegistryTest, KindsAreFoundByNameAndUnknownOnesRefused) {
 
 TEST(PolicySetTest, ArmsKeepTheStateOfPoliciesTheyShareAndStartTheirOwnFresh) {
   ModelParams base;
-  base.policies.enforcement = {odr_rule({Action::kWarn, Action::kSuspend})};
+  base.policies = {{"threshold_rule", odr_rule({Action::kWarn, Action::kSuspend})}};
   PolicySet warm(base);
   RollingWindows windows;
   warm[0].require_windows(windows);
@@ -250,8 +202,8 @@ TEST(PolicySetTest, ArmsKeepTheStateOfPoliciesTheyShareAndStartTheirOwnFresh) {
   ASSERT_EQ(rule.steps(0), 1);
 
   ModelParams arm = base;
-  arm.policies.enforcement[0].threshold = 0.02;
-  arm.policies.enforcement.push_back(odr_rule({Action::kWarn}));
+  threshold_rule(arm, 0).threshold = 0.02;
+  arm.policies.push_back({"threshold_rule", odr_rule({Action::kWarn})});
   PolicySet forked = warm;  // arms copy the warm state
   forked.take_parameters(PolicySet(arm), 1, 1);
   ASSERT_EQ(forked.size(), 2u);

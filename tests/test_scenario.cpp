@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "policies/threshold_rule.hpp"
 #include "trustsim/enums.hpp"
 #include "trustsim/errors.hpp"
 #include "trustsim/params.hpp"
@@ -141,6 +142,15 @@ class Flattener {
     for (std::size_t i = 0; i < field.size(); ++i)
       merge(fmt::format("{}[{}]", path(key), i), field[i]);
   }
+  void policies(const char* key, std::vector<PolicyEntry>& field, const char*) {
+    put((std::string(key) + ".size").c_str(), std::to_string(field.size()));
+    for (std::size_t i = 0; i < field.size(); ++i) {
+      const auto prefix = fmt::format("{}[{}]", path(key), i);
+      values[prefix + ".kind"] = field[i].kind;
+      if (field[i].kind == ThresholdRule::kKind)
+        merge(prefix, std::any_cast<EnforcementRule&>(field[i].parameters));
+    }
+  }
   template <class S, std::size_t N>
   void per_enum(const char* key, std::array<S, N>& field, const char*) {
     using E = typename PerEnumKey<S>::type;
@@ -223,6 +233,7 @@ struct TopLevelKeys {
   void list(const char* key, std::vector<S>&, const char*) {
     keys.push_back(key);
   }
+  void policies(const char* key, std::vector<PolicyEntry>&, const char*) { keys.push_back(key); }
   template <class S, std::size_t N>
   void per_enum(const char* key, std::array<S, N>&, const char*) {
     keys.push_back(key);
@@ -265,9 +276,10 @@ TEST(ScenarioErrors, UnknownNestedKey) {
   const auto p = only_problem("seed: 1\ntrust:\n  intial: 0.5\n");
   expect_problem(p, kLabel, 3, 3, "trust.intial", "unknown key", "initial");
   // Deeper: inside a list entry and inside a per-channel section.
-  expect_problem(only_problem("seed: 1\npolicies:\n  enforcement:\n"
-                              "    - {metric: cancel_rate, above: 0.02, windw_days: 7}\n"),
-                 kLabel, 4, 42, "policies.enforcement[0].windw_days", "unknown key", "window_days");
+  expect_problem(
+      only_problem("seed: 1\npolicies:\n"
+                   "  - {kind: threshold_rule, metric: cancel_rate, above: 0.02, windw_days: 7}\n"),
+      kLabel, 3, 62, "policies[0].windw_days", "unknown key", "window_days");
   expect_problem(only_problem("seed: 1\nchannels:\n  seller_fulfilled:\n    cancl: 0.1\n"), kLabel,
                  4, 5, "channels.seller_fulfilled.cancl", "unknown key", "cancel");
 }
@@ -287,8 +299,11 @@ TEST(ScenarioErrors, ListWhereAMappingIsExpected) {
   expect_problem(only_problem("seed: 1\npopulation:\n  sellers:\n    tenure: [0.5, 0.5]\n"), kLabel,
                  4, 13, "population.sellers.tenure", "a list",
                  "shares by name: new, established, veteran");
-  expect_problem(only_problem("seed: 1\npolicies:\n  enforcement: {metric: cancel_rate}\n"), kLabel,
-                 3, 16, "policies.enforcement", "a mapping", "a list");
+  expect_problem(only_problem("seed: 1\npolicies: {metric: cancel_rate}\n"), kLabel, 2, 11,
+                 "policies", "a mapping", "a list of policy entries");
+  // The old form names the new one.
+  expect_problem(only_problem("seed: 1\npolicies:\n  enforcement: []\n"), kLabel, 3, 3, "policies",
+                 "is now a list of entries", "a list of policy entries");
 }
 
 TEST(ScenarioErrors, OtherWrongTypes) {
@@ -310,10 +325,12 @@ TEST(ScenarioErrors, NegativeWindowDays) {
   expect_problem(only_problem("seed: 1\nsignals:\n  window_days: -5\n"), kLabel, 3, 16,
                  "signals.window_days", "-5 is out of range",
                  "a whole number of days from 1 to 3650");
-  expect_problem(only_problem("seed: 1\npolicies:\n  enforcement:\n"
-                              "    - {metric: cancel_rate, window_days: -7, above: 0.02}\n"),
-                 kLabel, 4, 42, "policies.enforcement[0].window_days", "out of range",
-                 "a whole number of days from 1 to 3650");
+  expect_problem(
+      only_problem(
+          "seed: 1\npolicies:\n"
+          "  - {kind: threshold_rule, metric: cancel_rate, window_days: -7, above: 0.02}\n"),
+      kLabel, 3, 62, "policies[0].window_days", "out of range",
+      "a whole number of days from 1 to 3650");
 }
 
 TEST(ScenarioErrors, ZeroReplications) {
@@ -322,18 +339,19 @@ TEST(ScenarioErrors, ZeroReplications) {
 }
 
 TEST(ScenarioErrors, ThresholdOutsideZeroToOne) {
-  expect_problem(only_problem("seed: 1\npolicies:\n  enforcement:\n"
-                              "    - {metric: cancel_rate, above: 2}\n"),
-                 kLabel, 4, 36, "policies.enforcement[0].above", "'2'", "a rate between 0 and 1");
+  expect_problem(only_problem("seed: 1\npolicies:\n"
+                              "  - {kind: threshold_rule, metric: cancel_rate, above: 2}\n"),
+                 kLabel, 3, 56, "policies[0].above", "'2'", "a rate between 0 and 1");
 }
 
 TEST(ScenarioErrors, NonWholeCount) {
   expect_problem(only_problem("seed: 1\npopulation:\n  sellers:\n    count: 10.5\n"), kLabel, 4, 12,
                  "population.sellers.count", "10.5 is not a whole number", "a whole number >= 1");
-  expect_problem(only_problem("seed: 1\npolicies:\n  enforcement:\n"
-                              "    - {metric: cancel_rate, above: 0.02, min_orders: 2.5}\n"),
-                 kLabel, 4, 54, "policies.enforcement[0].min_orders", "not a whole number",
-                 "a whole number >= 0");
+  expect_problem(
+      only_problem(
+          "seed: 1\npolicies:\n"
+          "  - {kind: threshold_rule, metric: cancel_rate, above: 0.02, min_orders: 2.5}\n"),
+      kLabel, 3, 74, "policies[0].min_orders", "not a whole number", "a whole number >= 0");
 }
 
 TEST(ScenarioErrors, MissingSeed) {
@@ -344,44 +362,46 @@ TEST(ScenarioErrors, MissingSeed) {
 }
 
 TEST(ScenarioErrors, MissingRuleMetric) {
-  const auto p = only_problem("seed: 1\npolicies:\n  enforcement:\n    - {above: 0.02}\n");
-  expect_problem(p, kLabel, 4, 7, "policies.enforcement[0].metric", "missing required value",
+  const auto p = only_problem("seed: 1\npolicies:\n  - {kind: threshold_rule, above: 0.02}\n");
+  expect_problem(p, kLabel, 3, 5, "policies[0].metric", "missing required value",
                  "order_defect_rate");
 }
 
 TEST(ScenarioErrors, UnknownMetricInARule) {
   const auto p = only_problem(
-      "seed: 1\npolicies:\n  enforcement:\n"
-      "    - {metric: odr, above: 0.01}\n");
-  expect_problem(p, kLabel, 4, 16, "policies.enforcement[0].metric", "'odr'",
+      "seed: 1\npolicies:\n"
+      "  - {kind: threshold_rule, metric: odr, above: 0.01}\n");
+  expect_problem(p, kLabel, 3, 36, "policies[0].metric", "'odr'",
                  "one of: order_defect_rate, late_shipment_rate, cancel_rate");
 }
 
 TEST(ScenarioErrors, UnknownActionInALadder) {
   const auto p = only_problem(
-      "seed: 1\npolicies:\n  enforcement:\n"
-      "    - metric: order_defect_rate\n"
-      "      above: 0.01\n"
-      "      ladder: [warn, ban]\n");
-  expect_problem(p, kLabel, 6, 22, "policies.enforcement[0].ladder[1]", "'ban'",
+      "seed: 1\npolicies:\n"
+      "  - kind: threshold_rule\n"
+      "    metric: order_defect_rate\n"
+      "    above: 0.01\n"
+      "    ladder: [warn, ban]\n");
+  expect_problem(p, kLabel, 6, 20, "policies[0].ladder[1]", "'ban'",
                  "one of: warn, suppress_listings, suspend");
 }
 
 TEST(ScenarioErrors, EmptyLadder) {
   const auto p = only_problem(
-      "seed: 1\npolicies:\n  enforcement:\n"
-      "    - {metric: cancel_rate, above: 0.02, ladder: []}\n");
-  expect_problem(p, kLabel, 4, 50, "policies.enforcement[0].ladder", "a list",
+      "seed: 1\npolicies:\n"
+      "  - {kind: threshold_rule, metric: cancel_rate, above: 0.02, ladder: []}\n");
+  expect_problem(p, kLabel, 3, 70, "policies[0].ladder", "a list",
                  "at least 1 of: warn, suppress_listings, suspend");
 }
 
 TEST(ScenarioErrors, UnknownChannel) {
   // As a rule's channel list entry...
-  expect_problem(only_problem("seed: 1\npolicies:\n  enforcement:\n"
-                              "    - metric: cancel_rate\n"
-                              "      above: 0.02\n"
-                              "      channels: [seller_fulfilled, drone]\n"),
-                 kLabel, 6, 36, "policies.enforcement[0].channels[1]", "'drone'",
+  expect_problem(only_problem("seed: 1\npolicies:\n"
+                              "  - kind: threshold_rule\n"
+                              "    metric: cancel_rate\n"
+                              "    above: 0.02\n"
+                              "    channels: [seller_fulfilled, drone]\n"),
+                 kLabel, 6, 34, "policies[0].channels[1]", "'drone'",
                  "one of: platform_fulfilled, seller_fulfilled, seller_fulfilled_premium, "
                  "platform_pickup");
   // ...as a key of the per-channel settings...
@@ -421,21 +441,23 @@ TEST(ScenarioErrors, PersonaSharesThatDoNotSumToOne) {
 
 TEST(ScenarioErrors, BothAboveAndBelowInARule) {
   const auto p = only_problem(
-      "seed: 1\npolicies:\n  enforcement:\n"
-      "    - metric: order_defect_rate\n"
-      "      above: 0.01\n"
-      "      below: 0.02\n");
-  // Reported at the rule (its mapping starts at line 4, column 7).
-  expect_problem(p, kLabel, 4, 7, "policies.enforcement[0].above", "both 'above' and 'below' given",
+      "seed: 1\npolicies:\n"
+      "  - kind: threshold_rule\n"
+      "    metric: order_defect_rate\n"
+      "    above: 0.01\n"
+      "    below: 0.02\n");
+  // Reported at the rule (its mapping starts at line 3, column 5).
+  expect_problem(p, kLabel, 3, 5, "policies[0].above", "both 'above' and 'below' given",
                  "exactly one of 'above: RATE' or 'below: RATE'");
 }
 
 TEST(ScenarioErrors, NeitherAboveNorBelowInARule) {
   const auto p = only_problem(
-      "seed: 1\npolicies:\n  enforcement:\n"
-      "    - metric: order_defect_rate\n"
-      "      min_orders: 10\n");
-  expect_problem(p, kLabel, 4, 7, "policies.enforcement[0].above", "missing threshold",
+      "seed: 1\npolicies:\n"
+      "  - kind: threshold_rule\n"
+      "    metric: order_defect_rate\n"
+      "    min_orders: 10\n");
+  expect_problem(p, kLabel, 3, 5, "policies[0].above", "missing threshold",
                  "exactly one of 'above: RATE' or 'below: RATE'");
 }
 
@@ -463,16 +485,16 @@ TEST(ScenarioErrors, ArmOverridingPopulationSeedOrCalendar) {
 TEST(ScenarioErrors, ArmOverridingARuleThatDoesNotExist) {
   // Four rules written in the file; the override names the eighth.
   std::string yaml = read_text(quickstart_path());
-  const auto arm_line = "    policies.enforcement[0].above: 0.008\n";
+  const auto arm_line = "    policies[0].above: 0.008\n";
   const auto at = yaml.find(arm_line);
   ASSERT_NE(at, std::string::npos);
-  yaml.replace(at, std::string(arm_line).size(), "    policies.enforcement[7].above: 0.008\n");
+  yaml.replace(at, std::string(arm_line).size(), "    policies[7].above: 0.008\n");
   int line = 1;
   for (std::size_t i = 0; i < at; ++i) line += yaml[i] == '\n';
   const auto p = only_problem(yaml);
   // The position is that of the override's value in the file.
-  expect_problem(p, kLabel, line, 36, "policies.enforcement[7].above",
-                 "no such key or list entry to override", "policies.enforcement[0].above");
+  expect_problem(p, kLabel, line, 24, "policies[7].above", "no such key or list entry to override",
+                 "policies[0].above");
 }
 
 TEST(ScenarioErrors, ArmOverridingARuleThatDoesNotExistInTheDefaults) {
@@ -480,9 +502,9 @@ TEST(ScenarioErrors, ArmOverridingARuleThatDoesNotExistInTheDefaults) {
   // is the only problem (the defaults themselves are fine).
   const auto p = only_problem(
       "seed: 1\narms:\n  baseline: {}\n  x:\n"
-      "    policies.enforcement[7].above: 0.5\n");
-  expect_problem(p, kLabel, 5, 36, "policies.enforcement[7].above",
-                 "no such key or list entry to override", "policies.enforcement[0].above");
+      "    policies[7].above: 0.5\n");
+  expect_problem(p, kLabel, 5, 24, "policies[7].above", "no such key or list entry to override",
+                 "policies[0].above");
 }
 
 TEST(ScenarioErrors, ArmOverridingAMisspelledKey) {
@@ -538,14 +560,14 @@ TEST(ScenarioErrors, SetWrongTypeAndArms) {
 
 TEST(ScenarioErrors, SeveralProblemsAtOnce) {
   const std::string yaml =
-      "seed: 1\n"                            // 1
-      "horizon_days: 0\n"                    // 2
-      "trust:\n"                             // 3
-      "  intial: 0.5\n"                      // 4
-      "  loss_unresolved: 2\n"               // 5
-      "policies:\n"                          // 6
-      "  enforcement:\n"                     // 7
-      "    - {metric: odr, above: 0.01}\n";  // 8
+      "seed: 1\n"                                                // 1
+      "horizon_days: 0\n"                                        // 2
+      "trust:\n"                                                 // 3
+      "  intial: 0.5\n"                                          // 4
+      "  loss_unresolved: 2\n"                                   // 5
+      "policies:\n"                                              // 6
+      "  # rules\n"                                              // 7
+      "  - {kind: threshold_rule, metric: odr, above: 0.01}\n";  // 8
   LoadOptions options;
   options.set_overrides = {"signals.window_days=-1"};
   try {
@@ -560,9 +582,8 @@ TEST(ScenarioErrors, SeveralProblemsAtOnce) {
       expect_problem(*p, kLabel, 4, 3, "trust.intial", "unknown key", "initial");
     if (const auto* p = find_problem(problems, "trust.loss_unresolved"))
       expect_problem(*p, kLabel, 5, 20, "trust.loss_unresolved", "out of range", "probability");
-    if (const auto* p = find_problem(problems, "policies.enforcement[0].metric"))
-      expect_problem(*p, kLabel, 8, 16, "policies.enforcement[0].metric", "'odr'",
-                     "order_defect_rate");
+    if (const auto* p = find_problem(problems, "policies[0].metric"))
+      expect_problem(*p, kLabel, 8, 36, "policies[0].metric", "'odr'", "order_defect_rate");
     if (const auto* p = find_problem(problems, "signals.window_days"))
       expect_problem(*p, "--set 'signals.window_days=-1'", 1, 21, "signals.window_days",
                      "out of range", "days from 1 to 3650");
@@ -662,7 +683,7 @@ TEST(ScenarioLoad, DefaultsAppliedWhenKeysAreAbsent) {
   EXPECT_EQ(scenario.settings.horizon_days, 365u);
   EXPECT_EQ(scenario.settings.replications, 10u);
   EXPECT_EQ(scenario.settings.model.trust.initial, 0.85);
-  EXPECT_EQ(scenario.settings.model.policies.enforcement.size(), 4u);
+  EXPECT_EQ(scenario.settings.model.policies.size(), 4u);
   EXPECT_EQ(scenario.source_file, kLabel);
 }
 
@@ -697,8 +718,7 @@ TEST(ScenarioLoad, QuickstartLoads) {
 
 TEST(ScenarioLoad, SetOverridesAValue) {
   LoadOptions options;
-  options.set_overrides = {"horizon_days=30", "trust.initial=0.7",
-                           "policies.enforcement[1].min_orders=10",
+  options.set_overrides = {"horizon_days=30", "trust.initial=0.7", "policies[1].min_orders=10",
                            "seller_behaviour.appeal_days=7"};
   const Scenario scenario = load_scenario(quickstart_path(), options);
   const Scenario plain = load_scenario(quickstart_path());
@@ -707,10 +727,10 @@ TEST(ScenarioLoad, SetOverridesAValue) {
     SCOPED_TRACE("arm " + scenario.arms[a].name);
     // --set applies to every arm and changes only what it names.
     const auto diff = differing_keys(flatten(scenario.arms[a].model), flatten(plain.arms[a].model));
-    EXPECT_EQ(diff, (std::set<std::string>{"trust.initial", "policies.enforcement[1].min_orders",
+    EXPECT_EQ(diff, (std::set<std::string>{"trust.initial", "policies[1].min_orders",
                                            "seller_behaviour.appeal_days"}));
     EXPECT_EQ(scenario.arms[a].model.trust.initial, 0.7);
-    EXPECT_EQ(scenario.arms[a].model.policies.enforcement[1].min_orders, 10u);
+    EXPECT_EQ(threshold_rule(scenario.arms[a].model, 1).min_orders, 10u);
     EXPECT_EQ(scenario.arms[a].model.seller_behaviour.appeal_days, 7u);
   }
   // The resolved scenario records the overridden values.
@@ -719,10 +739,10 @@ TEST(ScenarioLoad, SetOverridesAValue) {
 
 TEST(ScenarioLoad, SetOverridesAListAndAnEnum) {
   LoadOptions options;
-  options.set_overrides = {"policies.enforcement[0].ladder=[warn, suppress_listings, suspend]",
+  options.set_overrides = {"policies[0].ladder=[warn, suppress_listings, suspend]",
                            "ranking.signal=none"};
   const Scenario scenario = load_scenario(quickstart_path(), options);
-  EXPECT_EQ(scenario.settings.model.policies.enforcement[0].ladder,
+  EXPECT_EQ(threshold_rule(scenario.settings.model, 0).ladder,
             (std::vector<Action>{Action::kWarn, Action::kSuppressListings, Action::kSuspend}));
   EXPECT_EQ(scenario.settings.model.ranking.signal, RankingSignal::kNone);
 }
@@ -730,10 +750,10 @@ TEST(ScenarioLoad, SetOverridesAListAndAnEnum) {
 TEST(ScenarioLoad, SetOverridesADefaultListEntry) {
   // The file writes no rules: the override applies to the first of the four default rules.
   LoadOptions options;
-  options.set_overrides = {"policies.enforcement[0].above=0.008"};
+  options.set_overrides = {"policies[0].above=0.008"};
   const Scenario scenario = load_scenario_text("seed: 1\n", kLabel, options);
-  ASSERT_EQ(scenario.settings.model.policies.enforcement.size(), 4u);
-  EXPECT_EQ(scenario.settings.model.policies.enforcement[0].threshold, 0.008);
+  ASSERT_EQ(scenario.settings.model.policies.size(), 4u);
+  EXPECT_EQ(threshold_rule(scenario.settings.model, 0).threshold, 0.008);
 }
 
 TEST(ScenarioLoad, SetOverridesADefaultPersona) {
@@ -760,14 +780,12 @@ TEST(ScenarioArms, OverridesChangeOnlyWhatTheyName) {
   ASSERT_EQ(scenario.arms.size(), 2u);
   const auto baseline = flatten(scenario.arms[0].model);
   const auto candidate = flatten(scenario.arms[1].model);
-  EXPECT_EQ(differing_keys(baseline, candidate),
-            std::set<std::string>{"policies.enforcement[0].threshold"});
-  EXPECT_EQ(scenario.arms[0].model.policies.enforcement[0].threshold, 0.01);
-  EXPECT_EQ(scenario.arms[1].model.policies.enforcement[0].threshold, 0.008);
-  EXPECT_EQ(scenario.arms[1].model.policies.enforcement[0].comparison, Comparison::kAbove);
+  EXPECT_EQ(differing_keys(baseline, candidate), std::set<std::string>{"policies[0].threshold"});
+  EXPECT_EQ(threshold_rule(scenario.arms[0].model, 0).threshold, 0.01);
+  EXPECT_EQ(threshold_rule(scenario.arms[1].model, 0).threshold, 0.008);
+  EXPECT_EQ(threshold_rule(scenario.arms[1].model, 0).comparison, Comparison::kAbove);
   EXPECT_TRUE(scenario.arms[0].overrides.empty());
-  EXPECT_EQ(scenario.arms[1].overrides,
-            std::vector<std::string>{"policies.enforcement[0].above=0.008"});
+  EXPECT_EQ(scenario.arms[1].overrides, std::vector<std::string>{"policies[0].above=0.008"});
   // The settings carry the baseline arm's model.
   EXPECT_EQ(flatten(scenario.settings.model), baseline);
 }
@@ -854,7 +872,7 @@ TEST(ScenarioReference, ListsEveryTopLevelSection) {
   // Some leaves, including per-enum and list entries, and the required marker.
   for (const char* row :
        {"| `seed` | (required)", "| `trust.initial` |", "| `channels.seller_fulfilled.cancel` |",
-        "| `policies.enforcement[i].metric` |", "| `population.buyers.personas.NAME.share` |"})
+        "| `policies[i].metric` |", "| `population.buyers.personas.NAME.share` |"})
     EXPECT_NE(md.find(row), std::string::npos) << "no row " << row;
   EXPECT_NE(md.find("arms"), std::string::npos);
 }

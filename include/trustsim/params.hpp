@@ -9,6 +9,7 @@
 // calibration scenarios override; their doc strings say so.
 #pragma once
 
+#include <any>
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -381,75 +382,23 @@ struct SellerBehaviour {
   }
 };
 
-struct EnforcementRule {
-  Metric metric = Metric::kOrderDefectRate;
-  std::uint64_t window_days = 60;
-  Comparison comparison = Comparison::kAbove;
-  double threshold = 0.01;
-  std::uint64_t min_orders = 50;
-  Schedule schedule = Schedule::kDaily;
-  std::vector<Channel> channels;  // empty: all channels
-  std::vector<Action> ladder{Action::kWarn, Action::kSuspend};
-  std::uint64_t grace_days = 14;
-  template <class V>
-  void visit(V& v) {
-    v.choice("metric", metric, "seller metric the rule watches", /*required=*/true);
-    v.value("window_days", window_days, bounds::kDays, "rolling window of the metric");
-    v.threshold(comparison, threshold, "breach when the metric is above/below this rate");
-    v.value("min_orders", min_orders, bounds::kCount,
-            "the rule applies only with at least this many orders (or shipments) in the window");
-    v.choice("schedule", schedule, "when the rule is evaluated (weekly: Mondays; monthly: day 1)");
-    v.choices("channels", channels, "channels the rule covers (empty: all)");
-    v.choices("ladder", ladder, "actions taken on successive breaches", /*min_items=*/1);
-    v.value("grace_days", grace_days, bounds::kDaysOrZero,
-            "days a seller has to recover before the next step of the ladder");
-  }
+// A problem a kind's parameters have with the rest of the model: the key
+// under the policy entry, what is wrong, what was expected.
+struct KeyProblem {
+  std::string key, message, expected;
 };
 
-// Defaults: the public seller-performance standards (src: policy-standards.md).
-struct PolicyParams {
-  std::vector<EnforcementRule> enforcement{
-      {Metric::kOrderDefectRate,
-       60,
-       Comparison::kAbove,
-       0.01,
-       50,
-       Schedule::kDaily,
-       {},
-       {Action::kWarn, Action::kSuspend},
-       14},
-      {Metric::kLateShipmentRate,
-       30,
-       Comparison::kAbove,
-       0.04,
-       50,
-       Schedule::kDaily,
-       {Channel::kSellerFulfilled, Channel::kSellerFulfilledPremium},
-       {Action::kWarn, Action::kSuppressListings},
-       14},
-      {Metric::kCancelRate,
-       7,
-       Comparison::kAbove,
-       0.025,
-       20,
-       Schedule::kDaily,
-       {},
-       {Action::kWarn},
-       14},
-      {Metric::kValidTrackingRate,
-       30,
-       Comparison::kBelow,
-       0.95,
-       50,
-       Schedule::kDaily,
-       {Channel::kSellerFulfilled},
-       {Action::kWarn, Action::kSuppressListings},
-       14}};
-  template <class V>
-  void visit(V& v) {
-    v.list("enforcement", enforcement, "threshold rules driving warn -> suppress -> suspend");
-  }
+// One entry of `policies`: a policy kind's name and its parameters (the
+// kind's own struct, held type-erased; each kind lives in models/policies/ and
+// is registered in sim/policy_kinds.cpp).
+struct PolicyEntry {
+  std::string kind;
+  std::any parameters;
 };
+
+// The default policies: the public seller-performance standards (src:
+// policy-standards.md), as threshold rules (models/policies/threshold_rule.cpp).
+std::vector<PolicyEntry> default_policies();
 
 // The enum whose names key a per-enum array of settings (e.g. channels).
 template <class S>
@@ -488,7 +437,7 @@ struct ModelParams {
   RankingParams ranking;
   SignalParams signals;
   SellerBehaviour seller_behaviour;
-  PolicyParams policies;
+  std::vector<PolicyEntry> policies = default_policies();
 
   template <class V>
   void visit(V& v) {
@@ -501,7 +450,9 @@ struct ModelParams {
     v.section("ranking", ranking, "offer ranking and featured offer");
     v.section("signals", signals, "FQI and CSQI");
     v.section("seller_behaviour", seller_behaviour, "seller effort, appeals, exit");
-    v.section("policies", policies, "seller-performance policies");
+    v.policies("policies", policies,
+               "seller-performance policies, applied in this order: a list of entries, each "
+               "with a kind and that kind's settings");
   }
 };
 

@@ -22,7 +22,6 @@
 // so sellers are evaluated in parallel.
 #pragma once
 
-#include <any>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -119,15 +118,10 @@ class Policy {
   virtual void take_parameters(const Policy& from) = 0;
 };
 
-// A policy entry of a scenario: its kind's name and its kind's parameters.
-struct PolicyEntry {
-  std::string kind;
-  std::any parameters;  // the kind's parameter struct
-};
-
-// Policy kinds by name. Each kind's file defines a register function, listed
-// once in models/policies/kinds.cpp (a static library would drop a file whose
-// only job is to register itself at start-up).
+// Policy kinds by name. Every built-in kind is listed once, in
+// sim/policy_kinds.cpp, which registers its behaviour here and its parameters
+// with the scenario reader and writers (a static library would drop a kind's
+// file whose only job were to register itself at start-up).
 class PolicyRegistry {
  public:
   using Factory = std::function<std::unique_ptr<Policy>(const PolicyEntry&)>;
@@ -140,9 +134,6 @@ class PolicyRegistry {
  private:
   std::map<std::string, Factory, std::less<>> factories_;
 };
-
-// The policy entries a model's parameters define, in scenario order.
-std::vector<PolicyEntry> policy_entries(const ModelParams& params);
 
 // The policies of one marketplace: owned, copied with it (arms fork from
 // the warm state), in scenario order.

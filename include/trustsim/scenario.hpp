@@ -91,7 +91,7 @@ struct SweepParameter {
   bool whole = false;
   template <class V>
   void visit(V& v) {
-    v.text("key", key, "scenario key path, e.g. policies.enforcement[0].above");
+    v.text("key", key, "scenario key path, e.g. policies[0].above");
     v.numbers("values", values, bounds::kAny, 0, 100000, "values of a grid design");
     v.value("min", min, bounds::kAny, "lower end of the range of a sampled design");
     v.value("max", max, bounds::kAny, "upper end of the range of a sampled design");

@@ -85,7 +85,7 @@ void SellerUnderReview::decide_appeal(PolicySet& policies) {
 
 // ---------------------------------------------------------------------------
 
-void register_builtin_policy_kinds(PolicyRegistry& registry);  // models/policies/kinds.cpp
+void register_builtin_policy_kinds(PolicyRegistry& registry);  // sim/policy_kinds.cpp
 
 PolicyRegistry& PolicyRegistry::instance() {
   static PolicyRegistry registry = [] {
@@ -114,17 +114,10 @@ std::vector<std::string> PolicyRegistry::kinds() const {
   return names;
 }
 
-std::vector<PolicyEntry> policy_entries(const ModelParams& params) {
-  // The scenario's threshold rules (policies.enforcement) are the first kind.
-  std::vector<PolicyEntry> entries;
-  for (const auto& rule : params.policies.enforcement) entries.push_back({"threshold_rule", rule});
-  return entries;
-}
-
 // ---------------------------------------------------------------------------
 
 PolicySet::PolicySet(const ModelParams& params) {
-  for (const auto& entry : policy_entries(params))
+  for (const auto& entry : params.policies)
     policies_.push_back(PolicyRegistry::instance().create(entry));
 }
 

@@ -1,7 +1,9 @@
 // Policy kind "threshold_rule" (see threshold_rule.hpp).
-#include "threshold_rule.hpp"
+#include "policies/threshold_rule.hpp"
 
 #include <algorithm>
+
+#include <fmt/format.h>
 
 #include "trustsim/marketplace.hpp"
 
@@ -104,10 +106,58 @@ void ThresholdRule::take_parameters(const Policy& from) {
   rule_ = dynamic_cast<const ThresholdRule&>(from).rule_;
 }
 
-void register_threshold_rule(PolicyRegistry& registry) {
-  registry.add(std::string(ThresholdRule::kKind), [](const PolicyEntry& entry) {
-    return std::make_unique<ThresholdRule>(std::any_cast<const EnforcementRule&>(entry.parameters));
-  });
+std::vector<KeyProblem> EnforcementRule::check(const ModelParams& model) const {
+  if ((metric == Metric::kFqi || metric == Metric::kCsqi) &&
+      window_days != model.signals.window_days)
+    return {{"window_days",
+             fmt::format("{} is computed over signals.window_days = {}", enum_name(metric),
+                         model.signals.window_days),
+             "the same window as signals.window_days"}};
+  return {};
+}
+
+std::vector<PolicyEntry> default_policies() {
+  // The public seller-performance standards (src: policy-standards.md).
+  const std::vector<EnforcementRule> standards{
+      {Metric::kOrderDefectRate,
+       60,
+       Comparison::kAbove,
+       0.01,
+       50,
+       Schedule::kDaily,
+       {},
+       {Action::kWarn, Action::kSuspend},
+       14},
+      {Metric::kLateShipmentRate,
+       30,
+       Comparison::kAbove,
+       0.04,
+       50,
+       Schedule::kDaily,
+       {Channel::kSellerFulfilled, Channel::kSellerFulfilledPremium},
+       {Action::kWarn, Action::kSuppressListings},
+       14},
+      {Metric::kCancelRate,
+       7,
+       Comparison::kAbove,
+       0.025,
+       20,
+       Schedule::kDaily,
+       {},
+       {Action::kWarn},
+       14},
+      {Metric::kValidTrackingRate,
+       30,
+       Comparison::kBelow,
+       0.95,
+       50,
+       Schedule::kDaily,
+       {Channel::kSellerFulfilled},
+       {Action::kWarn, Action::kSuppressListings},
+       14}};
+  std::vector<PolicyEntry> entries;
+  for (const auto& rule : standards) entries.push_back({std::string(ThresholdRule::kKind), rule});
+  return entries;
 }
 
 }  // namespace trustsim

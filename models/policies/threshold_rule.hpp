@@ -14,9 +14,51 @@
 
 namespace trustsim {
 
+// The parameters of a threshold rule (`policies[i]` with `kind: threshold_rule`).
+struct EnforcementRule {
+  Metric metric = Metric::kOrderDefectRate;
+  std::uint64_t window_days = 60;
+  Comparison comparison = Comparison::kAbove;
+  double threshold = 0.01;
+  std::uint64_t min_orders = 50;
+  Schedule schedule = Schedule::kDaily;
+  std::vector<Channel> channels;  // empty: all channels
+  std::vector<Action> ladder{Action::kWarn, Action::kSuspend};
+  std::uint64_t grace_days = 14;
+  template <class V>
+  void visit(V& v) {
+    v.choice("metric", metric, "seller metric the rule watches", /*required=*/true);
+    v.value("window_days", window_days, bounds::kDays, "rolling window of the metric");
+    v.threshold(comparison, threshold, "breach when the metric is above/below this rate");
+    v.value("min_orders", min_orders, bounds::kCount,
+            "the rule applies only with at least this many orders (or shipments) in the window");
+    v.choice("schedule", schedule, "when the rule is evaluated (weekly: Mondays; monthly: day 1)");
+    v.choices("channels", channels, "channels the rule covers (empty: all)");
+    v.choices("ladder", ladder, "actions taken on successive breaches", /*min_items=*/1);
+    v.value("grace_days", grace_days, bounds::kDaysOrZero,
+            "days a seller has to recover before the next step of the ladder");
+  }
+  std::vector<KeyProblem> check(const ModelParams& model) const;
+};
+
+// The parameters of policy entry `i` of a model, which must be a threshold rule
+// (std::bad_any_cast otherwise).
+inline EnforcementRule& threshold_rule(ModelParams& model, std::size_t i) {
+  return std::any_cast<EnforcementRule&>(model.policies.at(i).parameters);
+}
+inline const EnforcementRule& threshold_rule(const ModelParams& model, std::size_t i) {
+  return std::any_cast<const EnforcementRule&>(model.policies.at(i).parameters);
+}
+
 class ThresholdRule final : public Policy {
  public:
+  using Parameters = EnforcementRule;
   static constexpr std::string_view kKind = "threshold_rule";
+  static constexpr const char* kDoc =
+      "a seller metric over a rolling window against a threshold, on a schedule, once the "
+      "window holds min_orders; each breach after the grace period takes the next step of the "
+      "ladder (warn, suppress_listings, suspend), and recovery lets warnings and suppression "
+      "lapse";
   explicit ThresholdRule(const EnforcementRule& rule) : rule_(rule) {}
 
   std::string_view kind() const override { return kKind; }
@@ -50,7 +92,5 @@ class ThresholdRule final : public Policy {
   std::vector<std::uint8_t> suppressing_;  // this rule holds the listings back
   std::vector<std::uint8_t> acted_;        // this rule acted during the horizon
 };
-
-void register_threshold_rule(PolicyRegistry& registry);
 
 }  // namespace trustsim
