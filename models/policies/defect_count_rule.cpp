@@ -1,0 +1,47 @@
+// Policy kind "defect_count_rule" (see defect_count_rule.hpp).
+#include "policies/defect_count_rule.hpp"
+
+#include <fmt/format.h>
+
+#include "trustsim/marketplace.hpp"
+
+namespace trustsim {
+
+std::vector<KeyProblem> DefectCountRuleParams::check(const ModelParams&) const {
+  if (metric == Metric::kOrderDefectRate || metric == Metric::kLateShipmentRate ||
+      metric == Metric::kCancelRate)
+    return {};
+  return {{"metric", fmt::format("{} does not count defective orders", enum_name(metric)),
+           "order_defect_rate, late_shipment_rate or cancel_rate"}};
+}
+
+EnforcementRule DefectCountRuleParams::threshold_rule() const {
+  EnforcementRule rule;
+  rule.metric = metric;
+  rule.window_days = window_days;
+  rule.comparison = Comparison::kAbove;
+  rule.threshold = above;
+  rule.min_orders = 0;
+  rule.schedule = schedule;
+  rule.ladder = ladder;
+  rule.grace_days = grace_days;
+  return rule;
+}
+
+void DefectCountRule::bind_windows(const RollingWindows& windows) {
+  rule_.bind_windows(windows);
+  defects_ = windows.find(metric_counters(params_.metric).first,
+                          static_cast<std::uint32_t>(params_.window_days));
+}
+
+void DefectCountRule::evaluate_seller(SellerUnderReview& seller) {
+  if (seller.window_sum(defects_) < params_.min_defects) return;  // too few to count
+  rule_.evaluate_seller(seller);
+}
+
+void DefectCountRule::take_parameters(const Policy& from) {
+  params_ = dynamic_cast<const DefectCountRule&>(from).params_;
+  rule_.take_parameters(dynamic_cast<const DefectCountRule&>(from).rule_);
+}
+
+}  // namespace trustsim

@@ -1,0 +1,81 @@
+// Policy kind "defect_count_rule": a defect rate over a rolling window above a
+// threshold, acted on only once the seller has at least `min_defects`
+// defective orders in the window, as eBay's standards count a defect rate
+// only with enough buyers behind it ("counts only with >= 5 buyers with
+// defects", policy-standards.md). Below that count the rule does not apply,
+// whatever the rate, so one bad order cannot sink a small seller. The ladder,
+// grace period and recovery are a threshold rule's.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "policies/threshold_rule.hpp"
+#include "trustsim/params.hpp"
+#include "trustsim/policy.hpp"
+
+namespace trustsim {
+
+struct DefectCountRuleParams {
+  Metric metric = Metric::kOrderDefectRate;
+  std::uint64_t window_days = 90;
+  double above = 0.02;
+  std::uint64_t min_defects = 5;
+  Schedule schedule = Schedule::kMonthly;
+  std::vector<Action> ladder{Action::kWarn, Action::kSuppressListings};
+  std::uint64_t grace_days = 30;
+  template <class V>
+  void visit(V& v) {
+    v.choice("metric", metric,
+             "defect rate the rule watches: order_defect_rate, late_shipment_rate or "
+             "cancel_rate",
+             /*required=*/true);
+    v.value("window_days", window_days, bounds::kDays, "rolling window of the rate and count");
+    v.value("above", above, bounds::kProbability, "breach when the rate is above this");
+    v.value("min_defects", min_defects, bounds::kCount,
+            "the rule applies only with at least this many defective orders in the window");
+    v.choice("schedule", schedule, "when the rule is evaluated");
+    v.choices("ladder", ladder, "actions taken on successive breaches", /*min_items=*/1);
+    v.value("grace_days", grace_days, bounds::kDaysOrZero,
+            "days a seller has to recover before the next step of the ladder");
+  }
+  std::vector<KeyProblem> check(const ModelParams& model) const;
+  // The threshold rule this is, without the defect count.
+  EnforcementRule threshold_rule() const;
+};
+
+class DefectCountRule final : public Policy {
+ public:
+  using Parameters = DefectCountRuleParams;
+  static constexpr std::string_view kKind = "defect_count_rule";
+  static constexpr const char* kDoc =
+      "a defect rate over a rolling window above a threshold, counted only once the seller has "
+      "at least min_defects defective orders in the window (eBay's rule); ladder, grace and "
+      "recovery as a threshold_rule";
+  explicit DefectCountRule(const DefectCountRuleParams& params)
+      : params_(params), rule_(params.threshold_rule()) {}
+
+  std::string_view kind() const override { return kKind; }
+  std::unique_ptr<Policy> clone() const override {
+    return std::make_unique<DefectCountRule>(*this);
+  }
+  void require_windows(RollingWindows& windows) const override { rule_.require_windows(windows); }
+  void bind_windows(const RollingWindows& windows) override;
+  void resize(std::size_t count, std::size_t capacity) override { rule_.resize(count, capacity); }
+  void evaluate_seller(SellerUnderReview& seller) override;
+  void on_reinstated(std::size_t seller) override { rule_.on_reinstated(seller); }
+  bool missed(std::size_t seller, Channel channel, const ExpectedRates& rates,
+              const DsiWeights& weights) const override {
+    return rule_.missed(seller, channel, rates, weights);
+  }
+  void take_parameters(const Policy& from) override;
+
+  const ThresholdRule& rule() const { return rule_; }
+
+ private:
+  DefectCountRuleParams params_;
+  ThresholdRule rule_;
+  std::uint32_t defects_ = 0;  // handle of the defective-order count in the window
+};
+
+}  // namespace trustsim
