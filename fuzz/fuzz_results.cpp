@@ -24,17 +24,13 @@
 #include <iostream>
 #include <string>
 
+#include "fuzz_common.hpp"
 #include "trustsim/errors.hpp"
 #include "trustsim/experiment.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
-
-[[noreturn]] void fail(const char* what, const std::string& detail) {
-  std::fprintf(stderr, "fuzz_results: %s: %s\n", what, detail.c_str());
-  std::abort();
-}
 
 fs::path scratch_directory() {
   if (const char* tmp = std::getenv("TMPDIR"); tmp && *tmp) return tmp;
@@ -78,21 +74,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   {
     std::ofstream out(scratch_file(), std::ios::binary | std::ios::trunc);
     out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
-    if (!out) fail("cannot write the scratch file", scratch_file().string());
+    if (!out)
+      trustsim::fuzz::fail("fuzz_results", "cannot write the scratch file",
+                           scratch_file().string());
   }
-  try {
-    summarize(scratch_file());
-  } catch (const trustsim::InputError&) {
-    // bad input, reported as it should be
-  } catch (const trustsim::RunError& e) {
-    fail("RunError escaped", e.what());
-  } catch (const std::bad_alloc&) {
-    fail("std::bad_alloc escaped", "out of memory");
-  } catch (const std::exception& e) {
-    fail("exception escaped", e.what());
-  } catch (...) {
-    fail("unknown exception escaped", "");
-  }
+  trustsim::fuzz::only_input_errors("fuzz_results", [] { summarize(scratch_file()); });
   remove_scratch_file();
   return 0;
 }

@@ -18,6 +18,7 @@
 #include <string>
 #include <string_view>
 
+#include "fuzz_common.hpp"
 #include "trustsim/errors.hpp"
 #include "trustsim/scenario.hpp"
 
@@ -26,11 +27,6 @@ namespace {
 constexpr std::string_view kSetPrefix = "#set ";
 constexpr std::string_view kReplicationsPrefix = "#replications ";
 constexpr std::size_t kMaxOverrides = 8;
-
-[[noreturn]] void fail(const char* what, const std::string& detail) {
-  std::fprintf(stderr, "fuzz_scenario: %s: %s\n", what, detail.c_str());
-  std::abort();
-}
 
 // Reads the leading "#set ..." and "#replications ..." lines into `options`.
 void read_overrides(std::string_view text, trustsim::LoadOptions& options) {
@@ -56,19 +52,11 @@ void read_overrides(std::string_view text, trustsim::LoadOptions& options) {
 
 std::optional<trustsim::Scenario> load(const std::string& text,
                                        const trustsim::LoadOptions& options) {
-  try {
-    return trustsim::load_scenario_text(text, "fuzz.yaml", options);
-  } catch (const trustsim::InputError&) {
-    return std::nullopt;  // bad input, reported as it should be
-  } catch (const trustsim::RunError& e) {
-    fail("RunError escaped", e.what());
-  } catch (const std::bad_alloc&) {
-    fail("std::bad_alloc escaped", "out of memory");
-  } catch (const std::exception& e) {
-    fail("exception escaped", e.what());
-  } catch (...) {
-    fail("unknown exception escaped", "");
-  }
+  std::optional<trustsim::Scenario> scenario;
+  trustsim::fuzz::only_input_errors("fuzz_scenario", [&] {
+    scenario = trustsim::load_scenario_text(text, "fuzz.yaml", options);
+  });
+  return scenario;
 }
 
 }  // namespace
@@ -86,8 +74,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   trustsim::LoadOptions plain;
   plain.check_memory = true;
   const auto again = load(scenario->resolved_yaml, plain);
-  if (!again) fail("resolved YAML does not load again", scenario->resolved_yaml);
+  if (!again)
+    trustsim::fuzz::fail("fuzz_scenario", "resolved YAML does not load again",
+                         scenario->resolved_yaml);
   if (again->resolved_yaml != scenario->resolved_yaml)
-    fail("resolved YAML changes when loaded again", scenario->resolved_yaml);
+    trustsim::fuzz::fail("fuzz_scenario", "resolved YAML changes when loaded again",
+                         scenario->resolved_yaml);
   return 0;
 }

@@ -16,6 +16,7 @@
 
 #include <fmt/format.h>
 
+#include "posix_file.hpp"
 #include "trustsim/errors.hpp"
 #include "trustsim/run_lock.hpp"
 #include "trustsim/sha256.hpp"
@@ -32,16 +33,9 @@ constexpr std::size_t kDigestSize = 64;
 constexpr std::size_t kIdSize = 32;
 
 void write_all(int fd, const void* data, std::size_t size, const fs::path& path) {
-  const auto* p = static_cast<const std::uint8_t*>(data);
-  while (size > 0) {
-    const ssize_t n = ::write(fd, p, size);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0)
-      throw RunError(fmt::format("cannot write the resume journal '{}': {}", path.string(),
-                                 std::strerror(errno)));
-    p += n;
-    size -= static_cast<std::size_t>(n);
-  }
+  if (!write_fully(fd, data, size))
+    throw RunError(fmt::format("cannot write the resume journal '{}': {}", path.string(),
+                               std::strerror(errno)));
 }
 
 void sync(int fd, const fs::path& path) {
@@ -142,17 +136,7 @@ std::string read_journal(const fs::path& path) {
   struct stat info {};
   std::string bytes;
   const bool regular = ::fstat(fd, &info) == 0 && S_ISREG(info.st_mode);
-  if (regular) {
-    bytes.resize(static_cast<std::size_t>(info.st_size));
-    std::size_t got = 0;
-    while (got < bytes.size()) {
-      const ssize_t n = ::read(fd, bytes.data() + got, bytes.size() - got);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;
-      got += static_cast<std::size_t>(n);
-    }
-    bytes.resize(got);
-  }
+  if (regular) read_up_to(fd, static_cast<std::size_t>(info.st_size), bytes);
   ::close(fd);
   if (!regular)
     throw InputError(

@@ -19,6 +19,7 @@
 #include <system_error>
 #include <utility>
 
+#include "posix_file.hpp"
 #include "trustsim/errors.hpp"
 #include "trustsim/sha256.hpp"
 #include "trustsim/text.hpp"
@@ -418,13 +419,7 @@ void write_image(const fs::path& temporary, const std::string& image) {
                               std::generic_category().message(errno)));
   };
   if (fd.get() < 0) io_failure("creating");
-  std::size_t written = 0;
-  while (written < image.size()) {
-    const ssize_t n = ::write(fd.get(), image.data() + written, image.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) io_failure("writing");
-    written += static_cast<std::size_t>(n);
-  }
+  if (!write_fully(fd.get(), image.data(), image.size())) io_failure("writing");
   if (::fsync(fd.get()) != 0) io_failure("syncing");
 }
 
@@ -661,16 +656,10 @@ std::string read_file_bytes(const fs::path& path) {
   if (::fstat(fd.get(), &info) != 0) throw Failure(std::generic_category().message(errno));
   if (S_ISDIR(info.st_mode)) throw Failure("it is a directory");
   if (!S_ISREG(info.st_mode)) throw Failure("it is not a regular file (a FIFO, socket or device)");
-  std::string bytes(static_cast<std::size_t>(info.st_size), '\0');
-  std::size_t got = 0;
-  while (got < bytes.size()) {
-    const ssize_t n = ::read(fd.get(), bytes.data() + got, bytes.size() - got);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw Failure(std::generic_category().message(errno));
-    if (n == 0) break;
-    got += static_cast<std::size_t>(n);
-  }
-  if (got != bytes.size()) throw Failure("the file changed size while it was read");
+  std::string bytes;
+  const auto size = static_cast<std::size_t>(info.st_size);
+  if (!read_up_to(fd.get(), size, bytes)) throw Failure(std::generic_category().message(errno));
+  if (bytes.size() != size) throw Failure("the file changed size while it was read");
   return bytes;
 }
 

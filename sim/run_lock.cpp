@@ -18,6 +18,7 @@
 
 #include <fmt/format.h>
 
+#include "posix_file.hpp"
 #include "trustsim/errors.hpp"
 
 namespace trustsim {
@@ -59,15 +60,8 @@ LockHolder parse_lock(const std::string& text) {
 }
 
 std::string read_small(int fd) {
-  std::string text(kLockFileMax, '\0');
-  std::size_t size = 0;
-  while (size < text.size()) {
-    const ssize_t n = ::read(fd, text.data() + size, text.size() - size);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    size += static_cast<std::size_t>(n);
-  }
-  text.resize(size);
+  std::string text;
+  read_up_to(fd, kLockFileMax, text);
   return text;
 }
 
@@ -197,8 +191,7 @@ RunLock RunLock::acquire(const fs::path& output, const std::string& started_utc)
   if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0 && !flock_unsupported(errno))
     throw RunError(fmt::format("cannot lock '{}': {}", staged.string(), std::strerror(errno)));
   const auto text = lock_text(holder);
-  if (::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()) ||
-      ::fsync(fd.get()) != 0)
+  if (!write_fully(fd.get(), text.data(), text.size()) || ::fsync(fd.get()) != 0)
     throw RunError(
         fmt::format("cannot write the lock file '{}': {}", staged.string(), std::strerror(errno)));
 
