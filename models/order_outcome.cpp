@@ -1,6 +1,8 @@
 // Order model set-up and the exact expectation over the order decision tree.
 #include "trustsim/order_outcome.hpp"
 
+#include "trustsim/metrics.hpp"
+
 #include <vector>
 
 namespace trustsim {
@@ -88,18 +90,7 @@ ExpectedRates expected_rates(const OrderModel& model, const SellerOrderProfile& 
 }
 
 double ExpectedRates::rate(Metric metric, const DsiWeights& weights) const {
-  auto ratio = [](double num, double den) { return den > 0.0 ? num / den : 0.0; };
-  switch (metric) {
-    case Metric::kOrderDefectRate: return ratio(order_defects, orders);
-    case Metric::kLateShipmentRate: return ratio(late_shipments, shipments);
-    case Metric::kCancelRate: return ratio(cancelled, orders);
-    case Metric::kValidTrackingRate: return shipments > 0 ? valid_tracking / shipments : 1.0;
-    case Metric::kOnTimeDeliveryRate: return deliveries > 0 ? on_time / deliveries : 1.0;
-    case Metric::kCsResponse24hRate: return cs_contacts > 0 ? cs_responded / cs_contacts : 1.0;
-    case Metric::kFqi: return 1.0 - ratio(fqi_loss, orders * weights.fqi_total());
-    case Metric::kCsqi: return 1.0 - ratio(csqi_loss, orders * weights.csqi_total());
-  }
-  return 0.0;
+  return expected_metric(metric, *this, weights);
 }
 
 }  // namespace trustsim

@@ -7,36 +7,18 @@
 #include <cmath>
 
 #include "trustsim/marketplace.hpp"
+#include "trustsim/metrics.hpp"
 
 namespace trustsim {
 
 std::pair<Counter, Counter> metric_counters(Metric metric) {
-  switch (metric) {
-    case Metric::kOrderDefectRate: return {Counter::kOrderDefects, Counter::kOrders};
-    case Metric::kLateShipmentRate: return {Counter::kLateShipments, Counter::kShipments};
-    case Metric::kCancelRate: return {Counter::kCancels, Counter::kOrders};
-    case Metric::kValidTrackingRate: return {Counter::kValidTracking, Counter::kShipments};
-    case Metric::kOnTimeDeliveryRate: return {Counter::kOnTime, Counter::kDeliveries};
-    case Metric::kCsResponse24hRate: return {Counter::kCsResponded, Counter::kCsContacts};
-    case Metric::kFqi: return {Counter::kFqiLoss, Counter::kOrders};
-    case Metric::kCsqi: return {Counter::kCsqiLoss, Counter::kOrders};
-  }
-  return {Counter::kOrders, Counter::kOrders};
+  const auto& d = metric_definition(metric);
+  return {d.numerator, d.denominator};
 }
 
 double metric_value(Metric metric, std::uint32_t numerator, std::uint32_t denominator,
                     const RunSettings& settings) {
-  if (denominator == 0)
-    return metric == Metric::kOrderDefectRate || metric == Metric::kLateShipmentRate ||
-                   metric == Metric::kCancelRate
-               ? 0.0
-               : 1.0;
-  const double ratio = static_cast<double>(numerator) / denominator;
-  switch (metric) {
-    case Metric::kFqi: return 1.0 - ratio / (settings.dsi.fqi_total() * kLossUnits);
-    case Metric::kCsqi: return 1.0 - ratio / (settings.dsi.csqi_total() * kLossUnits);
-    default: return ratio;
-  }
+  return window_metric(metric, numerator, denominator, settings.dsi);
 }
 
 namespace {

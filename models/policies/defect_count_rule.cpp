@@ -4,13 +4,12 @@
 #include <fmt/format.h>
 
 #include "trustsim/marketplace.hpp"
+#include "trustsim/metrics.hpp"
 
 namespace trustsim {
 
 std::vector<KeyProblem> DefectCountRuleParams::check(const ModelParams&) const {
-  if (metric == Metric::kOrderDefectRate || metric == Metric::kLateShipmentRate ||
-      metric == Metric::kCancelRate)
-    return {};
+  if (metric_definition(metric).counts_defects()) return {};
   return {{"metric", fmt::format("{} does not count defective orders", enum_name(metric)),
            "order_defect_rate, late_shipment_rate or cancel_rate"}};
 }

@@ -1,0 +1,65 @@
+// The seller metrics, each declared once: the rolling-window counters of its
+// numerator and denominator, the matching expected counts of the order model
+// (for the exact "true rate" that false positives and negatives are judged
+// against), its value when the window is empty, and its form (a share of
+// events, or a DSI quality index: 1 - weighted loss per order / total weight).
+// Policies, signals and outcomes read metrics only through this table.
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+#include "trustsim/enums.hpp"
+#include "trustsim/order_outcome.hpp"
+#include "trustsim/rolling_windows.hpp"
+
+namespace trustsim {
+
+struct MetricDefinition {
+  enum class Form : std::uint8_t { kShare, kFqi, kCsqi };
+  Metric metric;
+  Counter numerator;
+  Counter denominator;
+  double ExpectedRates::*expected_numerator;
+  double ExpectedRates::*expected_denominator;
+  double when_empty;  // defect rates 0 (nothing went wrong), good-event rates and indices 1
+  Form form;
+  // True when the numerator counts defective orders (the lower the better).
+  bool counts_defects() const { return form == Form::kShare && when_empty == 0.0; }
+};
+
+// In the order of the Metric enum.
+inline constexpr std::array<MetricDefinition, enum_count<Metric>()> kMetrics{{
+    {Metric::kOrderDefectRate, Counter::kOrderDefects, Counter::kOrders,
+     &ExpectedRates::order_defects, &ExpectedRates::orders, 0.0, MetricDefinition::Form::kShare},
+    {Metric::kLateShipmentRate, Counter::kLateShipments, Counter::kShipments,
+     &ExpectedRates::late_shipments, &ExpectedRates::shipments, 0.0,
+     MetricDefinition::Form::kShare},
+    {Metric::kCancelRate, Counter::kCancels, Counter::kOrders, &ExpectedRates::cancelled,
+     &ExpectedRates::orders, 0.0, MetricDefinition::Form::kShare},
+    {Metric::kValidTrackingRate, Counter::kValidTracking, Counter::kShipments,
+     &ExpectedRates::valid_tracking, &ExpectedRates::shipments, 1.0,
+     MetricDefinition::Form::kShare},
+    {Metric::kOnTimeDeliveryRate, Counter::kOnTime, Counter::kDeliveries, &ExpectedRates::on_time,
+     &ExpectedRates::deliveries, 1.0, MetricDefinition::Form::kShare},
+    {Metric::kCsResponse24hRate, Counter::kCsResponded, Counter::kCsContacts,
+     &ExpectedRates::cs_responded, &ExpectedRates::cs_contacts, 1.0,
+     MetricDefinition::Form::kShare},
+    {Metric::kFqi, Counter::kFqiLoss, Counter::kOrders, &ExpectedRates::fqi_loss,
+     &ExpectedRates::orders, 1.0, MetricDefinition::Form::kFqi},
+    {Metric::kCsqi, Counter::kCsqiLoss, Counter::kOrders, &ExpectedRates::csqi_loss,
+     &ExpectedRates::orders, 1.0, MetricDefinition::Form::kCsqi},
+}};
+
+constexpr const MetricDefinition& metric_definition(Metric metric) {
+  return kMetrics[static_cast<std::size_t>(metric)];
+}
+
+// The metric from its window sums (loss counters are in kLossUnits per unit weight).
+double window_metric(Metric metric, std::uint32_t numerator, std::uint32_t denominator,
+                     const DsiWeights& weights);
+
+// The metric's exact expected value from the order model's expected counts.
+double expected_metric(Metric metric, const ExpectedRates& rates, const DsiWeights& weights);
+
+}  // namespace trustsim
