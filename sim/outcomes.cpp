@@ -10,83 +10,215 @@
 
 namespace trustsim {
 
-const std::vector<OutcomeDefinition>& summary_outcomes() {
-  static const std::vector<OutcomeDefinition> defs = {
-      {"orders", "orders", "orders placed during the horizon"},
-      {"gmv", "currency", "gross merchandise value of orders not cancelled"},
-      {"active_buyers", "buyers", "buyers with an order in the last 90 days of the horizon"},
-      {"mean_trust", "0-1", "mean trust of buyers present (not churned) at the end"},
-      {"repeat_rate_30d", "share",
-       "buyers whose first horizon order is >= 30 days before the end and who order again "
-       "within 30 days"},
-      {"repeat_rate_90d", "share",
-       "buyers whose first horizon order is >= 90 days before the end and who order again "
-       "within 90 days"},
-      {"buyer_churn_rate", "share",
-       "churn events during the horizon / buyers present at its start"},
-      {"buyer_returns", "buyers", "churned buyers who came back during the horizon"},
-      {"defects_per_1k_orders", "per 1000 orders",
-       "orders with a problem the buyer lived through (cancelled, late, not as described or "
-       "damaged, no CS answer within 24 h)"},
-      {"odr_defects_per_1k_orders", "per 1000 orders",
-       "orders with negative feedback, a claim or a chargeback (any cause)"},
-      {"seller_odr_defects_per_1k_orders", "per 1000 orders",
-       "order defects charged to the seller (platform-caused excluded)"},
-      {"late_deliveries_per_1k_orders", "per 1000 orders", "late deliveries"},
-      {"not_as_described_per_1k_orders", "per 1000 orders", "items not as described or damaged"},
-      {"cancellations_per_1k_orders", "per 1000 orders", "seller cancellations"},
-      {"no_cs_response_per_1k_orders", "per 1000 orders",
-       "customer-service contacts not answered within 24 h"},
-      {"unresolved_per_1k_orders", "per 1000 orders", "problems left unresolved"},
-      {"searches_without_offer", "searches", "shopping events that found no listed offer"},
-      {"warnings", "actions", "warnings issued during the horizon"},
-      {"suppressions", "actions", "listing suppressions during the horizon"},
-      {"suspensions", "actions", "suspensions during the horizon"},
-      {"reinstatements", "actions", "suspended sellers reinstated on appeal"},
-      {"false_positive_suspensions", "actions",
-       "suspensions of sellers whose true rate (at their effort then) met the rule's threshold"},
-      {"false_negative_sellers", "sellers",
-       "sellers with horizon orders whose true rate breaches a rule at the end and whom that "
-       "rule never actioned during the horizon"},
-      {"seller_exits", "sellers", "sellers who left during the horizon"},
-      {"seller_entries", "sellers", "sellers who entered during the horizon"},
-      {"listed_sellers_end", "sellers", "sellers with listed offers at the end"},
-      {"top_quality_sales_share", "share",
-       "share of horizon GMV sold by the best quarter of sellers by latent quality"},
+namespace {
+
+double per_1k(std::int64_t count, std::int64_t orders) {
+  return orders > 0 ? 1000.0 * static_cast<double>(count) / static_cast<double>(orders) : 0.0;
+}
+
+double share(std::int64_t part, std::int64_t whole) {
+  return whole > 0 ? static_cast<double>(part) / static_cast<double>(whole) : 0.0;
+}
+
+double mean_trust(const Marketplace& market) {
+  const double present = static_cast<double>(market.buyers_present());
+  return present > 0
+             ? static_cast<double>(market.trust_sum_fixed()) / Marketplace::kTrustScale / present
+             : 0.0;
+}
+
+double top_quality_sales_share(const Sellers& sellers);
+
+// What a /summary outcome is computed from: the horizon's totals, the
+// marketplace at the end, and the counts over buyers and sellers taken then.
+struct SummaryFacts {
+  const DayTotals& h;
+  const Marketplace& market;
+  std::int64_t buyers_at_start, active, base30, rep30, base90, rep90, false_negatives;
+};
+
+// What a /timeseries outcome is computed from: the period's totals and the
+// marketplace at the period's end.
+struct PeriodFacts {
+  const DayTotals& period;
+  const Marketplace& market;
+};
+
+// One seller cohort's integer sums over the horizon.
+struct CohortSums {
+  std::int64_t sellers = 0, orders = 0, gmv = 0, defects = 0, warnings = 0, suppressions = 0,
+               suspensions = 0, fp = 0, fn = 0, exits = 0;
+};
+
+// Each outcome once: name, unit, meaning and how it is computed. The order is
+// the order of the columns.
+template <class Facts>
+struct Outcome {
+  OutcomeDefinition definition;
+  double (*value)(const Facts&);
+};
+
+const std::vector<Outcome<SummaryFacts>>& summary_table() {
+  using F = SummaryFacts;
+  static const std::vector<Outcome<F>> table = {
+      {{"orders", "orders", "orders placed during the horizon"},
+       [](const F& f) { return static_cast<double>(f.h.orders); }},
+      {{"gmv", "currency", "gross merchandise value of orders not cancelled"},
+       [](const F& f) { return static_cast<double>(f.h.gmv_cents) / 100.0; }},
+      {{"active_buyers", "buyers", "buyers with an order in the last 90 days of the horizon"},
+       [](const F& f) { return static_cast<double>(f.active); }},
+      {{"mean_trust", "0-1", "mean trust of buyers present (not churned) at the end"},
+       [](const F& f) { return mean_trust(f.market); }},
+      {{"repeat_rate_30d", "share",
+        "buyers whose first horizon order is >= 30 days before the end and who order again "
+        "within 30 days"},
+       [](const F& f) { return share(f.rep30, f.base30); }},
+      {{"repeat_rate_90d", "share",
+        "buyers whose first horizon order is >= 90 days before the end and who order again "
+        "within 90 days"},
+       [](const F& f) { return share(f.rep90, f.base90); }},
+      {{"buyer_churn_rate", "share",
+        "churn events during the horizon / buyers present at its start"},
+       [](const F& f) { return share(f.h.churned, f.buyers_at_start); }},
+      {{"buyer_returns", "buyers", "churned buyers who came back during the horizon"},
+       [](const F& f) { return static_cast<double>(f.h.returned); }},
+      {{"defects_per_1k_orders", "per 1000 orders",
+        "orders with a problem the buyer lived through (cancelled, late, not as described or "
+        "damaged, no CS answer within 24 h)"},
+       [](const F& f) { return per_1k(f.h.defect_orders, f.h.orders); }},
+      {{"odr_defects_per_1k_orders", "per 1000 orders",
+        "orders with negative feedback, a claim or a chargeback (any cause)"},
+       [](const F& f) { return per_1k(f.h.order_defects, f.h.orders); }},
+      {{"seller_odr_defects_per_1k_orders", "per 1000 orders",
+        "order defects charged to the seller (platform-caused excluded)"},
+       [](const F& f) { return per_1k(f.h.seller_order_defects, f.h.orders); }},
+      {{"late_deliveries_per_1k_orders", "per 1000 orders", "late deliveries"},
+       [](const F& f) { return per_1k(f.h.late_deliveries, f.h.orders); }},
+      {{"not_as_described_per_1k_orders", "per 1000 orders", "items not as described or damaged"},
+       [](const F& f) { return per_1k(f.h.not_as_described, f.h.orders); }},
+      {{"cancellations_per_1k_orders", "per 1000 orders", "seller cancellations"},
+       [](const F& f) { return per_1k(f.h.cancelled, f.h.orders); }},
+      {{"no_cs_response_per_1k_orders", "per 1000 orders",
+        "customer-service contacts not answered within 24 h"},
+       [](const F& f) { return per_1k(f.h.no_response_24h, f.h.orders); }},
+      {{"unresolved_per_1k_orders", "per 1000 orders", "problems left unresolved"},
+       [](const F& f) { return per_1k(f.h.unresolved, f.h.orders); }},
+      {{"searches_without_offer", "searches", "shopping events that found no listed offer"},
+       [](const F& f) { return static_cast<double>(f.h.searches_without_offer); }},
+      {{"warnings", "actions", "warnings issued during the horizon"},
+       [](const F& f) { return static_cast<double>(f.h.warnings); }},
+      {{"suppressions", "actions", "listing suppressions during the horizon"},
+       [](const F& f) { return static_cast<double>(f.h.suppressions); }},
+      {{"suspensions", "actions", "suspensions during the horizon"},
+       [](const F& f) { return static_cast<double>(f.h.suspensions); }},
+      {{"reinstatements", "actions", "suspended sellers reinstated on appeal"},
+       [](const F& f) { return static_cast<double>(f.h.reinstatements); }},
+      {{"false_positive_suspensions", "actions",
+        "suspensions of sellers whose true rate (at their effort then) met the rule's "
+        "threshold"},
+       [](const F& f) { return static_cast<double>(f.h.false_positive_suspensions); }},
+      {{"false_negative_sellers", "sellers",
+        "sellers with horizon orders whose true rate breaches a rule at the end and whom that "
+        "rule never actioned during the horizon"},
+       [](const F& f) { return static_cast<double>(f.false_negatives); }},
+      {{"seller_exits", "sellers", "sellers who left during the horizon"},
+       [](const F& f) { return static_cast<double>(f.h.seller_exits); }},
+      {{"seller_entries", "sellers", "sellers who entered during the horizon"},
+       [](const F& f) { return static_cast<double>(f.h.seller_entries); }},
+      {{"listed_sellers_end", "sellers", "sellers with listed offers at the end"},
+       [](const F& f) { return static_cast<double>(f.market.listed_sellers()); }},
+      {{"top_quality_sales_share", "share",
+        "share of horizon GMV sold by the best quarter of sellers by latent quality"},
+       [](const F& f) { return top_quality_sales_share(f.market.sellers()); }},
   };
+  return table;
+}
+
+const std::vector<Outcome<PeriodFacts>>& timeseries_table() {
+  using F = PeriodFacts;
+  static const std::vector<Outcome<F>> table = {
+      {{"orders", "orders", "orders in the period"},
+       [](const F& f) { return static_cast<double>(f.period.orders); }},
+      {{"gmv", "currency", "GMV in the period"},
+       [](const F& f) { return static_cast<double>(f.period.gmv_cents) / 100.0; }},
+      {{"defects_per_1k_orders", "per 1000 orders", "buyer-experienced problems"},
+       [](const F& f) { return per_1k(f.period.defect_orders, f.period.orders); }},
+      {{"odr_defects_per_1k_orders", "per 1000 orders", "feedback, claims, chargebacks"},
+       [](const F& f) { return per_1k(f.period.order_defects, f.period.orders); }},
+      {{"mean_trust", "0-1", "mean trust of buyers present at the end of the period"},
+       [](const F& f) { return mean_trust(f.market); }},
+      {{"buyers_present", "buyers", "buyers not churned at the end of the period"},
+       [](const F& f) { return static_cast<double>(f.market.buyers_present()); }},
+      {{"churned_buyers", "buyers", "churn events in the period"},
+       [](const F& f) { return static_cast<double>(f.period.churned); }},
+      {{"listed_sellers", "sellers", "sellers with listed offers at the end of the period"},
+       [](const F& f) { return static_cast<double>(f.market.listed_sellers()); }},
+      {{"suspended_sellers", "sellers", "sellers suspended at the end of the period"},
+       [](const F& f) { return static_cast<double>(f.market.suspended_sellers()); }},
+      {{"warnings", "actions", "warnings in the period"},
+       [](const F& f) { return static_cast<double>(f.period.warnings); }},
+      {{"suspensions", "actions", "suspensions in the period"},
+       [](const F& f) { return static_cast<double>(f.period.suspensions); }},
+  };
+  return table;
+}
+
+const std::vector<Outcome<CohortSums>>& cohort_table() {
+  using F = CohortSums;
+  static const std::vector<Outcome<F>> table = {
+      {{"sellers", "sellers", "sellers present during the horizon"},
+       [](const F& c) { return static_cast<double>(c.sellers); }},
+      {{"orders", "orders", "horizon orders"},
+       [](const F& c) { return static_cast<double>(c.orders); }},
+      {{"gmv", "currency", "horizon GMV"},
+       [](const F& c) { return static_cast<double>(c.gmv) / 100.0; }},
+      {{"seller_odr_defects_per_1k_orders", "per 1000 orders", "defects charged to the sellers"},
+       [](const F& c) { return per_1k(c.defects, c.orders); }},
+      {{"warnings", "actions", "warnings"},
+       [](const F& c) { return static_cast<double>(c.warnings); }},
+      {{"suppressions", "actions", "listing suppressions"},
+       [](const F& c) { return static_cast<double>(c.suppressions); }},
+      {{"suspensions", "actions", "suspensions"},
+       [](const F& c) { return static_cast<double>(c.suspensions); }},
+      {{"false_positive_suspensions", "actions", "suspensions of sellers truly within threshold"},
+       [](const F& c) { return static_cast<double>(c.fp); }},
+      {{"false_negative_sellers", "sellers", "breaching sellers never actioned"},
+       [](const F& c) { return static_cast<double>(c.fn); }},
+      {{"seller_exits", "sellers", "exits"},
+       [](const F& c) { return static_cast<double>(c.exits); }},
+  };
+  return table;
+}
+
+template <class Facts>
+std::vector<OutcomeDefinition> definitions(const std::vector<Outcome<Facts>>& table) {
+  std::vector<OutcomeDefinition> defs;
+  for (const auto& o : table) defs.push_back(o.definition);
+  return defs;
+}
+
+template <class Facts>
+std::vector<double> values(const std::vector<Outcome<Facts>>& table, const Facts& facts) {
+  std::vector<double> row;
+  row.reserve(table.size());
+  for (const auto& o : table) row.push_back(o.value(facts));
+  return row;
+}
+
+}  // namespace
+
+const std::vector<OutcomeDefinition>& summary_outcomes() {
+  static const auto defs = definitions(summary_table());
   return defs;
 }
 
 const std::vector<OutcomeDefinition>& timeseries_outcomes() {
-  static const std::vector<OutcomeDefinition> defs = {
-      {"orders", "orders", "orders in the period"},
-      {"gmv", "currency", "GMV in the period"},
-      {"defects_per_1k_orders", "per 1000 orders", "buyer-experienced problems"},
-      {"odr_defects_per_1k_orders", "per 1000 orders", "feedback, claims, chargebacks"},
-      {"mean_trust", "0-1", "mean trust of buyers present at the end of the period"},
-      {"buyers_present", "buyers", "buyers not churned at the end of the period"},
-      {"churned_buyers", "buyers", "churn events in the period"},
-      {"listed_sellers", "sellers", "sellers with listed offers at the end of the period"},
-      {"suspended_sellers", "sellers", "sellers suspended at the end of the period"},
-      {"warnings", "actions", "warnings in the period"},
-      {"suspensions", "actions", "suspensions in the period"},
-  };
+  static const auto defs = definitions(timeseries_table());
   return defs;
 }
 
 const std::vector<OutcomeDefinition>& cohort_outcomes() {
-  static const std::vector<OutcomeDefinition> defs = {
-      {"sellers", "sellers", "sellers present during the horizon"},
-      {"orders", "orders", "horizon orders"},
-      {"gmv", "currency", "horizon GMV"},
-      {"seller_odr_defects_per_1k_orders", "per 1000 orders", "defects charged to the sellers"},
-      {"warnings", "actions", "warnings"},
-      {"suppressions", "actions", "listing suppressions"},
-      {"suspensions", "actions", "suspensions"},
-      {"false_positive_suspensions", "actions", "suspensions of sellers truly within threshold"},
-      {"false_negative_sellers", "sellers", "breaching sellers never actioned"},
-      {"seller_exits", "sellers", "exits"},
-  };
+  static const auto defs = definitions(cohort_table());
   return defs;
 }
 
@@ -107,12 +239,6 @@ std::vector<std::string> cohort_labels(const Scenario& scenario) {
   return labels;
 }
 
-namespace {
-double per_1k(std::int64_t count, std::int64_t orders) {
-  return orders > 0 ? 1000.0 * static_cast<double>(count) / static_cast<double>(orders) : 0.0;
-}
-}  // namespace
-
 void ArmAccumulator::add_day(const Marketplace& market, const DayTotals& day,
                              std::int32_t horizon_day, TimeseriesStep step) {
   horizon.add(day);
@@ -121,22 +247,7 @@ void ArmAccumulator::add_day(const Marketplace& market, const DayTotals& day,
   const bool last_day = horizon_day + 1 == market.settings().horizon_days;
   if ((horizon_day + 1) % length != 0 && !last_day) return;
   run.period_start.push_back(horizon_day - (horizon_day % length));
-  const double present = static_cast<double>(market.buyers_present());
-  const std::vector<double> row = {
-      static_cast<double>(period.orders),
-      static_cast<double>(period.gmv_cents) / 100.0,
-      per_1k(period.defect_orders, period.orders),
-      per_1k(period.order_defects, period.orders),
-      present > 0
-          ? static_cast<double>(market.trust_sum_fixed()) / Marketplace::kTrustScale / present
-          : 0.0,
-      present,
-      static_cast<double>(period.churned),
-      static_cast<double>(market.listed_sellers()),
-      static_cast<double>(market.suspended_sellers()),
-      static_cast<double>(period.warnings),
-      static_cast<double>(period.suspensions),
-  };
+  const auto row = values(timeseries_table(), PeriodFacts{period, market});
   if (run.timeseries.empty()) run.timeseries.resize(row.size());
   for (std::size_t c = 0; c < row.size(); ++c) run.timeseries[c].push_back(row[c]);
   period = DayTotals{};
@@ -205,45 +316,10 @@ void ArmAccumulator::finish(const Marketplace& market, const std::vector<std::st
   const auto flagged = false_negatives(market);
   std::int64_t fn = 0;
   for (auto f : flagged) fn += f;
-  const double present = static_cast<double>(market.buyers_present());
-  run.summary = {
-      static_cast<double>(h.orders),
-      static_cast<double>(h.gmv_cents) / 100.0,
-      static_cast<double>(active),
-      present > 0
-          ? static_cast<double>(market.trust_sum_fixed()) / Marketplace::kTrustScale / present
-          : 0.0,
-      base30 > 0 ? static_cast<double>(rep30) / static_cast<double>(base30) : 0.0,
-      base90 > 0 ? static_cast<double>(rep90) / static_cast<double>(base90) : 0.0,
-      buyers_at_start > 0 ? static_cast<double>(h.churned) / static_cast<double>(buyers_at_start)
-                          : 0.0,
-      static_cast<double>(h.returned),
-      per_1k(h.defect_orders, h.orders),
-      per_1k(h.order_defects, h.orders),
-      per_1k(h.seller_order_defects, h.orders),
-      per_1k(h.late_deliveries, h.orders),
-      per_1k(h.not_as_described, h.orders),
-      per_1k(h.cancelled, h.orders),
-      per_1k(h.no_response_24h, h.orders),
-      per_1k(h.unresolved, h.orders),
-      static_cast<double>(h.searches_without_offer),
-      static_cast<double>(h.warnings),
-      static_cast<double>(h.suppressions),
-      static_cast<double>(h.suspensions),
-      static_cast<double>(h.reinstatements),
-      static_cast<double>(h.false_positive_suspensions),
-      static_cast<double>(fn),
-      static_cast<double>(h.seller_exits),
-      static_cast<double>(h.seller_entries),
-      static_cast<double>(market.listed_sellers()),
-      top_quality_sales_share(sellers),
-  };
+  run.summary = values(summary_table(), SummaryFacts{h, market, buyers_at_start, active, base30,
+                                                     rep30, base90, rep90, fn});
 
   // Per-cohort tallies: integer sums per label, then rates.
-  struct CohortSums {
-    std::int64_t sellers = 0, orders = 0, gmv = 0, defects = 0, warnings = 0, suppressions = 0,
-                 suspensions = 0, fp = 0, fn = 0, exits = 0;
-  };
   std::vector<CohortSums> sums(labels.size());
   for (std::size_t s = 0; s < sellers.size(); ++s) {
     const auto& t = sellers.tally[s];
@@ -288,12 +364,7 @@ void ArmAccumulator::finish(const Marketplace& market, const std::vector<std::st
     }
   }
   run.cohorts.clear();
-  for (const auto& c : sums)
-    run.cohorts.push_back({static_cast<double>(c.sellers), static_cast<double>(c.orders),
-                           static_cast<double>(c.gmv) / 100.0, per_1k(c.defects, c.orders),
-                           static_cast<double>(c.warnings), static_cast<double>(c.suppressions),
-                           static_cast<double>(c.suspensions), static_cast<double>(c.fp),
-                           static_cast<double>(c.fn), static_cast<double>(c.exits)});
+  for (const auto& c : sums) run.cohorts.push_back(values(cohort_table(), c));
 }
 
 }  // namespace trustsim
