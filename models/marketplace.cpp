@@ -315,56 +315,65 @@ void Marketplace::build_offer_tables(std::span<const ListedOffers> blocks) {
 }
 
 namespace {
-
-// Today's shoppers of one calendar lane, [begin, end): the unit threads share.
-struct ShopperChunk {
-  std::size_t lane, begin, end;
-};
 constexpr std::size_t kShoppersPerChunk = 512;
 constexpr std::size_t kSellersPerBlock = 2048;  // 2048 x 56 bytes of day counts: 112 KiB
-
-struct alignas(64) ThreadTotals {  // each thread's counts on their own cache lines
-  DayTotals totals;
-};
-
 }  // namespace
 
+// The day loop: named phases, each timed into /timing (day_phases.hpp).
 DayTotals Marketplace::step_day(std::int32_t day) {
-  const auto& p = settings_.params;
-  DayTotals totals;
   double clock = omp_get_wtime();
   auto phase_done = [&](DayPhase phase) {
     const double now = omp_get_wtime();
     phase_seconds_[phase] += now - clock;
     clock = now;
   };
-  // Phase 0 (sequential): seller entry and buyer arrivals, ids in arrival order.
-  {
-    rng::Stream entry(settings_.key, 0, static_cast<std::uint64_t>(day),
-                      rng::Purpose::kSellerEntry);
-    const auto entering = dist::poisson(entry, p.population.sellers.entry_per_day);
-    if (entering > 0) {
-      create_sellers(entering, day, /*entering=*/true);
-      compute_attraction(sellers_.size() - entering);
-    }
-    totals.seller_entries += entering;
-    for (std::size_t s = sellers_.size() - entering; s < sellers_.size(); ++s)
-      sellers_.tally[s].entered = sellers_.tally[s].present = in_horizon(day) ? 1 : 0;
-    rng::Stream arrivals(settings_.key, 0, static_cast<std::uint64_t>(day),
-                         rng::Purpose::kBuyerArrivals);
-    create_buyers(dist::poisson(arrivals, p.population.buyers.arrivals_per_day), day, totals);
-  }
+  DayTotals totals;
+  arrive(day, totals);
   phase_done(DayPhase::kArrivals);
+  const DayPlan plan = plan_day(day);
+  phase_done(DayPhase::kCalendar);
+  std::vector<ThreadTotals> per_thread(plan.threads);
+  shop(day, plan, per_thread);
+  phase_done(DayPhase::kShopping);
+  close_sellers(day, plan, per_thread);
+  for (const auto& t : per_thread) totals.add(t.totals);
+  trust_sum_fixed_ += totals.trust_delta_fixed;
+  buyers_present_ += totals.present_delta;
+  phase_done(DayPhase::kSellers);
+  build_offer_tables({listed_blocks_.data(), plan.blocks});
+  phase_done(DayPhase::kOfferTables);
+  return totals;
+}
 
-  // Phase 1 (parallel over today's shoppers): orders against sellers' state
-  // frozen at the start of the day. Each thread logs its orders by seller
-  // block and reschedules its shoppers into its own calendar lane.
-  const auto threads = static_cast<std::size_t>(omp_get_max_threads());
+// Arrivals (sequential): seller entry and buyer arrivals, ids in arrival order.
+void Marketplace::arrive(std::int32_t day, DayTotals& totals) {
+  const auto& p = settings_.params;
+  rng::Stream entry(settings_.key, 0, static_cast<std::uint64_t>(day), rng::Purpose::kSellerEntry);
+  const auto entering = dist::poisson(entry, p.population.sellers.entry_per_day);
+  if (entering > 0) {
+    create_sellers(entering, day, /*entering=*/true);
+    compute_attraction(sellers_.size() - entering);
+  }
+  totals.seller_entries += entering;
+  for (std::size_t s = sellers_.size() - entering; s < sellers_.size(); ++s)
+    sellers_.tally[s].entered = sellers_.tally[s].present = in_horizon(day) ? 1 : 0;
+  rng::Stream arrivals(settings_.key, 0, static_cast<std::uint64_t>(day),
+                       rng::Purpose::kBuyerArrivals);
+  create_buyers(dist::poisson(arrivals, p.population.buyers.arrivals_per_day), day, totals);
+}
+
+// Calendar: today's shoppers by lane, in id order, cut into chunks for the
+// threads; the blocks sellers close the day in; per-thread logs laid out.
+Marketplace::DayPlan Marketplace::plan_day(std::int32_t day) {
+  DayPlan plan;
+  plan.threads = static_cast<std::size_t>(omp_get_max_threads());
+  const auto threads = plan.threads;
   const auto total_days = settings_.total_days();
   if (calendar_.size() < threads)
     calendar_.resize(threads,
                      std::vector<std::vector<std::uint32_t>>(static_cast<std::size_t>(total_days)));
-  std::vector<std::vector<std::uint32_t>> shoppers(calendar_.size());
+  auto& shoppers = plan.shoppers;
+  shoppers.resize(calendar_.size());
   sort_scratch_.resize(calendar_.size());
   const auto lanes = static_cast<std::int64_t>(calendar_.size());
   // Each lane's shoppers in id order: their records are then read as a
@@ -376,26 +385,31 @@ DayTotals Marketplace::step_day(std::int32_t day) {
         std::exchange(calendar_[static_cast<std::size_t>(lane)][static_cast<std::size_t>(day)], {});
     sort_ids(ids, sort_scratch_[static_cast<std::size_t>(lane)]);
   }
-  std::vector<ShopperChunk> chunks;
   for (std::size_t lane = 0; lane < calendar_.size(); ++lane) {
     for (std::size_t first = 0; first < shoppers[lane].size(); first += kShoppersPerChunk)
-      chunks.push_back({lane, first, std::min(shoppers[lane].size(), first + kShoppersPerChunk)});
+      plan.chunks.push_back(
+          {lane, first, std::min(shoppers[lane].size(), first + kShoppersPerChunk)});
   }
   // Sellers close the day in blocks: at least one per thread, and small
   // enough that a block's day counts stay in a core's cache while its
   // orders are added up.
-  const std::size_t block_size =
+  plan.block_size =
       std::clamp<std::size_t>((sellers_.size() + threads - 1) / threads, 1, kSellersPerBlock);
-  const std::size_t blocks =
-      std::max<std::size_t>(1, (sellers_.size() + block_size - 1) / block_size);
+  plan.blocks = std::max<std::size_t>(1, (sellers_.size() + plan.block_size - 1) / plan.block_size);
   order_logs_.resize(std::max(order_logs_.size(), threads));
   rescheduled_.resize(std::max(rescheduled_.size(), threads));
-  for (auto& log : order_logs_) log.resize(blocks);
-  listed_blocks_.resize(std::max(listed_blocks_.size(), blocks));
-  phase_done(DayPhase::kCalendar);
+  for (auto& log : order_logs_) log.resize(plan.blocks);
+  listed_blocks_.resize(std::max(listed_blocks_.size(), plan.blocks));
+  return plan;
+}
 
-  std::vector<ThreadTotals> per_thread(threads);
-  const auto n_chunks = static_cast<std::int64_t>(chunks.size());
+// Shopping (parallel over today's shoppers): orders against sellers' state
+// frozen at the start of the day. Each thread logs its orders by seller
+// block and reschedules its shoppers into its own calendar lane.
+void Marketplace::shop(std::int32_t day, const DayPlan& plan,
+                       std::vector<ThreadTotals>& per_thread) {
+  const auto total_days = settings_.total_days();
+  const auto n_chunks = static_cast<std::int64_t>(plan.chunks.size());
 #pragma omp parallel
   {
     const auto thread = static_cast<std::size_t>(omp_get_thread_num());
@@ -404,12 +418,12 @@ DayTotals Marketplace::step_day(std::int32_t day) {
     auto& rescheduled = rescheduled_[thread].shoppers;
 #pragma omp for schedule(dynamic, 1) nowait
     for (std::int64_t c = 0; c < n_chunks; ++c) {
-      const auto& chunk = chunks[static_cast<std::size_t>(c)];
-      const auto& ids = shoppers[chunk.lane];
+      const auto& chunk = plan.chunks[static_cast<std::size_t>(c)];
+      const auto& ids = plan.shoppers[chunk.lane];
       for (std::size_t i = chunk.begin; i < chunk.end; ++i) {
         // The buyer record is a random access into a large array: fetch ahead.
         if (i + 8 < chunk.end) __builtin_prefetch(&buyers_[ids[i + 8]], 1);
-        const auto next = shop(ids[i], day, log, block_size, mine);
+        const auto next = shop(ids[i], day, log, plan.block_size, mine);
         if (next < total_days) rescheduled.push_back({ids[i], next});
       }
     }
@@ -420,12 +434,15 @@ DayTotals Marketplace::step_day(std::int32_t day) {
       lane[static_cast<std::size_t>(next)].push_back(buyer);
     rescheduled.clear();
   }
-  phase_done(DayPhase::kShopping);
+}
 
-  // Phases 2 and 3 (parallel over blocks of sellers): add up each seller's
-  // orders from every thread's log, roll windows, signals and behaviour,
-  // enforce the rules on their schedule, and collect tomorrow's offers.
+// Closing sellers (parallel over blocks of sellers): add up each seller's
+// orders from every thread's log, roll windows, signals and behaviour, put
+// the seller before the policies, and collect tomorrow's offers.
+void Marketplace::close_sellers(std::int32_t day, const DayPlan& plan,
+                                std::vector<ThreadTotals>& per_thread) {
   const std::size_t n_sellers = sellers_.size();
+  const std::size_t block_size = plan.block_size;
   sellers_.windows.begin_day(static_cast<std::uint64_t>(day));
 #pragma omp parallel
   {
@@ -433,7 +450,7 @@ DayTotals Marketplace::step_day(std::int32_t day) {
     // Contiguous runs of blocks per thread: each seller array is then read
     // as a few long streams (18% less time than interleaved blocks on 2 threads).
 #pragma omp for schedule(static)
-    for (std::int64_t b = 0; b < static_cast<std::int64_t>(blocks); ++b) {
+    for (std::int64_t b = 0; b < static_cast<std::int64_t>(plan.blocks); ++b) {
       const auto block = static_cast<std::size_t>(b);
       for (auto& log : order_logs_) {
         for (const auto& order : log[block].orders) day_counts_[order.seller].add(order);
@@ -449,13 +466,6 @@ DayTotals Marketplace::step_day(std::int32_t day) {
       }
     }
   }
-  for (const auto& t : per_thread) totals.add(t.totals);
-  trust_sum_fixed_ += totals.trust_delta_fixed;
-  buyers_present_ += totals.present_delta;
-  phase_done(DayPhase::kSellers);
-  build_offer_tables({listed_blocks_.data(), blocks});
-  phase_done(DayPhase::kOfferTables);
-  return totals;
 }
 
 void Marketplace::begin_horizon() {

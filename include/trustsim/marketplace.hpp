@@ -239,6 +239,26 @@ class Marketplace {
     void clear();
     void collect(const Sellers& sellers, const WindowHandles& handles, std::size_t seller);
   };
+  // Today's shoppers of one calendar lane, [begin, end): the unit threads share.
+  struct ShopperChunk {
+    std::size_t lane, begin, end;
+  };
+  // What the calendar phase lays out for the rest of the day.
+  struct DayPlan {
+    std::size_t threads = 1;
+    std::vector<std::vector<std::uint32_t>> shoppers;  // [lane]: today's, in id order
+    std::vector<ShopperChunk> chunks;
+    std::size_t block_size = 1;  // sellers per closing block
+    std::size_t blocks = 1;
+  };
+  struct alignas(64) ThreadTotals {  // each thread's counts on their own cache lines
+    DayTotals totals;
+  };
+  // The phases of step_day, in order.
+  void arrive(std::int32_t day, DayTotals& totals);
+  DayPlan plan_day(std::int32_t day);
+  void shop(std::int32_t day, const DayPlan& plan, std::vector<ThreadTotals>& per_thread);
+  void close_sellers(std::int32_t day, const DayPlan& plan, std::vector<ThreadTotals>& per_thread);
   void create_sellers(std::size_t count, std::int32_t day, bool entering);
   void create_buyers(std::size_t count, std::int32_t day, DayTotals& totals);
   // Rebuilds the offer tables from blocks of collected sellers, in block order.
