@@ -265,38 +265,44 @@ ResumeJournal open_journal(const RunArgs& args, const Scenario& scenario,
   return ResumeJournal::create(journal, run_identity(scenario));
 }
 
-int do_run(const RunArgs& args, const std::string& command_line) {
-  install_interrupt_handlers();
-  MpiSession mpi;
-  const FarmWorld world = mpi.world();
-  const bool lead = world.rank == 0;
-  if (args.threads > 0) omp_set_num_threads(args.threads);
-  if (lead && omp_get_max_threads() > omp_get_num_procs())
+// Everything a run holds between its phases (rank 0 holds the lock, the
+// journal and the finished tasks).
+struct RunState {
+  std::string text;  // the scenario file, as rank 0 read it
+  std::optional<Scenario> scenario;
+  std::optional<RunLock> lock;
+  std::optional<ResumeJournal> journal;
+  FinishedTasks finished;
+  std::filesystem::path out;
+  FarmOutcome setup_error;  // a rank that could not prepare to run
+};
+
+void warn_if_oversubscribed() {
+  if (omp_get_max_threads() > omp_get_num_procs())
     std::fprintf(stderr,
                  "trustsim: warning: %d threads on %d available core%s: oversubscribed threads "
                  "make the run much slower (results are the same); use --threads %d or fewer\n",
                  omp_get_max_threads(), omp_get_num_procs(), omp_get_num_procs() == 1 ? "" : "s",
                  omp_get_num_procs());
+}
+
+// Load: rank 0 reads and checks everything (output, scenario, lock, journal),
+// then sends the scenario text to the other ranks, so every rank runs exactly
+// the scenario rank 0 read. Returns rank 0's exit status: not kExitOk stops
+// every rank (rank 0 rethrows its error to be reported once).
+int load_run(const RunArgs& args, const MpiSession& mpi, RunState& run) {
+  const bool lead = mpi.world().rank == 0;
   LoadOptions options;
   options.set_overrides = args.sets;
   if (args.replications > 0) options.replications = args.replications;
-
-  // Rank 0 reads and checks everything, then sends the scenario text to the
-  // other ranks, so every rank runs exactly the scenario rank 0 read.
-  std::string text;
-  std::optional<Scenario> scenario;
-  std::optional<ResumeJournal> journal;
-  std::optional<RunLock> lock;
-  FinishedTasks finished;
-  std::filesystem::path out;
   int status = kExitOk;
   if (lead) {
     try {
-      out = checked_output(args);
-      text = read_scenario_text(args.scenario);
-      scenario = load_scenario_text(text, args.scenario, options);
-      journal.emplace(
-          open_journal(args, *scenario, ReplicationPlan(*scenario), out, lock, finished));
+      run.out = checked_output(args);
+      run.text = read_scenario_text(args.scenario);
+      run.scenario = load_scenario_text(run.text, args.scenario, options);
+      run.journal.emplace(open_journal(args, *run.scenario, ReplicationPlan(*run.scenario), run.out,
+                                       run.lock, run.finished));
     } catch (...) {
       status = classify_exception(std::current_exception()).exit_code;
       mpi.broadcast(status);
@@ -305,51 +311,48 @@ int do_run(const RunArgs& args, const std::string& command_line) {
   }
   mpi.broadcast(status);
   if (status != kExitOk) return status;
-  mpi.broadcast(text);
+  mpi.broadcast(run.text);
   const std::string this_build = fmt::format("{} ({})", engine_version(), git_sha());
   std::string lead_build = this_build;
   mpi.broadcast(lead_build);
-  FarmOutcome setup_error;
   if (!lead && lead_build != this_build) {
-    setup_error = {kExitBadInput,
-                   fmt::format("this rank runs trustsim {} but rank 0 runs {}: every rank must "
-                               "run the same build, or results are not reproducible",
-                               this_build, lead_build)};
+    run.setup_error = {kExitBadInput,
+                       fmt::format("this rank runs trustsim {} but rank 0 runs {}: every rank "
+                                   "must run the same build, or results are not reproducible",
+                                   this_build, lead_build)};
   } else if (!lead) {
     try {
       options.check_memory = false;  // rank 0 checked; this host is the user's choice
-      scenario = load_scenario_text(text, args.scenario, options);
+      run.scenario = load_scenario_text(run.text, args.scenario, options);
     } catch (...) {
-      setup_error = classify_exception(std::current_exception());
+      run.setup_error = classify_exception(std::current_exception());
     }
   }
+  return kExitOk;
+}
 
-  const Scenario unloaded;  // a rank that failed to load reports the error and runs nothing
-  const Scenario& loaded = scenario ? *scenario : unloaded;
-  const ReplicationPlan plan(loaded);
-  const auto& set = loaded.settings;
-  const auto arms = loaded.arms.size();
-  const std::uint64_t resumed = finished.size();
-  Progress progress(lead && !args.quiet && isatty(STDERR_FILENO), plan.max_tasks() - resumed,
-                    plan.sequential(), days_per_task(loaded), world.size);
-  if (lead && !args.quiet) {
-    std::fprintf(
-        stderr, "trustsim %s: %zu arms x %s replications x %llu points, %d rank%s x %d threads\n",
-        set.name.c_str(), arms,
-        plan.sequential()
-            ? fmt::format("{}-{}", set.precision.min_replications, set.precision.max_replications)
-                  .c_str()
-            : std::to_string(set.replications).c_str(),
-        static_cast<unsigned long long>(plan.points()), world.size, world.size == 1 ? "" : "s",
-        omp_get_max_threads());
-    if (args.resume)
-      std::fprintf(stderr, "  resuming: %llu finished tasks read from %s\n",
-                   static_cast<unsigned long long>(resumed), journal->path().c_str());
-  }
+void announce(const RunArgs& args, const RunState& run, const ReplicationPlan& plan, int ranks) {
+  const auto& set = run.scenario->settings;
+  std::fprintf(
+      stderr, "trustsim %s: %zu arms x %s replications x %llu points, %d rank%s x %d threads\n",
+      set.name.c_str(), run.scenario->arms.size(),
+      plan.sequential()
+          ? fmt::format("{}-{}", set.precision.min_replications, set.precision.max_replications)
+                .c_str()
+          : std::to_string(set.replications).c_str(),
+      static_cast<unsigned long long>(plan.points()), ranks, ranks == 1 ? "" : "s",
+      omp_get_max_threads());
+  if (args.resume)
+    std::fprintf(stderr, "  resuming: %llu finished tasks read from %s\n",
+                 static_cast<unsigned long long>(run.finished.size()), run.journal->path().c_str());
+}
 
+// Farm: every rank runs tasks; rank 0 checks, journals and counts each result.
+FarmOutcome farm(const FarmWorld& world, RunState& run, const Scenario& loaded,
+                 const ReplicationPlan& plan, Progress& progress) {
   FarmHooks hooks;
   hooks.run = [&](std::uint64_t id, const std::function<void(std::int64_t)>& on_day) {
-    return run_task(*scenario, plan.spec(id), on_day);
+    return run_task(*run.scenario, plan.spec(id), on_day);
   };
   hooks.required = [&](const FinishedTasks& done) { return plan.required(done); };
   hooks.on_finished = [&](const TaskRun& task, int ran_on) {
@@ -359,63 +362,99 @@ int do_run(const RunArgs& args, const std::string& command_line) {
       throw RunError(
           fmt::format("rank {} sent a result this run cannot have: {}", ran_on, e.what()));
     }
-    journal->append(task);
+    run.journal->append(task);
     progress.task_done(task, ran_on == 0);
-    test_fault_point(0, "journal", finished.size() + 1);
+    test_fault_point(0, "journal", run.finished.size() + 1);
   };
   hooks.on_orders = [&](std::int64_t orders) { progress.own_day(orders); };
-  const FarmOutcome outcome = run_farm(world, hooks, finished, setup_error);
-  if (!lead) return outcome.exit_code;
-  progress.finish();
+  return run_farm(world, hooks, run.finished, run.setup_error);
+}
+
+// Rank 0 after a farm that did not finish: what is kept and how to go on.
+int report_stop(const FarmOutcome& outcome, const RunState& run) {
+  const auto kept = run.finished.size();
+  const auto journal = run.journal->path().string();
   if (outcome.exit_code == kExitInterrupted) {
     std::cerr << fmt::format(
         "trustsim: interrupted: {} finished task{} recorded in {}; run the same command with "
         "--resume to finish\n",
-        finished.size(), finished.size() == 1 ? "" : "s", journal->path().string());
+        kept, kept == 1 ? "" : "s", journal);
     return kExitInterrupted;
   }
-  if (outcome.exit_code != kExitOk) {
-    std::cerr << "trustsim: error: " << outcome.message << "\n";
-    if (!finished.empty())
-      std::cerr << fmt::format("trustsim: {} finished tasks are kept in {} for --resume\n",
-                               finished.size(), journal->path().string());
-    return outcome.exit_code;
-  }
+  std::cerr << "trustsim: error: " << outcome.message << "\n";
+  if (kept > 0)
+    std::cerr << fmt::format("trustsim: {} finished tasks are kept in {} for --resume\n", kept,
+                             journal);
+  return outcome.exit_code;
+}
 
-  ResultFile file = assemble_results(*scenario, finished, {command_line, utc_now()});
-  file.root_attributes.push_back({"wall_seconds", progress.seconds()});
-  file.root_attributes.push_back({"ranks", static_cast<std::int64_t>(world.size)});
+// Write: the result file, once the lock is confirmed still this run's; then
+// the journal and the lock go.
+ResultFile write_results(RunState& run, const std::string& command_line, double seconds,
+                         int ranks) {
+  ResultFile file = assemble_results(*run.scenario, run.finished, {command_line, utc_now()});
+  file.root_attributes.push_back({"wall_seconds", seconds});
+  file.root_attributes.push_back({"ranks", static_cast<std::int64_t>(ranks)});
   file.root_attributes.push_back({"threads", static_cast<std::int64_t>(omp_get_max_threads())});
   test_fault_point(0, "write", 1);
   try {
-    lock->check_held();
-    write_result_file(out, file);
+    run.lock->check_held();
+    write_result_file(run.out, file);
   } catch (const RunError& e) {
     throw RunError(
         fmt::format("{}; the {} finished tasks are kept in {}: run the same command "
                     "with --resume to write the result file once this is fixed",
-                    e.what(), finished.size(), journal->path().string()));
+                    e.what(), run.finished.size(), run.journal->path().string()));
   }
-  journal->remove();
-  lock->release();
-  if (!args.quiet) {
-    std::cout << format_contrasts(file);
-    AttributeValue digest;
-    for (const auto& a : file.root_attributes)
-      if (a.name == "results_digest") digest = a.value;
-    double setup = 0, simulate = 0;
-    std::int64_t orders = 0;
-    for (const auto& [id, t] : finished)
-      setup += t.setup_seconds, simulate += t.simulate_seconds, orders += t.orders_simulated;
-    std::cout << fmt::format(
-        "\nwrote {}\n  results digest {}\n  {} orders simulated: {:.2f} s creating "
-        "populations, {:.2f} s simulating ({:.3g} orders/s per rank on {} threads), "
-        "{:.2f} s in all on {} rank{}; peak memory {:.1f} MiB (rank 0)\n",
-        out.string(), std::get_if<std::string>(&digest) ? std::get<std::string>(digest) : "?",
-        orders, setup, simulate, simulate > 0 ? static_cast<double>(orders) / simulate : 0.0,
-        omp_get_max_threads(), progress.seconds(), world.size, world.size == 1 ? "" : "s",
-        peak_memory_mib());
-  }
+  run.journal->remove();
+  run.lock->release();
+  return file;
+}
+
+// Report: the contrasts, the digest and where the time went.
+void report_results(const ResultFile& file, const RunState& run, double seconds, int ranks) {
+  std::cout << format_contrasts(file);
+  std::string digest = "?";
+  for (const auto& a : file.root_attributes)
+    if (const auto* text = std::get_if<std::string>(&a.value); text && a.name == "results_digest")
+      digest = *text;
+  double setup = 0, simulate = 0;
+  std::int64_t orders = 0;
+  for (const auto& [id, t] : run.finished)
+    setup += t.setup_seconds, simulate += t.simulate_seconds, orders += t.orders_simulated;
+  std::cout << fmt::format(
+      "\nwrote {}\n  results digest {}\n  {} orders simulated: {:.2f} s creating "
+      "populations, {:.2f} s simulating ({:.3g} orders/s per rank on {} threads), "
+      "{:.2f} s in all on {} rank{}; peak memory {:.1f} MiB (rank 0)\n",
+      run.out.string(), digest, orders, setup, simulate,
+      simulate > 0 ? static_cast<double>(orders) / simulate : 0.0, omp_get_max_threads(), seconds,
+      ranks, ranks == 1 ? "" : "s", peak_memory_mib());
+}
+
+// `trustsim run`: load, farm, write, report.
+int do_run(const RunArgs& args, const std::string& command_line) {
+  install_interrupt_handlers();
+  MpiSession mpi;
+  const FarmWorld world = mpi.world();
+  const bool lead = world.rank == 0;
+  if (args.threads > 0) omp_set_num_threads(args.threads);
+  if (lead) warn_if_oversubscribed();
+  RunState run;
+  if (const int status = load_run(args, mpi, run); status != kExitOk) return status;
+
+  const Scenario unloaded;  // a rank that failed to load reports the error and runs nothing
+  const Scenario& loaded = run.scenario ? *run.scenario : unloaded;
+  const ReplicationPlan plan(loaded);
+  Progress progress(lead && !args.quiet && isatty(STDERR_FILENO),
+                    plan.max_tasks() - run.finished.size(), plan.sequential(),
+                    days_per_task(loaded), world.size);
+  if (lead && !args.quiet) announce(args, run, plan, world.size);
+  const FarmOutcome outcome = farm(world, run, loaded, plan, progress);
+  if (!lead) return outcome.exit_code;
+  progress.finish();
+  if (outcome.exit_code != kExitOk) return report_stop(outcome, run);
+  const ResultFile file = write_results(run, command_line, progress.seconds(), world.size);
+  if (!args.quiet) report_results(file, run, progress.seconds(), world.size);
   return kExitOk;
 }
 
