@@ -136,6 +136,53 @@ void Marketplace::apply_arm(const RunSettings& arm_settings) {
   rebuild_offer_tables();
 }
 
+// One seller's traits, from its own stream: cohort, channel, CS provider,
+// latent quality and its order profile, listings and price.
+void Marketplace::draw_seller_traits(std::size_t id, bool entering) {
+  const auto& p = settings_.params;
+  const auto& pop = p.population.sellers;
+  auto& s = sellers_;
+  rng::Stream r(settings_.key, id, rng::kCreationDay, rng::Purpose::kSellerTraits);
+  // Draw order is part of the RNG layout: append new draws at the end.
+  const auto tenure = draw_enum<Tenure>(r, pop.tenure);
+  s.tenure[id] = entering ? Tenure::kNew : tenure;
+  s.category[id] = draw_enum<Category>(r, pop.category);
+  s.region[id] = draw_enum<Region>(r, pop.region);
+  const auto channel = draw_enum<Channel>(r, pop.channel);
+  const auto cs = draw_enum<CsProvider>(r, pop.cs_provider);
+  const double z = pop.quality.factor_sd * dist::normal_quantile(r.uniform());
+  s.quality[id] = static_cast<float>(z);
+  auto noise = [&] { return pop.quality.noise_sd * dist::normal_quantile(r.uniform()); };
+  s.offers[id] =
+      static_cast<float>(dist::lognormal_mean_cv(r.uniform(), pop.offers_mean, pop.offers_cv));
+  s.price_level[id] = static_cast<float>(dist::lognormal_mean_cv(r.uniform(), 1.0, pop.price_cv));
+  s.neg_log_price[id] = -std::log(s.price_level[id]);
+
+  const auto& ch = p.channels[idx(channel)];
+  const auto& cat = p.categories[idx(s.category[id])];
+  const double border =
+      s.region[id] == Region::kCrossBorder ? p.orders.cross_border_multiplier : 1.0;
+  SellerOrderProfile& prof = s.profile[id];
+  prof.channel = channel;
+  prof.cs_provider = cs;
+  prof.cancel = shift_probability(ch.cancel, z + noise());
+  prof.late_shipment = shift_probability(ch.late_shipment, z + noise());
+  prof.invalid_tracking = shift_probability(ch.invalid_tracking, z + noise());
+  const double late_base = ch.late_delivery * cat.late_delivery_multiplier * border;
+  const double late_noise = noise();
+  prof.late_delivery = ch.seller_owns_delivery
+                           ? shift_probability(std::min(late_base, 1.0), z + late_noise)
+                           : scale_probability(late_base, 1.0);
+  prof.not_as_described =
+      shift_probability(std::min(p.orders.not_as_described * border, 1.0), z + noise());
+  prof.damage = scale_probability(ch.damage, cat.damage_multiplier);
+  const double response = p.cs_providers[idx(cs)].response_24h;
+  prof.cs_response_24h = cs == CsProvider::kSelf
+                             ? shift_probability(response, -pop.self_cs_quality_weight * z)
+                             : static_cast<float>(response);
+  s.promised_days[id] = static_cast<float>(ch.promised_days);
+}
+
 void Marketplace::create_sellers(std::size_t count, std::int32_t day, bool entering) {
   const auto& p = settings_.params;
   const auto& pop = p.population.sellers;
@@ -168,47 +215,7 @@ void Marketplace::create_sellers(std::size_t count, std::int32_t day, bool enter
   grow(day_counts_, SellerDay{});
   s.windows.add_sellers(count);
 
-  for (std::size_t id = first; id < n; ++id) {
-    rng::Stream r(settings_.key, id, rng::kCreationDay, rng::Purpose::kSellerTraits);
-    // Draw order is part of the RNG layout: append new draws at the end.
-    const auto tenure = draw_enum<Tenure>(r, pop.tenure);
-    s.tenure[id] = entering ? Tenure::kNew : tenure;
-    s.category[id] = draw_enum<Category>(r, pop.category);
-    s.region[id] = draw_enum<Region>(r, pop.region);
-    const auto channel = draw_enum<Channel>(r, pop.channel);
-    const auto cs = draw_enum<CsProvider>(r, pop.cs_provider);
-    const double z = pop.quality.factor_sd * dist::normal_quantile(r.uniform());
-    s.quality[id] = static_cast<float>(z);
-    auto noise = [&] { return pop.quality.noise_sd * dist::normal_quantile(r.uniform()); };
-    s.offers[id] =
-        static_cast<float>(dist::lognormal_mean_cv(r.uniform(), pop.offers_mean, pop.offers_cv));
-    s.price_level[id] = static_cast<float>(dist::lognormal_mean_cv(r.uniform(), 1.0, pop.price_cv));
-    s.neg_log_price[id] = -std::log(s.price_level[id]);
-
-    const auto& ch = p.channels[idx(channel)];
-    const auto& cat = p.categories[idx(s.category[id])];
-    const double border =
-        s.region[id] == Region::kCrossBorder ? p.orders.cross_border_multiplier : 1.0;
-    SellerOrderProfile& prof = s.profile[id];
-    prof.channel = channel;
-    prof.cs_provider = cs;
-    prof.cancel = shift_probability(ch.cancel, z + noise());
-    prof.late_shipment = shift_probability(ch.late_shipment, z + noise());
-    prof.invalid_tracking = shift_probability(ch.invalid_tracking, z + noise());
-    const double late_base = ch.late_delivery * cat.late_delivery_multiplier * border;
-    const double late_noise = noise();
-    prof.late_delivery = ch.seller_owns_delivery
-                             ? shift_probability(std::min(late_base, 1.0), z + late_noise)
-                             : scale_probability(late_base, 1.0);
-    prof.not_as_described =
-        shift_probability(std::min(p.orders.not_as_described * border, 1.0), z + noise());
-    prof.damage = scale_probability(ch.damage, cat.damage_multiplier);
-    const double response = p.cs_providers[idx(cs)].response_24h;
-    prof.cs_response_24h = cs == CsProvider::kSelf
-                               ? shift_probability(response, -pop.self_cs_quality_weight * z)
-                               : static_cast<float>(response);
-    s.promised_days[id] = static_cast<float>(ch.promised_days);
-  }
+  for (std::size_t id = first; id < n; ++id) draw_seller_traits(id, entering);
 
   // Capacity: a multiple of the demand the seller's listings would attract
   // among the sellers present now.

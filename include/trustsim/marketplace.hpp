@@ -260,6 +260,7 @@ class Marketplace {
   void shop(std::int32_t day, const DayPlan& plan, std::vector<ThreadTotals>& per_thread);
   void close_sellers(std::int32_t day, const DayPlan& plan, std::vector<ThreadTotals>& per_thread);
   void create_sellers(std::size_t count, std::int32_t day, bool entering);
+  void draw_seller_traits(std::size_t id, bool entering);
   void create_buyers(std::size_t count, std::int32_t day, DayTotals& totals);
   // Rebuilds the offer tables from blocks of collected sellers, in block order.
   void build_offer_tables(std::span<const ListedOffers> blocks);
