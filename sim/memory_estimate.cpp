@@ -1,5 +1,6 @@
-// Memory the simulation needs for a scenario, checked before anything runs
-// so that a population too large for the machine is a clear input error.
+// Memory the simulation needs for a scenario (the engine's estimate, from the
+// model's sizes), checked before anything runs so that a population too
+// large for the machine is a clear input error.
 #include <algorithm>
 
 #include "trustsim/marketplace.hpp"

@@ -1,0 +1,29 @@
+// The outcome columns of /summary (also /lookup/metrics), /timeseries and
+// /cohort_summary: names, units and meanings, each declared once with its
+// computation in sim/outcomes.cpp; and the cohort labels of /lookup/cohorts.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "trustsim/scenario.hpp"
+
+namespace trustsim {
+
+struct OutcomeDefinition {
+  const char* name;
+  const char* unit;
+  const char* description;
+};
+
+// /summary outcome columns, in order (also /lookup/metrics).
+const std::vector<OutcomeDefinition>& summary_outcomes();
+// /timeseries columns after task_id, arm_id, day.
+const std::vector<OutcomeDefinition>& timeseries_outcomes();
+// /cohort_summary columns after task_id, arm_id, cohort_id.
+const std::vector<OutcomeDefinition>& cohort_outcomes();
+
+// Cohort labels ("tenure:new", ...) for the scenario's outputs.cohorts.
+std::vector<std::string> cohort_labels(const Scenario& scenario);
+
+}  // namespace trustsim

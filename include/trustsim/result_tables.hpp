@@ -1,0 +1,35 @@
+// The result file's tables from the finished tasks (sim/result_tables.cpp):
+// runs, summary, time series, cohorts, contrasts, precision, Sobol indices,
+// lookups and timing, the results digest, and the memory they take.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "trustsim/result_file.hpp"
+#include "trustsim/scenario.hpp"
+#include "trustsim/task_record.hpp"
+
+namespace trustsim {
+
+struct RunMetadata {
+  std::string command_line;
+  std::string created_utc;
+};
+
+// The whole result file from the finished tasks. Only the replications the
+// replication rule settled on are used (a resumed or sequential run may have
+// finished others); tables are in task-id order.
+ResultFile assemble_results(const Scenario& scenario, const FinishedTasks& finished,
+                            const RunMetadata& metadata);
+
+// SHA-256 over the tables that must be bit-identical (/runs, /summary,
+// /timeseries, /cohort_summary, /analysis/contrasts), column by column.
+std::string results_digest(const ResultFile& file);
+
+// Memory rank 0 needs for the results of `tasks` finished tasks: their records, the
+// tables assembled from them and the result file's image (all three at once when the file
+// is written). Counted by validation and the memory check.
+std::uint64_t estimate_results_memory(const Scenario& scenario, std::uint64_t tasks);
+
+}  // namespace trustsim

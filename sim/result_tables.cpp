@@ -1,0 +1,477 @@
+// The result file's tables (see include/trustsim/result_tables.hpp).
+#include "trustsim/result_tables.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <span>
+#include <type_traits>
+
+#include <fmt/format.h>
+
+#include "outcomes.hpp"
+#include "trustsim/errors.hpp"
+#include "trustsim/marketplace.hpp"
+#include "trustsim/replication_plan.hpp"
+#include "trustsim/sha256.hpp"
+#include "trustsim/statistics.hpp"
+#include "trustsim/sweep_design.hpp"
+#include "trustsim/version.hpp"
+
+namespace trustsim {
+
+inline constexpr std::int64_t kSchemaVersion = 2;  // 2: checksum block before the HDF5 data
+
+std::uint64_t estimate_results_memory(const Scenario& scenario, std::uint64_t tasks) {
+  const auto& set = scenario.settings;
+  const std::uint64_t step = set.outputs.timeseries == TimeseriesStep::kDaily ? 1 : 7;
+  const std::uint64_t periods = (set.horizon_days + step - 1) / step;
+  const std::uint64_t cohorts = cohort_labels(scenario).size();
+  constexpr std::uint64_t kVector = 3 * sizeof(void*) + 16;  // a vector and its allocation
+  const std::uint64_t per_arm = summary_outcomes().size() * sizeof(double) + kVector +
+                                periods * (timeseries_outcomes().size() + 1) * sizeof(double) +
+                                (timeseries_outcomes().size() + 2) * kVector +
+                                cohorts * (cohort_outcomes().size() * sizeof(double) + kVector) +
+                                sizeof(ArmRun);
+  const std::uint64_t per_task = scenario.arms.size() * per_arm + sizeof(TaskRun) + 64;
+  // The finished records, the tables assembled from them, and the file's image (written
+  // from memory) are each about this size, and all three live at once when writing.
+  const double total = 3.0 * static_cast<double>(per_task) * static_cast<double>(tasks);
+  return static_cast<std::uint64_t>(std::min(total, 1.8e19));
+}
+
+namespace {
+
+using TaskList = std::vector<const TaskRun*>;
+
+Table lookup_arms(const Scenario& scenario) {
+  Table t("/lookup/arms");
+  auto& id = t.add_int("arm_id");
+  for (std::size_t a = 0; a < scenario.arms.size(); ++a) id.push_back(static_cast<std::int64_t>(a));
+  auto& name = t.add_text("name");
+  for (const auto& arm : scenario.arms) name.push_back(arm.name);
+  auto& overrides = t.add_text("overrides", "", "KEY.PATH=VALUE changes against the scenario");
+  for (const auto& arm : scenario.arms) {
+    std::string text;
+    for (const auto& o : arm.overrides) text += (text.empty() ? "" : "; ") + o;
+    overrides.push_back(text);
+  }
+  return t;
+}
+
+Table lookup_metrics() {
+  Table t("/lookup/metrics");
+  const auto& defs = summary_outcomes();
+  auto& id = t.add_int("metric_id");
+  for (std::size_t m = 0; m < defs.size(); ++m) id.push_back(static_cast<std::int64_t>(m));
+  auto& name = t.add_text("name");
+  for (const auto& d : defs) name.push_back(d.name);
+  auto& unit = t.add_text("unit");
+  for (const auto& d : defs) unit.push_back(d.unit);
+  auto& description = t.add_text("description");
+  for (const auto& d : defs) description.push_back(d.description);
+  return t;
+}
+
+Table lookup_cohorts(const Scenario& scenario) {
+  Table t("/lookup/cohorts");
+  const auto labels = cohort_labels(scenario);
+  auto& id = t.add_int("cohort_id");
+  for (std::size_t c = 0; c < labels.size(); ++c) id.push_back(static_cast<std::int64_t>(c));
+  auto& name = t.add_text("name");
+  for (const auto& l : labels) name.push_back(l);
+  return t;
+}
+
+// Columns that identify a row: filled together so every table stays aligned.
+struct RowKeys {
+  std::vector<std::int64_t> task, point, replication, arm, extra;
+  void add(const TaskRun* t, std::size_t arm_id) {
+    task.push_back(static_cast<std::int64_t>(t->task_id));
+    point.push_back(static_cast<std::int64_t>(t->point_id));
+    replication.push_back(static_cast<std::int64_t>(t->replication));
+    arm.push_back(static_cast<std::int64_t>(arm_id));
+  }
+};
+
+void add_outcome_columns(Table& t, const std::vector<OutcomeDefinition>& defs,
+                         std::vector<std::vector<double>>& columns) {
+  for (std::size_t m = 0; m < defs.size(); ++m)
+    t.add_real(defs[m].name, defs[m].unit, defs[m].description) = std::move(columns[m]);
+}
+
+void add_keys(Table& t, RowKeys& keys, const char* extra_name, bool with_point) {
+  t.add_int("task_id") = std::move(keys.task);
+  if (with_point) {
+    t.add_int("point_id") = std::move(keys.point);
+    t.add_int("replication") = std::move(keys.replication);
+  }
+  t.add_int("arm_id") = std::move(keys.arm);
+  if (extra_name) t.add_int(extra_name) = std::move(keys.extra);
+}
+
+Table runs_table(const TaskList& tasks) {
+  Table t("/runs");
+  RowKeys k;
+  std::vector<std::string> status;
+  std::vector<std::int64_t> orders;
+  for (const auto* task : tasks)
+    for (std::size_t a = 0; a < task->arms.size(); ++a) {
+      k.add(task, a);
+      status.push_back("complete");
+      orders.push_back(static_cast<std::int64_t>(task->arms[a].summary.front()));
+    }
+  add_keys(t, k, nullptr, true);
+  t.add_text("status") = std::move(status);
+  t.add_int("orders", "orders") = std::move(orders);
+  return t;
+}
+
+Table summary_table(const TaskList& tasks) {
+  Table t("/summary");
+  RowKeys k;
+  const auto& defs = summary_outcomes();
+  std::vector<std::vector<double>> columns(defs.size());
+  for (const auto* task : tasks)
+    for (std::size_t a = 0; a < task->arms.size(); ++a) {
+      k.add(task, a);
+      for (std::size_t m = 0; m < defs.size(); ++m) columns[m].push_back(task->arms[a].summary[m]);
+    }
+  add_keys(t, k, nullptr, true);
+  add_outcome_columns(t, defs, columns);
+  return t;
+}
+
+Table timeseries_table(const TaskList& tasks) {
+  Table t("/timeseries");
+  RowKeys k;
+  const auto& defs = timeseries_outcomes();
+  std::vector<std::vector<double>> columns(defs.size());
+  for (const auto* task : tasks)
+    for (std::size_t a = 0; a < task->arms.size(); ++a) {
+      const auto& run = task->arms[a];
+      for (std::size_t row = 0; row < run.period_start.size(); ++row) {
+        k.add(task, a);
+        k.extra.push_back(run.period_start[row]);
+        for (std::size_t c = 0; c < defs.size(); ++c) columns[c].push_back(run.timeseries[c][row]);
+      }
+    }
+  add_keys(t, k, "day", false);
+  add_outcome_columns(t, defs, columns);
+  return t;
+}
+
+Table cohort_table(const TaskList& tasks) {
+  Table t("/cohort_summary");
+  RowKeys k;
+  const auto& defs = cohort_outcomes();
+  std::vector<std::vector<double>> columns(defs.size());
+  for (const auto* task : tasks)
+    for (std::size_t a = 0; a < task->arms.size(); ++a)
+      for (std::size_t c = 0; c < task->arms[a].cohorts.size(); ++c) {
+        k.add(task, a);
+        k.extra.push_back(static_cast<std::int64_t>(c));
+        for (std::size_t m = 0; m < defs.size(); ++m)
+          columns[m].push_back(task->arms[a].cohorts[c][m]);
+      }
+  add_keys(t, k, "cohort_id", false);
+  add_outcome_columns(t, defs, columns);
+  return t;
+}
+
+// Tasks of each sweep point, in task order.
+std::vector<TaskList> tasks_by_point(const Scenario& scenario, const TaskList& tasks) {
+  std::vector<TaskList> by_point(scenario.points.size());
+  for (const auto* task : tasks) by_point.at(task->point_id).push_back(task);
+  return by_point;
+}
+
+// Paired contrasts per (point, candidate arm, metric); p-values adjusted
+// across the candidate arms of each metric at each point (the family is
+// "which candidates move this outcome").
+Table contrasts_table(const Scenario& scenario, const std::vector<TaskList>& by_point) {
+  Table t("/analysis/contrasts");
+  const auto& defs = summary_outcomes();
+  const auto& analysis = scenario.settings.analysis;
+  std::vector<std::int64_t> point, arm_id, metric_id, n;
+  std::vector<double> mean_arm, mean_base, diff, se, lo, hi, p, p_adj, ratio;
+  const std::size_t arms = scenario.arms.size();
+  for (std::size_t pt = 0; pt < by_point.size(); ++pt) {
+    for (std::size_t m = 0; m < defs.size(); ++m) {
+      std::vector<double> family;
+      for (std::size_t a = 1; a < arms; ++a) {
+        std::vector<double> xs, bs;
+        for (const auto* task : by_point[pt]) {
+          xs.push_back(task->arms[a].summary[m]);
+          bs.push_back(task->arms[0].summary[m]);
+        }
+        const auto c = stats::paired_contrast(xs, bs, analysis.confidence);
+        point.push_back(static_cast<std::int64_t>(pt));
+        arm_id.push_back(static_cast<std::int64_t>(a));
+        metric_id.push_back(static_cast<std::int64_t>(m));
+        n.push_back(static_cast<std::int64_t>(c.n));
+        mean_arm.push_back(c.mean_arm);
+        mean_base.push_back(c.mean_baseline);
+        diff.push_back(c.mean_diff);
+        se.push_back(c.se);
+        lo.push_back(c.ci_lo);
+        hi.push_back(c.ci_hi);
+        p.push_back(c.p_value);
+        ratio.push_back(c.variance_ratio);
+        family.push_back(c.p_value);
+      }
+      const auto adjusted = stats::adjust_p_values(family, analysis.p_adjustment);
+      p_adj.insert(p_adj.end(), adjusted.begin(), adjusted.end());
+    }
+  }
+  const auto level = fmt::format("{:g}% Student-t confidence interval", 100 * analysis.confidence);
+  t.add_int("point_id") = std::move(point);
+  t.add_int("arm_id") = std::move(arm_id);
+  t.add_int("metric_id") = std::move(metric_id);
+  t.add_int("n", "replications") = std::move(n);
+  t.add_real("mean_arm") = std::move(mean_arm);
+  t.add_real("mean_baseline") = std::move(mean_base);
+  t.add_real("mean_diff", "", "mean of paired differences arm - baseline") = std::move(diff);
+  t.add_real("se", "", "standard error of mean_diff") = std::move(se);
+  t.add_real("ci_lo", "", level) = std::move(lo);
+  t.add_real("ci_hi", "", level) = std::move(hi);
+  t.add_real("p_value", "", "two-sided paired t-test") = std::move(p);
+  t.add_real("p_adjusted", "",
+             fmt::format("{}-adjusted across candidate arms, per metric and point",
+                         enum_name(analysis.p_adjustment))) = std::move(p_adj);
+  t.add_real("variance_ratio", "",
+             "Var(arm - baseline) / (Var(arm) + Var(baseline)): below 1 by what common random "
+             "numbers save; about 1 with independent arms") = std::move(ratio);
+  return t;
+}
+
+// Precision targets at each point's final replication count.
+Table precision_table(const std::vector<PrecisionStatus>& report) {
+  Table t("/analysis/precision");
+  std::vector<std::int64_t> point, arm, metric, target, met, n, stable;
+  std::vector<double> wanted, achieved;
+  for (const auto& s : report) {
+    point.push_back(static_cast<std::int64_t>(s.point_id));
+    arm.push_back(static_cast<std::int64_t>(s.arm_id));
+    metric.push_back(static_cast<std::int64_t>(s.metric_id));
+    target.push_back(static_cast<std::int64_t>(s.target_index));
+    wanted.push_back(s.target_half_width);
+    achieved.push_back(s.half_width);
+    met.push_back(s.met ? 1 : 0);
+    n.push_back(static_cast<std::int64_t>(s.replications));
+    stable.push_back(s.first_stable_met);
+  }
+  t.add_int("point_id") = std::move(point);
+  t.add_int("arm_id") = std::move(arm);
+  t.add_int("metric_id") = std::move(metric);
+  t.add_int("target", "", "index in precision.targets") = std::move(target);
+  t.add_real("target_half_width", "", "wanted CI half-width of mean_diff (absolute)") =
+      std::move(wanted);
+  t.add_real("half_width", "", "achieved CI half-width of mean_diff") = std::move(achieved);
+  t.add_int("met", "", "1 if half_width <= target_half_width") = std::move(met);
+  t.add_int("replications", "replications", "the point's final replication count") = std::move(n);
+  t.add_int("met_since", "replications",
+            "count from which the target stayed met (-1: unmet at the end)") = std::move(stable);
+  return t;
+}
+
+// The swept parameters and each point's values.
+Table lookup_parameters(const SweepParams& sweep) {
+  std::vector<std::int64_t> id;
+  std::vector<std::string> key, scale;
+  std::vector<double> lo, hi;
+  const bool grid = sweep.design == SweepDesign::kGrid;
+  for (std::size_t i = 0; i < sweep.parameters.size(); ++i) {
+    const auto& p = sweep.parameters[i];
+    id.push_back(static_cast<std::int64_t>(i));
+    key.push_back(p.key);
+    lo.push_back(grid ? *std::min_element(p.values.begin(), p.values.end()) : p.min);
+    hi.push_back(grid ? *std::max_element(p.values.begin(), p.values.end()) : p.max);
+    scale.push_back(grid ? "values" : std::string(enum_name(p.scale)));
+  }
+  // Columns are added after they are filled: adding one may move the others.
+  Table t("/lookup/parameters");
+  t.add_int("parameter_id") = std::move(id);
+  t.add_text("key") = std::move(key);
+  t.add_real("min") = std::move(lo);
+  t.add_real("max") = std::move(hi);
+  t.add_text("scale", "", "linear or log for sampled designs; values for a grid") =
+      std::move(scale);
+  return t;
+}
+
+Table lookup_points(const Scenario& scenario) {
+  Table t("/lookup/points");
+  std::vector<std::int64_t> id;
+  for (std::size_t pt = 0; pt < scenario.points.size(); ++pt)
+    id.push_back(static_cast<std::int64_t>(pt));
+  t.add_int("point_id") = std::move(id);
+  const auto& params = scenario.settings.sweep.parameters;
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    std::vector<double> column;
+    for (const auto& point : scenario.points) column.push_back(point.values[i]);
+    t.add_real(params[i].key, "", "value at each point") = std::move(column);
+  }
+  return t;
+}
+
+// First-order and total Sobol indices of each arm's replication-mean
+// outcomes over a Saltelli design, with bootstrap intervals.
+Table sobol_table(const Scenario& scenario, const std::vector<TaskList>& by_point) {
+  Table t("/analysis/sobol");
+  const auto& sweep = scenario.settings.sweep;
+  const auto& defs = summary_outcomes();
+  const std::size_t k = sweep.parameters.size();
+  constexpr std::size_t kResamples = 1000;
+  std::vector<std::int64_t> arm_id, metric_id, parameter_id;
+  std::vector<double> s1, s1_lo, s1_hi, st, st_lo, st_hi, variance;
+  for (std::size_t a = 0; a < scenario.arms.size(); ++a)
+    for (std::size_t m = 0; m < defs.size(); ++m) {
+      std::vector<double> outputs;
+      for (const auto& tasks : by_point) {
+        double sum = 0;
+        for (const auto* task : tasks) sum += task->arms[a].summary[m];
+        outputs.push_back(tasks.empty() ? 0.0 : sum / static_cast<double>(tasks.size()));
+      }
+      const auto indices = design::sobol_indices(outputs, sweep.points, k, kResamples,
+                                                 scenario.settings.analysis.confidence, sweep.seed);
+      for (std::size_t i = 0; i < k; ++i) {
+        arm_id.push_back(static_cast<std::int64_t>(a));
+        metric_id.push_back(static_cast<std::int64_t>(m));
+        parameter_id.push_back(static_cast<std::int64_t>(i));
+        s1.push_back(indices.first_order[i].estimate);
+        s1_lo.push_back(indices.first_order[i].ci_lo);
+        s1_hi.push_back(indices.first_order[i].ci_hi);
+        st.push_back(indices.total_order[i].estimate);
+        st_lo.push_back(indices.total_order[i].ci_lo);
+        st_hi.push_back(indices.total_order[i].ci_hi);
+        variance.push_back(indices.variance);
+      }
+    }
+  t.add_int("arm_id") = std::move(arm_id);
+  t.add_int("metric_id") = std::move(metric_id);
+  t.add_int("parameter_id") = std::move(parameter_id);
+  t.add_real("first_order", "", "S_i (Saltelli 2010)") = std::move(s1);
+  t.add_real("first_order_lo", "", "bootstrap percentile interval") = std::move(s1_lo);
+  t.add_real("first_order_hi", "", "bootstrap percentile interval") = std::move(s1_hi);
+  t.add_real("total_order", "", "ST_i (Jansen 1999)") = std::move(st);
+  t.add_real("total_order_lo", "", "bootstrap percentile interval") = std::move(st_lo);
+  t.add_real("total_order_hi", "", "bootstrap percentile interval") = std::move(st_hi);
+  t.add_real("output_variance", "", "variance of the replication-mean outcome over the design") =
+      std::move(variance);
+  return t;
+}
+
+// Wall-clock figures: machine-dependent, kept out of the results digest.
+Table timing_table(const TaskList& tasks) {
+  Table t("/timing");
+  std::vector<std::int64_t> id, orders;
+  std::vector<double> setup, simulate;
+  for (const auto* task : tasks) {
+    id.push_back(static_cast<std::int64_t>(task->task_id));
+    orders.push_back(task->orders_simulated);
+    setup.push_back(task->setup_seconds);
+    simulate.push_back(task->simulate_seconds);
+  }
+  t.add_int("task_id") = std::move(id);
+  t.add_int("orders_simulated", "orders", "all simulated days, warm-up included") =
+      std::move(orders);
+  t.add_real("setup_seconds", "s", "creating the population") = std::move(setup);
+  t.add_real("simulate_seconds", "s", "day loop: warm-up and all arms") = std::move(simulate);
+  for (std::size_t phase = 0; phase < kDayPhaseCount; ++phase) {
+    std::vector<double> seconds;
+    for (const auto* task : tasks) seconds.push_back(task->phases.seconds[phase]);
+    t.add_real(fmt::format("{}_seconds", kDayPhaseNames[phase]), "s",
+               fmt::format("day loop, {} phase", kDayPhaseNames[phase])) = std::move(seconds);
+  }
+  return t;
+}
+
+}  // namespace
+
+ResultFile assemble_results(const Scenario& scenario, const FinishedTasks& finished,
+                            const RunMetadata& metadata) {
+  const ReplicationPlan plan(scenario);
+  if (!plan.required(finished).empty())
+    throw RunError("assemble_results: the experiment is not complete (tasks are missing)");
+  const auto counts = plan.replications(finished);
+  TaskList tasks;
+  for (const auto& [id, task] : finished)
+    if (task.replication < counts.at(task.point_id)) tasks.push_back(&task);
+  const auto by_point = tasks_by_point(scenario, tasks);
+  const auto& set = scenario.settings;
+  const bool swept = !set.sweep.parameters.empty();
+
+  ResultFile file;
+  file.scenario_yaml = scenario.resolved_yaml;
+  file.tables.push_back(lookup_arms(scenario));
+  file.tables.push_back(lookup_metrics());
+  file.tables.push_back(lookup_cohorts(scenario));
+  if (swept) {
+    file.tables.push_back(lookup_parameters(set.sweep));
+    file.tables.push_back(lookup_points(scenario));
+  }
+  file.tables.push_back(runs_table(tasks));
+  file.tables.push_back(summary_table(tasks));
+  file.tables.push_back(timeseries_table(tasks));
+  file.tables.push_back(cohort_table(tasks));
+  file.tables.push_back(contrasts_table(scenario, by_point));
+  const auto precision = plan.precision_report(finished);
+  if (plan.sequential()) file.tables.push_back(precision_table(precision));
+  if (swept && set.sweep.design == SweepDesign::kSaltelli)
+    file.tables.push_back(sobol_table(scenario, by_point));
+  file.tables.push_back(timing_table(tasks));
+  std::int64_t targets_met = 0;
+  for (const auto& p : precision) targets_met += p.met ? 1 : 0;
+  file.root_attributes = {
+      {"format", std::string("trustsim-results")},
+      {"schema_version", kSchemaVersion},
+      {"engine_version", std::string(engine_version())},
+      {"git_sha", std::string(git_sha())},
+      {"created_utc", metadata.created_utc},
+      {"command_line", metadata.command_line},
+      {"scenario_name", scenario.settings.name},
+      {"master_seed", std::to_string(scenario.settings.seed)},
+      {"config_sha256", sha256_hex(scenario.resolved_yaml)},
+      {"rng", std::string("Random123 Philox4x64-10; key (master_seed, replication); counter "
+                          "(entity, day, purpose | substream << 16, block)")},
+      {"replications", static_cast<std::int64_t>(*std::max_element(counts.begin(), counts.end()))},
+      {"warmup_days", static_cast<std::int64_t>(scenario.settings.warmup_days)},
+      {"horizon_days", static_cast<std::int64_t>(scenario.settings.horizon_days)},
+      {"points", static_cast<std::int64_t>(scenario.points.size())},
+      {"independent_arms", static_cast<std::int64_t>(set.independent_arms ? 1 : 0)},
+      {"p_adjustment", std::string(enum_name(set.analysis.p_adjustment))},
+      {"confidence", set.analysis.confidence},
+  };
+  if (plan.sequential()) {
+    file.root_attributes.push_back(
+        {"precision_targets", static_cast<std::int64_t>(precision.size())});
+    file.root_attributes.push_back({"precision_targets_met", targets_met});
+  }
+  file.root_attributes.push_back({"results_digest", results_digest(file)});
+  return file;
+}
+
+std::string results_digest(const ResultFile& file) {
+  Sha256 h;
+  for (const auto& table : file.tables) {
+    if (table.path().starts_with("/lookup") || table.path() == "/timing") continue;
+    h.update(table.path());
+    for (const auto& col : table.columns()) {
+      h.update(col.name);
+      std::visit(
+          [&h](const auto& values) {
+            using T = typename std::decay_t<decltype(values)>::value_type;
+            if constexpr (std::is_same_v<T, std::string>) {
+              for (const auto& v : values) h.update(v.data(), v.size() + 1);
+            } else {
+              h.update(values.data(), values.size() * sizeof(T));
+            }
+          },
+          col.data);
+    }
+  }
+  return h.hex();
+}
+
+}  // namespace trustsim

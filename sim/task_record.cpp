@@ -1,0 +1,107 @@
+// A task's results as exact bytes (see include/trustsim/task_record.hpp).
+#include "trustsim/task_record.hpp"
+
+#include <cstring>
+#include <type_traits>
+
+#include "trustsim/errors.hpp"
+
+namespace trustsim {
+
+namespace {
+
+class ByteWriter {
+ public:
+  template <class T>
+  void put(T value) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    const auto* p = reinterpret_cast<const std::uint8_t*>(&value);
+    bytes.insert(bytes.end(), p, p + sizeof(T));
+  }
+  template <class T>
+  void put_vector(const std::vector<T>& values) {
+    put<std::uint64_t>(values.size());
+    for (const auto& v : values) put(v);
+  }
+  std::vector<std::uint8_t> bytes;
+};
+
+class ByteReader {
+ public:
+  explicit ByteReader(std::span<const std::uint8_t> bytes) : bytes_(bytes) {}
+  template <class T>
+  T get() {
+    static_assert(std::is_trivially_copyable_v<T>);
+    if (bytes_.size() - at_ < sizeof(T)) throw RunError("task record is truncated");
+    T value;
+    std::memcpy(&value, bytes_.data() + at_, sizeof(T));
+    at_ += sizeof(T);
+    return value;
+  }
+  template <class T>
+  std::vector<T> get_vector() {
+    const auto n = get<std::uint64_t>();
+    if (n > (bytes_.size() - at_) / sizeof(T)) throw RunError("task record is truncated");
+    std::vector<T> values(n);
+    for (auto& v : values) v = get<T>();
+    return values;
+  }
+  bool done() const { return at_ == bytes_.size(); }
+
+ private:
+  std::span<const std::uint8_t> bytes_;
+  std::size_t at_ = 0;
+};
+
+constexpr std::uint32_t kTaskRecordVersion = 2;
+
+}  // namespace
+
+std::vector<std::uint8_t> encode_task(const TaskRun& task) {
+  ByteWriter w;
+  w.put(kTaskRecordVersion);
+  w.put(task.task_id);
+  w.put(task.point_id);
+  w.put(task.replication);
+  w.put(task.setup_seconds);
+  w.put(task.simulate_seconds);
+  w.put(task.orders_simulated);
+  w.put(task.phases.seconds);
+  w.put<std::uint64_t>(task.arms.size());
+  for (const auto& arm : task.arms) {
+    w.put_vector(arm.summary);
+    w.put_vector(arm.period_start);
+    w.put<std::uint64_t>(arm.timeseries.size());
+    for (const auto& column : arm.timeseries) w.put_vector(column);
+    w.put<std::uint64_t>(arm.cohorts.size());
+    for (const auto& row : arm.cohorts) w.put_vector(row);
+  }
+  return std::move(w.bytes);
+}
+
+TaskRun decode_task(std::span<const std::uint8_t> bytes) {
+  ByteReader r(bytes);
+  if (r.get<std::uint32_t>() != kTaskRecordVersion)
+    throw RunError("task record has an unknown layout version");
+  TaskRun task;
+  task.task_id = r.get<std::uint64_t>();
+  task.point_id = r.get<std::uint64_t>();
+  task.replication = r.get<std::uint64_t>();
+  task.setup_seconds = r.get<double>();
+  task.simulate_seconds = r.get<double>();
+  task.orders_simulated = r.get<std::int64_t>();
+  task.phases.seconds = r.get<decltype(task.phases.seconds)>();
+  task.arms.resize(r.get<std::uint64_t>());
+  for (auto& arm : task.arms) {
+    arm.summary = r.get_vector<double>();
+    arm.period_start = r.get_vector<std::int64_t>();
+    arm.timeseries.resize(r.get<std::uint64_t>());
+    for (auto& column : arm.timeseries) column = r.get_vector<double>();
+    arm.cohorts.resize(r.get<std::uint64_t>());
+    for (auto& row : arm.cohorts) row = r.get_vector<double>();
+  }
+  if (!r.done()) throw RunError("task record has trailing bytes");
+  return task;
+}
+
+}  // namespace trustsim
