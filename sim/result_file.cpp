@@ -7,11 +7,16 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <hdf5.h>
+#include <poll.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
 #include <deque>
 #include <optional>
 #include <stdexcept>
@@ -19,10 +24,22 @@
 #include <system_error>
 #include <utility>
 
+#include "byte_codec.hpp"
 #include "posix_file.hpp"
 #include "trustsim/errors.hpp"
 #include "trustsim/sha256.hpp"
 #include "trustsim/text.hpp"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define TRUSTSIM_ADDRESS_SANITIZER 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TRUSTSIM_ADDRESS_SANITIZER 1
+#endif
+#endif
+#if TRUSTSIM_ADDRESS_SANITIZER
+#include <sanitizer/common_interface_defs.h>
+#endif
 
 namespace trustsim {
 
@@ -664,7 +681,7 @@ std::string read_file_bytes(const fs::path& path) {
 }
 
 // Checks the checksum block against the rest of the file.
-void verify_checksum(const std::string& bytes) {
+void check_checksum(const std::string& bytes) {
   const std::string_view signature = "\x89HDF\r\n\x1a\n";
   if (!bytes.starts_with(kChecksumHeader)) {
     if (bytes.starts_with(signature))
@@ -716,14 +733,9 @@ bool group_exists(hid_t file, const std::string& path) {
   }
 }
 
-ResultFile read_contents(const fs::path& path, const std::vector<std::string>& table_paths,
-                         bool verify) {
-  File file;
-  {
-    const std::string bytes = read_file_bytes(path);
-    if (verify) verify_checksum(bytes);
-    file = open_image(bytes);  // HDF5 keeps its own copy of the image
-  }
+// The tables of a file image (bytes already read and, where asked, verified).
+ResultFile parse_image(const std::string& bytes, const std::vector<std::string>& table_paths) {
+  const File file = open_image(bytes);  // HDF5 keeps its own copy of the image
   check_format(file.get());
   ResultFile contents;
   contents.root_attributes = read_root_attributes(file.get());
@@ -798,19 +810,202 @@ void write_result_file(const std::filesystem::path& path, const ResultFile& file
   }
 }
 
+namespace {
+
+// A ResultFile as bytes, from the child process that parsed it to its parent.
+enum class ChildReply : std::uint8_t { kFile = 1, kRefused = 2, kOutOfMemory = 3 };
+
+void put_result(ByteWriter& w, const ResultFile& file) {
+  w.put<std::uint64_t>(file.root_attributes.size());
+  for (const auto& a : file.root_attributes) {
+    w.put_string(a.name);
+    w.put<std::uint8_t>(static_cast<std::uint8_t>(a.value.index()));
+    std::visit(
+        [&](const auto& v) {
+          if constexpr (std::is_same_v<std::decay_t<decltype(v)>, std::string>)
+            w.put_string(v);
+          else
+            w.put(v);
+        },
+        a.value);
+  }
+  w.put_string(file.scenario_yaml);
+  w.put<std::uint64_t>(file.tables.size());
+  for (const auto& t : file.tables) {
+    w.put_string(t.path());
+    w.put<std::uint64_t>(t.columns().size());
+    for (const auto& c : t.columns()) {
+      w.put_string(c.name);
+      w.put_string(c.unit);
+      w.put_string(c.description);
+      w.put<std::uint8_t>(static_cast<std::uint8_t>(c.data.index()));
+      std::visit(
+          [&](const auto& values) {
+            using V = typename std::decay_t<decltype(values)>::value_type;
+            if constexpr (std::is_same_v<V, std::string>) {
+              w.put<std::uint64_t>(values.size());
+              for (const auto& v : values) w.put_string(v);
+            } else {
+              w.put_vector(values);
+            }
+          },
+          c.data);
+    }
+  }
+}
+
+ResultFile get_result(ByteReader& r) {
+  ResultFile file;
+  const auto attributes = r.get<std::uint64_t>();
+  for (std::uint64_t i = 0; i < attributes; ++i) {
+    Attribute a{r.get_string(), {}};
+    switch (r.get<std::uint8_t>()) {
+      case 0: a.value = r.get<std::int64_t>(); break;
+      case 1: a.value = r.get<double>(); break;
+      default: a.value = r.get_string(); break;
+    }
+    file.root_attributes.push_back(std::move(a));
+  }
+  file.scenario_yaml = r.get_string();
+  const auto tables = r.get<std::uint64_t>();
+  for (std::uint64_t i = 0; i < tables; ++i) {
+    Table t(r.get_string());
+    const auto columns = r.get<std::uint64_t>();
+    for (std::uint64_t k = 0; k < columns; ++k) {
+      Column c;
+      c.name = r.get_string();
+      c.unit = r.get_string();
+      c.description = r.get_string();
+      switch (r.get<std::uint8_t>()) {
+        case 0: c.data = r.get_vector<std::int64_t>(); break;
+        case 1: c.data = r.get_vector<double>(); break;
+        default: {
+          std::vector<std::string> values(r.get<std::uint64_t>());
+          for (auto& v : values) v = r.get_string();
+          c.data = std::move(values);
+        }
+      }
+      t.columns().push_back(std::move(c));
+    }
+    file.tables.push_back(std::move(t));
+  }
+  return file;
+}
+
+// The child: parses the file and writes its reply to `fd`, then leaves without running
+// exit handlers (the parent's HDF5 and stdio state are not ours to flush).
+[[noreturn]] void parse_in_child(int fd, const std::string& bytes,
+                                 const std::vector<std::string>& table_paths) {
+#if TRUSTSIM_ADDRESS_SANITIZER
+  // Under a fuzzer, its death callback would report this child's end as the fuzzer's own
+  // crash: a crash here is the parent's refusal, nothing more.
+  __sanitizer_set_death_callback(nullptr);
+#endif
+  ByteWriter w;
+  try {
+    const ResultFile file = parse_image(bytes, table_paths);
+    w.put(ChildReply::kFile);
+    put_result(w, file);
+  } catch (const Failure& failure) {
+    w.bytes.clear();
+    w.put(ChildReply::kRefused);
+    w.put_string(failure.what());
+  } catch (const std::bad_alloc&) {
+    w.bytes.clear();
+    w.put(ChildReply::kOutOfMemory);
+  } catch (const std::exception& error) {
+    w.bytes.clear();
+    w.put(ChildReply::kRefused);
+    w.put_string(error.what());
+  }
+  const bool written = write_fully(fd, w.bytes.data(), w.bytes.size());
+  ::_exit(written ? 0 : 1);
+}
+
+// Reads the child's whole reply, giving up after `seconds`.
+bool read_reply(int fd, std::string& reply, int seconds) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  char buffer[65536];
+  while (true) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          deadline - std::chrono::steady_clock::now())
+                          .count();
+    if (left <= 0) return false;
+    pollfd wait{fd, POLLIN, 0};
+    const int ready = ::poll(&wait, 1, static_cast<int>(std::min<long long>(left, 1000)));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) continue;
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return true;  // end of the reply (or the child died)
+    reply.append(buffer, static_cast<std::size_t>(n));
+  }
+}
+
+}  // namespace
+
 ResultFile read_result_file(const std::filesystem::path& path,
                             const std::vector<std::string>& table_paths, bool verify_checksum) {
   silence_hdf5_errors();
+  const auto refuse = [&](const std::string& why) {
+    return InputError(fmt::format("cannot read results from '{}': {}", path.string(), why));
+  };
+  // The bytes are read and their checksum checked here. HDF5 1.10 is not memory-safe on
+  // crafted files (fuzzing found a buffer overflow and a leak inside it on files whose
+  // checksum was forged), so it parses them in a child process: a crash, a hang or a leak
+  // there is a refusal here, never this process's fault.
+  std::string bytes;
   try {
-    return read_contents(path, table_paths, verify_checksum);
+    bytes = read_file_bytes(path);
+    if (verify_checksum) check_checksum(bytes);
   } catch (const Failure& failure) {
-    throw InputError(
-        fmt::format("cannot read results from '{}': {}", path.string(), failure.what()));
+    throw refuse(failure.what());
   } catch (const std::bad_alloc&) {
-    throw InputError(fmt::format(
-        "cannot read results from '{}': it claims more data than fits in memory (damaged?)",
-        path.string()));
+    throw refuse("it is larger than the memory available");
   }
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0)
+    throw RunError(fmt::format("cannot read results from '{}': {}", path.string(),
+                               std::generic_category().message(errno)));
+  std::fflush(nullptr);
+  const pid_t child = ::fork();
+  if (child < 0) {
+    ::close(fds[0]);
+    ::close(fds[1]);
+    throw RunError(fmt::format("cannot read results from '{}': {}", path.string(),
+                               std::generic_category().message(errno)));
+  }
+  if (child == 0) {
+    ::close(fds[0]);
+    parse_in_child(fds[1], bytes, table_paths);
+  }
+  ::close(fds[1]);
+  std::string reply;
+  constexpr int kParseSeconds = 600;
+  const bool finished = read_reply(fds[0], reply, kParseSeconds);
+  ::close(fds[0]);
+  if (!finished) ::kill(child, SIGKILL);
+  int status = 0;
+  while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!finished)
+    throw refuse(fmt::format("reading it took longer than {} s (damaged?)", kParseSeconds));
+  if (WIFSIGNALED(status))
+    throw refuse(
+        fmt::format("the HDF5 library failed on its contents (signal {}): the file is "
+                    "damaged or was made by something else than trustsim",
+                    WTERMSIG(status)));
+  try {
+    ByteReader r({reinterpret_cast<const std::uint8_t*>(reply.data()), reply.size()});
+    switch (r.get<ChildReply>()) {
+      case ChildReply::kFile: return get_result(r);
+      case ChildReply::kRefused: throw refuse(r.get_string());
+      case ChildReply::kOutOfMemory:
+        throw refuse("it claims more data than fits in memory (damaged?)");
+    }
+  } catch (const RunError&) {
+  }
+  throw refuse("the reader stopped before it finished (damaged file?)");
 }
 
 }  // namespace trustsim

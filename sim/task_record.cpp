@@ -4,54 +4,12 @@
 #include <cstring>
 #include <type_traits>
 
+#include "byte_codec.hpp"
 #include "trustsim/errors.hpp"
 
 namespace trustsim {
 
 namespace {
-
-class ByteWriter {
- public:
-  template <class T>
-  void put(T value) {
-    static_assert(std::is_trivially_copyable_v<T>);
-    const auto* p = reinterpret_cast<const std::uint8_t*>(&value);
-    bytes.insert(bytes.end(), p, p + sizeof(T));
-  }
-  template <class T>
-  void put_vector(const std::vector<T>& values) {
-    put<std::uint64_t>(values.size());
-    for (const auto& v : values) put(v);
-  }
-  std::vector<std::uint8_t> bytes;
-};
-
-class ByteReader {
- public:
-  explicit ByteReader(std::span<const std::uint8_t> bytes) : bytes_(bytes) {}
-  template <class T>
-  T get() {
-    static_assert(std::is_trivially_copyable_v<T>);
-    if (bytes_.size() - at_ < sizeof(T)) throw RunError("task record is truncated");
-    T value;
-    std::memcpy(&value, bytes_.data() + at_, sizeof(T));
-    at_ += sizeof(T);
-    return value;
-  }
-  template <class T>
-  std::vector<T> get_vector() {
-    const auto n = get<std::uint64_t>();
-    if (n > (bytes_.size() - at_) / sizeof(T)) throw RunError("task record is truncated");
-    std::vector<T> values(n);
-    for (auto& v : values) v = get<T>();
-    return values;
-  }
-  bool done() const { return at_ == bytes_.size(); }
-
- private:
-  std::span<const std::uint8_t> bytes_;
-  std::size_t at_ = 0;
-};
 
 constexpr std::uint32_t kTaskRecordVersion = 2;
 
