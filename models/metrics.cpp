@@ -21,15 +21,6 @@ double index_total(MetricDefinition::Form form, const DsiWeights& weights) {
 
 }  // namespace
 
-double window_metric(Metric metric, std::uint32_t numerator, std::uint32_t denominator,
-                     const DsiWeights& weights) {
-  const auto& d = metric_definition(metric);
-  if (denominator == 0) return d.when_empty;
-  const double ratio = static_cast<double>(numerator) / denominator;
-  if (d.form == MetricDefinition::Form::kShare) return ratio;
-  return 1.0 - ratio / (index_total(d.form, weights) * kLossUnits);
-}
-
 double expected_metric(Metric metric, const ExpectedRates& rates, const DsiWeights& weights) {
   const auto& d = metric_definition(metric);
   const double numerator = rates.*d.expected_numerator;

@@ -72,6 +72,15 @@ struct Sellers {
   }
 };
 
+// SellerUnderReview's reads, inline: policies call them for every seller every day.
+inline bool SellerUnderReview::active() const {
+  return sellers_.status[seller_] == SellerStatus::kActive;
+}
+inline Channel SellerUnderReview::channel() const { return sellers_.profile[seller_].channel; }
+inline std::uint32_t SellerUnderReview::window_sum(std::uint32_t handle) const {
+  return sellers_.windows.sum(seller_, handle);
+}
+
 enum class BuyerStatus : std::uint8_t { kActive, kChurned };
 
 // One buyer. All fields are read and written together at each shopping

@@ -56,8 +56,17 @@ constexpr const MetricDefinition& metric_definition(Metric metric) {
 }
 
 // The metric from its window sums (loss counters are in kLossUnits per unit weight).
-double window_metric(Metric metric, std::uint32_t numerator, std::uint32_t denominator,
-                     const DsiWeights& weights);
+// Inline: policies evaluate it for every seller every day.
+inline double window_metric(Metric metric, std::uint32_t numerator, std::uint32_t denominator,
+                            const DsiWeights& weights) {
+  const auto& d = metric_definition(metric);
+  if (denominator == 0) return d.when_empty;
+  const double ratio = static_cast<double>(numerator) / denominator;
+  if (d.form == MetricDefinition::Form::kShare) return ratio;
+  const double total =
+      d.form == MetricDefinition::Form::kFqi ? weights.fqi_total() : weights.csqi_total();
+  return 1.0 - ratio / (total * kLossUnits);
+}
 
 // The metric's exact expected value from the order model's expected counts.
 double expected_metric(Metric metric, const ExpectedRates& rates, const DsiWeights& weights);

@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "trustsim/enums.hpp"
+#include "trustsim/metrics.hpp"
 #include "trustsim/order_outcome.hpp"
 #include "trustsim/params.hpp"
 #include "trustsim/rolling_windows.hpp"
@@ -60,8 +61,10 @@ class SellerUnderReview {
   Channel channel() const;
   // A rolling sum of this seller's counters (handle from RollingWindows::find).
   std::uint32_t window_sum(std::uint32_t handle) const;
-  // A metric's value from its window sums (metric_value in marketplace.hpp).
-  double metric(Metric metric, std::uint32_t numerator, std::uint32_t denominator) const;
+  // A metric's value from its window sums (window_metric in metrics.hpp).
+  double metric(Metric metric, std::uint32_t numerator, std::uint32_t denominator) const {
+    return window_metric(metric, numerator, denominator, weights());
+  }
   // The metric's exact expected value for this seller now (effort as it is,
   // load at capacity): the truth false positives are judged against.
   double true_rate(Metric metric) const;
@@ -82,6 +85,7 @@ class SellerUnderReview {
 
  private:
   void raise_effort();
+  const DsiWeights& weights() const;
   Sellers& sellers_;
   const RunSettings& settings_;
   DayTotals& totals_;

@@ -9,18 +9,7 @@
 
 namespace trustsim {
 
-bool SellerUnderReview::active() const { return sellers_.status[seller_] == SellerStatus::kActive; }
-
-Channel SellerUnderReview::channel() const { return sellers_.profile[seller_].channel; }
-
-std::uint32_t SellerUnderReview::window_sum(std::uint32_t handle) const {
-  return sellers_.windows.sum(seller_, handle);
-}
-
-double SellerUnderReview::metric(Metric metric, std::uint32_t numerator,
-                                 std::uint32_t denominator) const {
-  return metric_value(metric, numerator, denominator, settings_);
-}
+const DsiWeights& SellerUnderReview::weights() const { return settings_.dsi; }
 
 double SellerUnderReview::true_rate(Metric metric) const {
   const auto rates = expected_rates(settings_.order_model, sellers_.profile[seller_],

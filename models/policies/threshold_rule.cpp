@@ -42,9 +42,11 @@ bool ThresholdRule::due(std::int32_t day) const {
   return true;
 }
 
-bool ThresholdRule::covers(Channel channel) const {
-  return rule_.channels.empty() ||
-         std::find(rule_.channels.begin(), rule_.channels.end(), channel) != rule_.channels.end();
+std::uint32_t ThresholdRule::channel_mask(const EnforcementRule& rule) {
+  if (rule.channels.empty()) return ~std::uint32_t{0};
+  std::uint32_t mask = 0;
+  for (auto channel : rule.channels) mask |= 1u << idx(channel);
+  return mask;
 }
 
 bool ThresholdRule::breaches(double value) const {
@@ -104,6 +106,7 @@ bool ThresholdRule::missed(std::size_t seller, Channel channel, const ExpectedRa
 
 void ThresholdRule::take_parameters(const Policy& from) {
   rule_ = dynamic_cast<const ThresholdRule&>(from).rule_;
+  channels_ = channel_mask(rule_);
 }
 
 std::vector<KeyProblem> EnforcementRule::check(const ModelParams& model) const {

@@ -59,7 +59,8 @@ class ThresholdRule final : public Policy {
       "window holds min_orders; each breach after the grace period takes the next step of the "
       "ladder (warn, suppress_listings, suspend), and recovery lets warnings and suppression "
       "lapse";
-  explicit ThresholdRule(const EnforcementRule& rule) : rule_(rule) {}
+  explicit ThresholdRule(const EnforcementRule& rule)
+      : rule_(rule), channels_(channel_mask(rule)) {}
 
   std::string_view kind() const override { return kKind; }
   std::unique_ptr<Policy> clone() const override { return std::make_unique<ThresholdRule>(*this); }
@@ -80,11 +81,14 @@ class ThresholdRule final : public Policy {
 
  private:
   bool due(std::int32_t day) const;
-  bool covers(Channel channel) const;
+  bool covers(Channel channel) const { return (channels_ >> idx(channel)) & 1u; }
+  // Bit c set: the rule covers channel c (all bits for an empty list).
+  static std::uint32_t channel_mask(const EnforcementRule& rule);
   bool breaches(double value) const;
   void act(SellerUnderReview& seller);
 
   EnforcementRule rule_;
+  std::uint32_t channels_;                         // channel_mask(rule_)
   std::uint32_t numerator_ = 0, denominator_ = 0;  // window handles
   // Per seller.
   std::vector<std::uint8_t> step_;         // ladder steps taken
