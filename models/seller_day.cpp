@@ -11,16 +11,6 @@
 
 namespace trustsim {
 
-std::pair<Counter, Counter> metric_counters(Metric metric) {
-  const auto& d = metric_definition(metric);
-  return {d.numerator, d.denominator};
-}
-
-double metric_value(Metric metric, std::uint32_t numerator, std::uint32_t denominator,
-                    const RunSettings& settings) {
-  return window_metric(metric, numerator, denominator, settings.dsi);
-}
-
 namespace {
 
 // Pseudo-orders at the platform average that shrink a small seller's signal.

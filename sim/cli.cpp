@@ -232,11 +232,7 @@ ResumeJournal open_journal(const RunArgs& args, const Scenario& scenario,
     std::fprintf(stderr, "trustsim: note: removed %zu temporary file%s left by an earlier run\n",
                  leftovers, leftovers == 1 ? "" : "s");
   const JournalState state = inspect_journal(journal);
-  if (state.symlink)
-    throw InputError(fmt::format(
-        "'{}' is a symbolic link; trustsim does not follow links for its journal: remove it "
-        "or write the results elsewhere with -o",
-        journal.string()));
+  if (state.symlink) refuse_linked_journal(journal);
   if (state.exists && !state.regular)
     throw InputError(
         fmt::format("'{}' is not a regular file: remove it or write the results elsewhere with -o",

@@ -125,11 +125,7 @@ std::string read_journal(const fs::path& path) {
           "nothing to resume: there is no journal '{}' (it is written while a run is in "
           "progress and removed when its result file is complete)",
           path.string()));
-    if (errno == ELOOP)
-      throw InputError(fmt::format(
-          "'{}' is a symbolic link; trustsim does not follow links for its journal: remove it "
-          "or write the results elsewhere with -o",
-          path.string()));
+    if (errno == ELOOP) refuse_linked_journal(path);
     throw InputError(
         fmt::format("cannot read the journal '{}': {}", path.string(), std::strerror(errno)));
   }
@@ -150,6 +146,13 @@ std::string read_journal(const fs::path& path) {
 
 fs::path journal_path(const fs::path& output) { return output.string() + ".journal"; }
 
+void refuse_linked_journal(const fs::path& path) {
+  throw InputError(fmt::format(
+      "'{}' is a symbolic link; trustsim does not follow links for its journal: remove it or "
+      "write the results elsewhere with -o",
+      path.string()));
+}
+
 JournalState inspect_journal(const fs::path& path) {
   JournalState state;
   struct stat info {};
@@ -168,11 +171,7 @@ JournalState inspect_journal(const fs::path& path) {
 
 ResumeJournal ResumeJournal::create(const fs::path& path, const std::string& identity) {
   struct stat info {};
-  if (::lstat(path.c_str(), &info) == 0 && S_ISLNK(info.st_mode))
-    throw InputError(fmt::format(
-        "'{}' is a symbolic link; trustsim does not follow links for its journal: remove it "
-        "or write the results elsewhere with -o",
-        path.string()));
+  if (::lstat(path.c_str(), &info) == 0 && S_ISLNK(info.st_mode)) refuse_linked_journal(path);
   const std::string id = random_run_id();
   const fs::path staged =
       path.parent_path() / fmt::format(".{}.{}", path.filename().string(), id.substr(0, 16));
@@ -285,10 +284,7 @@ void ResumeJournal::append(const TaskRun& task) {
 
 void ResumeJournal::remove() {
   if (fd_ < 0) return;
-  struct stat by_path {};
-  struct stat by_fd {};
-  const bool ours = ::lstat(path_.c_str(), &by_path) == 0 && ::fstat(fd_, &by_fd) == 0 &&
-                    by_path.st_dev == by_fd.st_dev && by_path.st_ino == by_fd.st_ino;
+  const bool ours = names_open_file(path_.c_str(), fd_);
   ::close(fd_);
   fd_ = -1;
   if (ours) ::unlink(path_.c_str());

@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstdint>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace trustsim {
@@ -35,6 +36,13 @@ bool write_fully(int fd, const void* data, std::size_t size) {
     size -= static_cast<std::size_t>(n);
   }
   return true;
+}
+
+bool names_open_file(const char* path, int fd) {
+  struct stat by_path {};
+  struct stat by_fd {};
+  return ::lstat(path, &by_path) == 0 && ::fstat(fd, &by_fd) == 0 &&
+         by_path.st_dev == by_fd.st_dev && by_path.st_ino == by_fd.st_ino;
 }
 
 }  // namespace trustsim

@@ -14,4 +14,7 @@ bool read_up_to(int fd, std::size_t max, std::string& out);
 // Writes all `size` bytes; false (errno set) on a write error (a full disk included).
 bool write_fully(int fd, const void* data, std::size_t size);
 
+// True when `path` (not following a final symbolic link) names the file open as `fd`.
+bool names_open_file(const char* path, int fd);
+
 }  // namespace trustsim

@@ -65,13 +65,6 @@ std::string read_small(int fd) {
   return text;
 }
 
-bool same_file(const fs::path& path, int fd) {
-  struct stat by_path {};
-  struct stat by_fd {};
-  return ::lstat(path.c_str(), &by_path) == 0 && ::fstat(fd, &by_fd) == 0 &&
-         by_path.st_dev == by_fd.st_dev && by_path.st_ino == by_fd.st_ino;
-}
-
 bool flock_unsupported(int error) {
   return error == ENOLCK || error == EOPNOTSUPP || error == EINVAL;
 }
@@ -141,7 +134,7 @@ bool clear_stale_lock(const fs::path& lock, const std::string& this_host, LockHo
   if (alive) refuse_in_progress(lock, holder, false);
   // Holding the dead lock's flock, remove it if the path still names it (another run may
   // have cleared it and taken the lock meanwhile: then try again from the start).
-  if (same_file(lock, fd.get()) && ::unlink(lock.c_str()) == 0) stale = holder;
+  if (names_open_file(lock.c_str(), fd.get()) && ::unlink(lock.c_str()) == 0) stale = holder;
   return true;
 }
 
@@ -220,7 +213,7 @@ RunLock::RunLock(RunLock&& other) noexcept
 RunLock::~RunLock() { release(); }
 
 void RunLock::check_held() const {
-  bool held = fd_ >= 0 && same_file(path_, fd_);
+  bool held = fd_ >= 0 && names_open_file(path_.c_str(), fd_);
   if (held) {
     Descriptor fd(::open(path_.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
     held = fd.get() >= 0 && parse_lock(read_small(fd.get())).run_id == holder_.run_id;
@@ -234,7 +227,7 @@ void RunLock::check_held() const {
 
 void RunLock::release() {
   if (fd_ < 0) return;
-  if (same_file(path_, fd_)) ::unlink(path_.c_str());
+  if (names_open_file(path_.c_str(), fd_)) ::unlink(path_.c_str());
   ::close(fd_);
   fd_ = -1;
 }

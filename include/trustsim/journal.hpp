@@ -21,6 +21,9 @@ namespace trustsim {
 
 std::filesystem::path journal_path(const std::filesystem::path& output);
 
+// InputError: the journal path is a symbolic link (never followed).
+[[noreturn]] void refuse_linked_journal(const std::filesystem::path& path);
+
 // What is at a journal path, without changing it.
 struct JournalState {
   bool exists = false;        // anything at the path (a link included)

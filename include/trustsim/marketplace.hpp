@@ -148,13 +148,6 @@ struct RunSettings {
   std::int32_t total_days() const { return warmup_days + horizon_days; }
 };
 
-// Numerator and denominator counters of a seller metric (kMetrics, metrics.hpp).
-std::pair<Counter, Counter> metric_counters(Metric metric);
-
-// A metric's value from its window sums (window_metric, metrics.hpp).
-double metric_value(Metric metric, std::uint32_t numerator, std::uint32_t denominator,
-                    const RunSettings& settings);
-
 // Registers every rolling sum the engine reads under these parameters.
 void register_windows(RollingWindows& windows, const ModelParams& params);
 

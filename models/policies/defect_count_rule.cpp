@@ -29,7 +29,7 @@ EnforcementRule DefectCountRuleParams::threshold_rule() const {
 
 void DefectCountRule::bind_windows(const RollingWindows& windows) {
   rule_.bind_windows(windows);
-  defects_ = windows.find(metric_counters(params_.metric).first,
+  defects_ = windows.find(metric_definition(params_.metric).numerator,
                           static_cast<std::uint32_t>(params_.window_days));
 }
 

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "trustsim/marketplace.hpp"
+#include "trustsim/metrics.hpp"
 
 namespace trustsim {
 
@@ -14,16 +15,16 @@ constexpr std::int32_t kNeverStepped = -1000000;
 }  // namespace
 
 void ThresholdRule::require_windows(RollingWindows& windows) const {
-  const auto [num, den] = metric_counters(rule_.metric);
-  windows.require(num, static_cast<std::uint32_t>(rule_.window_days));
-  windows.require(den, static_cast<std::uint32_t>(rule_.window_days));
+  const auto& metric = metric_definition(rule_.metric);
+  windows.require(metric.numerator, static_cast<std::uint32_t>(rule_.window_days));
+  windows.require(metric.denominator, static_cast<std::uint32_t>(rule_.window_days));
 }
 
 void ThresholdRule::bind_windows(const RollingWindows& windows) {
-  const auto [num, den] = metric_counters(rule_.metric);
+  const auto& metric = metric_definition(rule_.metric);
   const auto days = static_cast<std::uint32_t>(rule_.window_days);
-  numerator_ = windows.find(num, days);
-  denominator_ = windows.find(den, days);
+  numerator_ = windows.find(metric.numerator, days);
+  denominator_ = windows.find(metric.denominator, days);
 }
 
 void ThresholdRule::resize(std::size_t count, std::size_t capacity) {
