@@ -30,14 +30,24 @@ struct DefectCountRuleParams {
              "defect rate the rule watches: order_defect_rate, late_shipment_rate or "
              "cancel_rate",
              /*required=*/true);
-    v.value("window_days", window_days, bounds::kDays, "rolling window of the rate and count");
-    v.value("above", above, bounds::kProbability, "breach when the rate is above this");
+    v.value("window_days", window_days, bounds::kDays,
+            "rolling window of the rate and count (src: eBay looks back 3 months, "
+            "policy-standards.md)");
+    v.value(
+        "above", above, bounds::kProbability,
+        "breach when the rate is above this (src: eBay Above Standard <= 2%, policy-standards.md)");
     v.value("min_defects", min_defects, bounds::kCount,
-            "the rule applies only with at least this many defective orders in the window");
-    v.choice("schedule", schedule, "when the rule is evaluated");
-    v.choices("ladder", ladder, "actions taken on successive breaches", /*min_items=*/1);
+            "the rule applies only with at least this many defective orders in the window (src: "
+            "eBay counts a rate only with >= 5 buyers with defects, policy-standards.md)");
+    v.choice("schedule", schedule,
+             "when the rule is evaluated (src: eBay evaluates monthly, policy-standards.md)");
+    v.choices("ladder", ladder,
+              "actions taken on successive breaches (stylised: eBay lowers placement and adds "
+              "fees, which the model has no lever for yet)",
+              /*min_items=*/1);
     v.value("grace_days", grace_days, bounds::kDaysOrZero,
-            "days a seller has to recover before the next step of the ladder");
+            "days a seller has to recover before the next step of the ladder (stylised: one "
+            "monthly evaluation)");
   }
   std::vector<KeyProblem> check(const ModelParams& model) const;
   // The threshold rule this is, without the defect count.
