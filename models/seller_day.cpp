@@ -1,7 +1,7 @@
 // Phases 2 and 3 of a day, per seller: roll the metric windows, update the
 // ranking signal and effort, decide exits; then decide a suspended seller's
 // appeal, or put an active seller before every policy (models/policies/;
-// MODEL.md 2, 7, 8).
+// MODEL.md 2, 7, 8), and let policies adjust its ranking for tomorrow.
 // Each call touches only its own seller, so sellers run in parallel.
 #include <algorithm>
 #include <cmath>
@@ -92,6 +92,8 @@ void Marketplace::enforce(std::size_t s, std::int32_t day, DayTotals& totals) {
     review.decide_appeal(policies_);  // plan of action: appeal, then reinstatement or exit
   else
     policies_.evaluate_seller(review);
+  if (review.active())
+    policies_.adjust_ranking(review, OfferStanding{sellers_.rank_score[s], sellers_.signal[s]});
 }
 
 }  // namespace trustsim

@@ -10,9 +10,11 @@
 //     for each seller (in parallel):  close the seller's day (windows, signal,
 //       effort, exit), then, if the seller is active, every policy's
 //       evaluate_seller() in scenario order until one suspends the seller.
-//     A suspended seller's appeal is decided by the marketplace; when it is
-//     granted, every policy's on_reinstated() lets its warnings and
-//     suppressions lapse.
+//     A seller still active then has its ranking for tomorrow's offer tables
+//     adjusted by every policy that adjusts_ranking() (a badge's boost, a
+//     demotion). A suspended seller's appeal is decided by the marketplace;
+//     when it is granted, every policy's on_reinstated() lets its warnings
+//     and suppressions lapse.
 //   after the horizon: missed() says which sellers a policy should have acted
 //     on but did not (false negatives, against the exact expected rates).
 //
@@ -94,6 +96,15 @@ class SellerUnderReview {
   bool in_horizon_;
 };
 
+// How an active seller's offers will rank in tomorrow's offer tables: the
+// ranking score (higher ranks first) and the signal the featured-offer
+// eligibility reads (ranking.featured_min_signal). The marketplace computes
+// both afresh each day; a policy's adjust_ranking() may change them.
+struct OfferStanding {
+  float& rank_score;
+  float& signal;
+};
+
 class Policy {
  public:
   virtual ~Policy() = default;
@@ -109,6 +120,11 @@ class Policy {
 
   // Hook, end of day: an active seller whose day has closed.
   virtual void evaluate_seller(SellerUnderReview& seller) = 0;
+  // Hook, end of day, after every policy's evaluate_seller: a seller still
+  // active, its standing in tomorrow's offer tables. Called only for kinds
+  // whose adjusts_ranking() is true, in scenario order.
+  virtual bool adjusts_ranking() const { return false; }
+  virtual void adjust_ranking(const SellerUnderReview& /*seller*/, OfferStanding& /*standing*/) {}
   // Hook: a suspended seller was reinstated after an appeal.
   virtual void on_reinstated(std::size_t seller) = 0;
   // After the horizon: the seller's true rates breach what this policy
@@ -158,6 +174,8 @@ class PolicySet {
   void resize(std::size_t count, std::size_t capacity);
   // Every policy in order, while the seller stays active.
   void evaluate_seller(SellerUnderReview& seller);
+  // Every policy that adjusts ranking, in order (nothing when none does).
+  void adjust_ranking(const SellerUnderReview& seller, OfferStanding standing);
   void on_reinstated(std::size_t seller);
   bool missed(std::size_t seller, Channel channel, const ExpectedRates& rates,
               const DsiWeights& weights) const;

@@ -134,6 +134,11 @@ void PolicySet::evaluate_seller(SellerUnderReview& seller) {
   }
 }
 
+void PolicySet::adjust_ranking(const SellerUnderReview& seller, OfferStanding standing) {
+  for (auto& p : policies_)
+    if (p->adjusts_ranking()) p->adjust_ranking(seller, standing);
+}
+
 void PolicySet::on_reinstated(std::size_t seller) {
   for (auto& p : policies_) p->on_reinstated(seller);
 }
