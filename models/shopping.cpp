@@ -34,96 +34,72 @@ bool ranks_before(const Offer& a, const Offer& b) {
   return a.score != b.score ? a.score > b.score : a.seller < b.seller;
 }
 
+// One search's choice (MODEL.md 5): K offers sampled from the category's
+// table by listings, ranked, the featured offer moved to position 1, then a
+// position-biased multinomial logit over the shown positions. Returns the
+// chosen seller. `attraction` holds exp(utility) per seller and persona.
+std::uint32_t choose_offer(ShoppingDraws& draws, const OfferTable& table,
+                           const RankingParams& ranking, const std::vector<double>& attraction,
+                           std::size_t personas, std::uint8_t persona) {
+  const auto& bias = ranking.position_bias;
+  const std::size_t k_offers = std::min<std::size_t>(ranking.offers_considered, kMaxOffers);
+  std::array<Offer, kMaxOffers> offers;
+  std::array<std::uint32_t, kMaxOffers> offer_bits;
+  for (std::size_t k = 0; k < k_offers; ++k) {
+    offer_bits[k] = draws.bits(kFirstOfferSlot + static_cast<unsigned>(k));
+    table.prefetch32(offer_bits[k]);
+  }
+  // Insertion sort: K is small, and this beats a general sort here.
+  for (std::size_t k = 0; k < k_offers; ++k) {
+    const Offer offer = table.sample32(offer_bits[k]);
+    std::size_t j = k;
+    for (; j > 0 && ranks_before(offer, offers[j - 1]); --j) offers[j] = offers[j - 1];
+    offers[j] = offer;
+  }
+  const std::size_t shown = std::min(bias.size(), k_offers);
+  // Featured-offer eligibility: the best eligible offer takes position 1.
+  if (offers[0].signal < ranking.featured_min_signal)
+    for (std::size_t k = 1; k < shown; ++k)
+      if (offers[k].signal >= ranking.featured_min_signal) {
+        std::rotate(offers.begin(), offers.begin() + static_cast<std::ptrdiff_t>(k),
+                    offers.begin() + static_cast<std::ptrdiff_t>(k) + 1);
+        break;
+      }
+  // Position-biased multinomial logit over the shown positions.
+  std::array<double, kMaxOffers> weight;
+  double total = 0.0;
+  for (std::size_t k = 0; k < shown; ++k) {
+    weight[k] = bias[k] * attraction[offers[k].seller * personas + persona];
+    total += weight[k];
+  }
+  double target = draws.uniform(kChoiceSlot) * total;
+  std::size_t pick = 0;
+  while (pick + 1 < shown && target >= weight[pick]) target -= weight[pick++];
+  return offers[pick].seller;
+}
+
 }  // namespace
 
 std::int32_t Marketplace::shop(std::uint32_t b, std::int32_t day, OrderLog& log,
                                std::size_t block_size, DayTotals& totals) {
   const auto& p = settings_.params;
-  const auto& key = settings_.key;
   Buyer& buyer = buyers_[b];
-  const auto& sellers = sellers_;
   double t = buyer.next_time;
   const auto uday = static_cast<std::uint64_t>(day);
-  const auto initial = static_cast<float>(p.trust.initial);
-
-  if (buyer.status == BuyerStatus::kChurned) {  // a churned buyer comes back
-    buyer.status = BuyerStatus::kActive;
-    buyer.trust = initial;
-    totals.returned += 1;
-    totals.present_delta += 1;
-    totals.trust_delta_fixed += trust_fixed(initial);
-  }
-  const auto& bias = p.ranking.position_bias;
-  const std::size_t k_offers = std::min<std::size_t>(p.ranking.offers_considered, kMaxOffers);
-  const bool horizon = in_horizon(day);
-  const auto horizon_day = static_cast<std::int16_t>(day - settings_.warmup_days);
+  if (buyer.status == BuyerStatus::kChurned) come_back(buyer, totals);
+  const std::size_t personas = p.population.buyers.personas.size();
 
   for (std::uint16_t seq = 0;; ++seq) {
     // --- the shopping event: category, K sampled offers, ranking, choice ---
-    ShoppingDraws draws(key, b, uday, rng::Purpose::kShoppingChoice, seq);
+    ShoppingDraws draws(settings_.key, b, uday, rng::Purpose::kShoppingChoice, seq);
     const auto category = dist::discrete(draws.uniform(kCategorySlot), category_shares_);
     const auto& table = offer_tables_[category];
     if (table.empty()) {
       totals.searches_without_offer += 1;
     } else {
-      const std::size_t personas = p.population.buyers.personas.size();
-      std::array<Offer, kMaxOffers> offers;
-      std::array<std::uint32_t, kMaxOffers> offer_bits;
-      for (std::size_t k = 0; k < k_offers; ++k) {
-        offer_bits[k] = draws.bits(kFirstOfferSlot + static_cast<unsigned>(k));
-        table.prefetch32(offer_bits[k]);
-      }
-      // Insertion sort: K is small, and this beats a general sort here.
-      for (std::size_t k = 0; k < k_offers; ++k) {
-        const Offer offer = table.sample32(offer_bits[k]);
-        std::size_t j = k;
-        for (; j > 0 && ranks_before(offer, offers[j - 1]); --j) offers[j] = offers[j - 1];
-        offers[j] = offer;
-      }
-      const std::size_t shown = std::min(bias.size(), k_offers);
-      // Featured-offer eligibility: the best eligible offer takes position 1.
-      if (offers[0].signal < p.ranking.featured_min_signal)
-        for (std::size_t k = 1; k < shown; ++k)
-          if (offers[k].signal >= p.ranking.featured_min_signal) {
-            std::rotate(offers.begin(), offers.begin() + static_cast<std::ptrdiff_t>(k),
-                        offers.begin() + static_cast<std::ptrdiff_t>(k) + 1);
-            break;
-          }
-      // Position-biased multinomial logit over the shown positions.
-      std::array<double, kMaxOffers> weight;
-      double total = 0.0;
-      for (std::size_t k = 0; k < shown; ++k) {
-        const auto s = offers[k].seller;
-        weight[k] = bias[k] * attraction_[s * personas + buyer.persona];
-        total += weight[k];
-      }
-      double target = draws.uniform(kChoiceSlot) * total;
-      std::size_t pick = 0;
-      while (pick + 1 < shown && target >= weight[pick]) target -= weight[pick++];
-      const auto s = offers[pick].seller;
-
-      // --- the order's outcome and what it does to seller and buyer ---
-      OrderDraws order_draws(key, b, uday, seq);
-      const OrderOutcome o = settings_.order_model.decide(
-          order_draws, sellers.profile[s], OrderConditions{sellers.effort[s], sellers.load[s]});
-      std::int64_t cents = 0;
-      if (!o.cancelled) {
-        const double price =
-            p.categories[category].price * static_cast<double>(sellers.price_level[s]);
-        cents = static_cast<std::int64_t>(std::llround(price * 100.0));
-      }
-      record_order(log, block_size, s, cents, o, totals);
-      update_trust(buyer, o, totals);
-      if (horizon) {
-        if (buyer.first_horizon_order_day < 0) {
-          buyer.first_horizon_order_day = horizon_day;
-        } else {
-          const int since = horizon_day - buyer.first_horizon_order_day;
-          if (since <= 30) buyer.repeat_flags |= 1;
-          if (since <= 90) buyer.repeat_flags |= 2;
-        }
-        buyer.last_order_day = horizon_day;
-      }
+      const auto seller =
+          choose_offer(draws, table, p.ranking, attraction_, personas, buyer.persona);
+      buy(buyer, b, seller, category, day, seq, log, block_size, totals);
     }
 
     // --- when this buyer shops next, or churns first ---
@@ -149,6 +125,46 @@ std::int32_t Marketplace::shop(std::uint32_t b, std::int32_t day, OrderLog& log,
   // float rounding may land a hair below day + 1: keep the event in the future
   const double stored = buyer.next_time;
   return stored < day + 1.0 ? day + 1 : static_cast<std::int32_t>(std::min(stored, 2e9));
+}
+
+// A churned buyer comes back with the initial trust.
+void Marketplace::come_back(Buyer& buyer, DayTotals& totals) const {
+  const auto initial = static_cast<float>(settings_.params.trust.initial);
+  buyer.status = BuyerStatus::kActive;
+  buyer.trust = initial;
+  totals.returned += 1;
+  totals.present_delta += 1;
+  totals.trust_delta_fixed += trust_fixed(initial);
+}
+
+// An order from `seller`: its outcome (from the order's own stream), what it
+// adds to the seller's day, what it does to the buyer's trust, and the
+// buyer's horizon order days for the repeat-purchase outcomes.
+void Marketplace::buy(Buyer& buyer, std::uint32_t b, std::uint32_t s, std::size_t category,
+                      std::int32_t day, std::uint16_t seq, OrderLog& log, std::size_t block_size,
+                      DayTotals& totals) const {
+  const auto& sellers = sellers_;
+  OrderDraws order_draws(settings_.key, b, static_cast<std::uint64_t>(day), seq);
+  const OrderOutcome o = settings_.order_model.decide(
+      order_draws, sellers.profile[s], OrderConditions{sellers.effort[s], sellers.load[s]});
+  std::int64_t cents = 0;
+  if (!o.cancelled) {
+    const double price =
+        settings_.params.categories[category].price * static_cast<double>(sellers.price_level[s]);
+    cents = static_cast<std::int64_t>(std::llround(price * 100.0));
+  }
+  record_order(log, block_size, s, cents, o, totals);
+  update_trust(buyer, o, totals);
+  if (!in_horizon(day)) return;
+  const auto horizon_day = static_cast<std::int16_t>(day - settings_.warmup_days);
+  if (buyer.first_horizon_order_day < 0) {
+    buyer.first_horizon_order_day = horizon_day;
+  } else {
+    const int since = horizon_day - buyer.first_horizon_order_day;
+    if (since <= 30) buyer.repeat_flags |= 1;
+    if (since <= 90) buyer.repeat_flags |= 2;
+  }
+  buyer.last_order_day = horizon_day;
 }
 
 void Marketplace::record_order(OrderLog& log, std::size_t block_size, std::uint32_t seller,

@@ -359,9 +359,9 @@ void check_memory(const Scenario& scenario, const YAML::Node& root, const Origin
   }
 }
 
-// Checks of the experiment sections (precision, sweep) against the arms.
-void check_experiment(const Scenario& scenario, bool replications_given, const YAML::Node& root,
-                      const Origins& origins, Problems& problems) {
+// Checks of the precision section against the arms.
+void check_precision(const Scenario& scenario, bool replications_given, const YAML::Node& root,
+                     const Origins& origins, Problems& problems) {
   auto mark = [&](const std::string& path) { return mark_at(root, origins, path); };
   const auto& precision = scenario.settings.precision;
   if (!precision.targets.empty()) {
@@ -409,6 +409,13 @@ void check_experiment(const Scenario& scenario, bool replications_given, const Y
                      "the baseline mean), above 0");
     }
   }
+}
+
+// Checks of the sweep section against the arms; returns the number of sweep
+// points (above kMaxSweepPoints when the design is too large).
+std::uint64_t check_sweep(const Scenario& scenario, const YAML::Node& root, const Origins& origins,
+                          Problems& problems) {
+  auto mark = [&](const std::string& path) { return mark_at(root, origins, path); };
   const auto& sweep = scenario.settings.sweep;
   const bool sampled = sweep.design != SweepDesign::kGrid;
   if (!sweep.parameters.empty() && sampled &&
@@ -475,12 +482,21 @@ void check_experiment(const Scenario& scenario, bool replications_given, const Y
                                kMaxSweepPoints, kMaxSweepPoints / (sweep.parameters.size() + 2),
                                sweep.parameters.size()));
   }
+  return sweep.parameters.empty()                 ? 1
+         : !sampled                               ? grid_points
+         : sweep.design == SweepDesign::kSaltelli ? sweep.points * (sweep.parameters.size() + 2)
+                                                  : sweep.points;
+}
+
+// Checks of the experiment sections (precision, sweep) against the arms, and
+// of the number of tasks they make.
+void check_experiment(const Scenario& scenario, bool replications_given, const YAML::Node& root,
+                      const Origins& origins, Problems& problems) {
+  auto mark = [&](const std::string& path) { return mark_at(root, origins, path); };
+  const auto& precision = scenario.settings.precision;
+  check_precision(scenario, replications_given, root, origins, problems);
   // Tasks: every point runs up to the most replications the experiment may ask for.
-  const std::uint64_t points = sweep.parameters.empty() ? 1
-                               : !sampled               ? grid_points
-                               : sweep.design == SweepDesign::kSaltelli
-                                   ? sweep.points * (sweep.parameters.size() + 2)
-                                   : sweep.points;
+  const std::uint64_t points = check_sweep(scenario, root, origins, problems);
   const std::uint64_t replications =
       precision.targets.empty() ? scenario.settings.replications : precision.max_replications;
   if (points <= kMaxSweepPoints && points * replications > kMaxTasks)

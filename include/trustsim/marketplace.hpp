@@ -267,8 +267,13 @@ class Marketplace {
   // Rebuilds the offer tables from blocks of collected sellers, in block order.
   void build_offer_tables(std::span<const ListedOffers> blocks);
   void rebuild_offer_tables();  // collects every seller, then builds
+  // One buyer's shopping events of the day; returns the day of its next event.
   std::int32_t shop(std::uint32_t buyer, std::int32_t day, OrderLog& log, std::size_t block_size,
                     DayTotals& totals);
+  void come_back(Buyer& buyer, DayTotals& totals) const;
+  void buy(Buyer& buyer, std::uint32_t buyer_id, std::uint32_t seller, std::size_t category,
+           std::int32_t day, std::uint16_t seq, OrderLog& log, std::size_t block_size,
+           DayTotals& totals) const;
   void record_order(OrderLog& log, std::size_t block_size, std::uint32_t seller,
                     std::int64_t gmv_cents, const OrderOutcome& o, DayTotals& totals) const;
   void update_trust(Buyer& buyer, const OrderOutcome& o, DayTotals& totals) const;
