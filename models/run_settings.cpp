@@ -14,10 +14,8 @@ RunSettings RunSettings::make(const ModelParams& params, rng::StreamKey key,
   s.params = params;
   s.order_model = OrderModel::from(params);
   s.dsi = DsiWeights::from(params.signals);
-  const double weights[] = {s.dsi.late_delivery, s.dsi.not_as_described, s.dsi.cancelled,
-                            s.dsi.late_shipment, s.dsi.invalid_tracking, s.dsi.no_response_24h,
-                            s.dsi.unresolved};
-  for (std::size_t i = 0; i < std::size(weights); ++i)
+  const auto weights = s.dsi.in_order();
+  for (std::size_t i = 0; i < weights.size(); ++i)
     s.dsi_units[i] = static_cast<std::uint32_t>(std::lround(weights[i] * kLossUnits));
   const auto& t = params.trust;
   s.churn_log_slope = (std::log(t.churn_hazard_high_trust) - std::log(t.churn_hazard_low_trust)) /

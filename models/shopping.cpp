@@ -187,10 +187,13 @@ void Marketplace::record_order(OrderLog& log, std::size_t block_size, std::uint3
   count(Counter::kOrderDefects, seller_defect);
   count(Counter::kCsContacts, o.cs_contact);
   count(Counter::kCsResponded, o.cs_contact && o.cs_response_24h);
-  r.fqi_loss = u[0] * o.late_delivery_charged + u[1] * o.not_as_described_charged +
-               u[2] * o.cancelled + u[3] * o.late_shipment +
-               u[4] * (o.seller_ships && !o.valid_tracking);
-  r.csqi_loss = u[5] * (o.cs_contact && !o.cs_response_24h) + u[6] * o.unresolved;
+  using W = DsiWeights;
+  r.fqi_loss = u[W::kLateDelivery] * o.late_delivery_charged +
+               u[W::kNotAsDescribed] * o.not_as_described_charged + u[W::kCancelled] * o.cancelled +
+               u[W::kLateShipment] * o.late_shipment +
+               u[W::kInvalidTracking] * (o.seller_ships && !o.valid_tracking);
+  r.csqi_loss = u[W::kNoResponse24h] * (o.cs_contact && !o.cs_response_24h) +
+                u[W::kUnresolved] * o.unresolved;
   r.gmv_cents = gmv_cents;
   log[seller / block_size].orders.push_back(r);
   totals.gmv_cents += gmv_cents;

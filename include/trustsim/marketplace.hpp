@@ -136,8 +136,8 @@ struct RunSettings {
   ModelParams params;
   OrderModel order_model;
   DsiWeights dsi;
-  std::array<std::uint32_t, 8> dsi_units{};  // weights in kLossUnits, FQI then CSQI
-  double churn_log_slope = 0;                // log-hazard per unit of trust
+  std::array<std::uint32_t, DsiWeights::kSlotCount> dsi_units{};  // in kLossUnits, DsiWeights order
+  double churn_log_slope = 0;                                     // log-hazard per unit of trust
   double churn_log_intercept = 0;
   TrustCurve intensity;     // (trust / initial)^intensity_elasticity
   TrustCurve churn_hazard;  // exp(intercept + slope * trust), per day

@@ -109,6 +109,22 @@ struct DsiWeights {
     return late_delivery + not_as_described + cancelled + late_shipment + invalid_tracking;
   }
   double csqi_total() const { return no_response_24h + unresolved; }
+  // The weights in one fixed order, FQI defects then CSQI: the order of
+  // RunSettings::dsi_units, which an order's losses are summed from.
+  enum Slot : unsigned {
+    kLateDelivery,
+    kNotAsDescribed,
+    kCancelled,
+    kLateShipment,
+    kInvalidTracking,
+    kNoResponse24h,
+    kUnresolved,
+    kSlotCount
+  };
+  std::array<double, kSlotCount> in_order() const {
+    return {late_delivery,    not_as_described, cancelled, late_shipment,
+            invalid_tracking, no_response_24h,  unresolved};
+  }
   static DsiWeights from(const SignalParams& s) {
     return {s.dsi_late_delivery,    s.dsi_not_as_described, s.dsi_cancelled, s.dsi_late_shipment,
             s.dsi_invalid_tracking, s.dsi_no_response_24h,  s.dsi_unresolved};
