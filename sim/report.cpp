@@ -60,7 +60,7 @@ std::map<std::int64_t, std::string> names_by_id(const Table& t, const std::strin
 
 // ": key=value, ..." of a sweep point, or nothing without a sweep.
 std::string point_values(const ResultFile& file, std::int64_t point) {
-  const Table* points = find_table(file, "/lookup/points");
+  const Table* points = find_table(file, table_path::kPoints);
   if (!points) return {};
   std::string text;
   for (const auto& c : points->columns()) {
@@ -106,7 +106,7 @@ std::string format_precision(const Table& t, std::map<std::int64_t, std::string>
 std::string format_sobol(const Table& t, const ResultFile& file,
                          std::map<std::int64_t, std::string>& arm_names,
                          std::map<std::int64_t, std::string>& metric_names) {
-  const Table* params = find_table(file, "/lookup/parameters");
+  const Table* params = find_table(file, table_path::kParameters);
   if (!params) return {};
   auto param_names = names_by_id(*params, "parameter_id");
   const auto& arm = column<std::int64_t>(t, "arm_id");
@@ -136,9 +136,9 @@ std::string format_sobol(const Table& t, const ResultFile& file,
 }  // namespace
 
 std::string format_contrasts(const ResultFile& file) {
-  const Table& arms = table_at(file, "/lookup/arms");
-  const Table& metrics = table_at(file, "/lookup/metrics");
-  const Table& contrasts = table_at(file, "/analysis/contrasts");
+  const Table& arms = table_at(file, table_path::kArms);
+  const Table& metrics = table_at(file, table_path::kMetrics);
+  const Table& contrasts = table_at(file, table_path::kContrasts);
   std::map<std::int64_t, std::string> arm_names, metric_names;
   const auto& arm_ids = column<std::int64_t>(arms, "arm_id");
   const auto& arm_text = column<std::string>(arms, "name");
@@ -201,28 +201,30 @@ std::string format_contrasts(const ResultFile& file) {
       "  p-values are {}-adjusted across candidate arms for each metric. var ratio = "
       "Var(difference) /\n  (Var(arm) + Var(baseline)): what pairing saves (1 = nothing).\n",
       independent ? "independent arms: no common random numbers" : "common random numbers", method);
-  if (const Table* precision = find_table(file, "/analysis/precision"))
+  if (const Table* precision = find_table(file, table_path::kPrecision))
     out += format_precision(*precision, arm_names, metric_names);
-  if (const Table* sobol = find_table(file, "/analysis/sobol"))
+  if (const Table* sobol = find_table(file, table_path::kSobol))
     out += format_sobol(*sobol, file, arm_names, metric_names);
   return out;
 }
 
 namespace {
 
-// Every table `trustsim summarize` reads ('?': optional).
-const std::vector<std::string> kSummarizedTables = {"/lookup/arms",
-                                                    "/lookup/metrics",
-                                                    "/lookup/cohorts",
-                                                    "/runs",
-                                                    "/summary",
-                                                    "/timeseries",
-                                                    "/cohort_summary",
-                                                    "/analysis/contrasts",
-                                                    "/analysis/precision?",
-                                                    "/analysis/sobol?",
-                                                    "/lookup/parameters?",
-                                                    "/lookup/points?"};
+std::string optional(const char* path) { return std::string(path) + "?"; }
+
+// Every table `trustsim summarize` reads ('?': optional; read_result_file).
+const std::vector<std::string> kSummarizedTables = {table_path::kArms,
+                                                    table_path::kMetrics,
+                                                    table_path::kCohorts,
+                                                    table_path::kRuns,
+                                                    table_path::kSummary,
+                                                    table_path::kTimeseries,
+                                                    table_path::kCohortSummary,
+                                                    table_path::kContrasts,
+                                                    optional(table_path::kPrecision),
+                                                    optional(table_path::kSobol),
+                                                    optional(table_path::kParameters),
+                                                    optional(table_path::kPoints)};
 
 }  // namespace
 

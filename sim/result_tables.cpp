@@ -45,7 +45,7 @@ namespace {
 using TaskList = std::vector<const TaskRun*>;
 
 Table lookup_arms(const Scenario& scenario) {
-  Table t("/lookup/arms");
+  Table t(table_path::kArms);
   auto& id = t.add_int("arm_id");
   for (std::size_t a = 0; a < scenario.arms.size(); ++a) id.push_back(static_cast<std::int64_t>(a));
   auto& name = t.add_text("name");
@@ -60,7 +60,7 @@ Table lookup_arms(const Scenario& scenario) {
 }
 
 Table lookup_metrics() {
-  Table t("/lookup/metrics");
+  Table t(table_path::kMetrics);
   const auto& defs = summary_outcomes();
   auto& id = t.add_int("metric_id");
   for (std::size_t m = 0; m < defs.size(); ++m) id.push_back(static_cast<std::int64_t>(m));
@@ -74,7 +74,7 @@ Table lookup_metrics() {
 }
 
 Table lookup_cohorts(const Scenario& scenario) {
-  Table t("/lookup/cohorts");
+  Table t(table_path::kCohorts);
   const auto labels = cohort_labels(scenario);
   auto& id = t.add_int("cohort_id");
   for (std::size_t c = 0; c < labels.size(); ++c) id.push_back(static_cast<std::int64_t>(c));
@@ -111,7 +111,7 @@ void add_keys(Table& t, RowKeys& keys, const char* extra_name, bool with_point) 
 }
 
 Table runs_table(const TaskList& tasks) {
-  Table t("/runs");
+  Table t(table_path::kRuns);
   RowKeys k;
   std::vector<std::string> status;
   std::vector<std::int64_t> orders;
@@ -128,7 +128,7 @@ Table runs_table(const TaskList& tasks) {
 }
 
 Table summary_table(const TaskList& tasks) {
-  Table t("/summary");
+  Table t(table_path::kSummary);
   RowKeys k;
   const auto& defs = summary_outcomes();
   std::vector<std::vector<double>> columns(defs.size());
@@ -143,7 +143,7 @@ Table summary_table(const TaskList& tasks) {
 }
 
 Table timeseries_table(const TaskList& tasks) {
-  Table t("/timeseries");
+  Table t(table_path::kTimeseries);
   RowKeys k;
   const auto& defs = timeseries_outcomes();
   std::vector<std::vector<double>> columns(defs.size());
@@ -162,7 +162,7 @@ Table timeseries_table(const TaskList& tasks) {
 }
 
 Table cohort_table(const TaskList& tasks) {
-  Table t("/cohort_summary");
+  Table t(table_path::kCohortSummary);
   RowKeys k;
   const auto& defs = cohort_outcomes();
   std::vector<std::vector<double>> columns(defs.size());
@@ -190,7 +190,7 @@ std::vector<TaskList> tasks_by_point(const Scenario& scenario, const TaskList& t
 // across the candidate arms of each metric at each point (the family is
 // "which candidates move this outcome").
 Table contrasts_table(const Scenario& scenario, const std::vector<TaskList>& by_point) {
-  Table t("/analysis/contrasts");
+  Table t(table_path::kContrasts);
   const auto& defs = summary_outcomes();
   const auto& analysis = scenario.settings.analysis;
   std::vector<std::int64_t> point, arm_id, metric_id, n;
@@ -247,7 +247,7 @@ Table contrasts_table(const Scenario& scenario, const std::vector<TaskList>& by_
 
 // Precision targets at each point's final replication count.
 Table precision_table(const std::vector<PrecisionStatus>& report) {
-  Table t("/analysis/precision");
+  Table t(table_path::kPrecision);
   std::vector<std::int64_t> point, arm, metric, target, met, n, stable;
   std::vector<double> wanted, achieved;
   for (const auto& s : report) {
@@ -290,7 +290,7 @@ Table lookup_parameters(const SweepParams& sweep) {
     scale.push_back(grid ? "values" : std::string(enum_name(p.scale)));
   }
   // Columns are added after they are filled: adding one may move the others.
-  Table t("/lookup/parameters");
+  Table t(table_path::kParameters);
   t.add_int("parameter_id") = std::move(id);
   t.add_text("key") = std::move(key);
   t.add_real("min") = std::move(lo);
@@ -301,7 +301,7 @@ Table lookup_parameters(const SweepParams& sweep) {
 }
 
 Table lookup_points(const Scenario& scenario) {
-  Table t("/lookup/points");
+  Table t(table_path::kPoints);
   std::vector<std::int64_t> id;
   for (std::size_t pt = 0; pt < scenario.points.size(); ++pt)
     id.push_back(static_cast<std::int64_t>(pt));
@@ -318,7 +318,7 @@ Table lookup_points(const Scenario& scenario) {
 // First-order and total Sobol indices of each arm's replication-mean
 // outcomes over a Saltelli design, with bootstrap intervals.
 Table sobol_table(const Scenario& scenario, const std::vector<TaskList>& by_point) {
-  Table t("/analysis/sobol");
+  Table t(table_path::kSobol);
   const auto& sweep = scenario.settings.sweep;
   const auto& defs = summary_outcomes();
   const std::size_t k = sweep.parameters.size();
@@ -364,7 +364,7 @@ Table sobol_table(const Scenario& scenario, const std::vector<TaskList>& by_poin
 
 // Wall-clock figures: machine-dependent, kept out of the results digest.
 Table timing_table(const TaskList& tasks) {
-  Table t("/timing");
+  Table t(table_path::kTiming);
   std::vector<std::int64_t> id, orders;
   std::vector<double> setup, simulate;
   for (const auto* task : tasks) {
@@ -455,7 +455,7 @@ ResultFile assemble_results(const Scenario& scenario, const FinishedTasks& finis
 std::string results_digest(const ResultFile& file) {
   Sha256 h;
   for (const auto& table : file.tables) {
-    if (table.path().starts_with("/lookup") || table.path() == "/timing") continue;
+    if (table.path().starts_with("/lookup") || table.path() == table_path::kTiming) continue;
     h.update(table.path());
     for (const auto& col : table.columns()) {
       h.update(col.name);

@@ -12,6 +12,23 @@
 
 namespace trustsim {
 
+// The result file's table paths, each named once (docs: README "Results").
+namespace table_path {
+inline constexpr const char* kArms = "/lookup/arms";
+inline constexpr const char* kMetrics = "/lookup/metrics";
+inline constexpr const char* kCohorts = "/lookup/cohorts";
+inline constexpr const char* kRuns = "/runs";
+inline constexpr const char* kSummary = "/summary";
+inline constexpr const char* kTimeseries = "/timeseries";
+inline constexpr const char* kCohortSummary = "/cohort_summary";
+inline constexpr const char* kContrasts = "/analysis/contrasts";
+inline constexpr const char* kPrecision = "/analysis/precision";
+inline constexpr const char* kParameters = "/lookup/parameters";
+inline constexpr const char* kPoints = "/lookup/points";
+inline constexpr const char* kSobol = "/analysis/sobol";
+inline constexpr const char* kTiming = "/timing";
+}  // namespace table_path
+
 struct RunMetadata {
   std::string command_line;
   std::string created_utc;
