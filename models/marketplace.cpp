@@ -66,7 +66,7 @@ void register_windows(RollingWindows& windows, const ModelParams& params) {
 }
 
 Marketplace::Marketplace(const RunSettings& baseline, std::span<const RunSettings> arms)
-    : settings_(baseline), policies_(baseline.params) {
+    : settings_(baseline), creation_key_(baseline.key), policies_(baseline.params) {
   const auto& p = settings_.params;
   register_windows(sellers_.windows, baseline.params);
   for (const auto& arm : arms) register_windows(sellers_.windows, arm.params);
@@ -128,59 +128,79 @@ void Marketplace::apply_arm(const RunSettings& arm_settings) {
   policies_.take_parameters(PolicySet(settings_.params), sellers_.size(), seller_capacity_);
   bind_windows();
   read_shares();
-  // Channel, ranking and CS parameters may differ: refresh what depends on them.
-  for (std::size_t s = 0; s < sellers_.size(); ++s)
-    sellers_.promised_days[s] = static_cast<float>(
-        settings_.params.channels[idx(sellers_.profile[s].channel)].promised_days);
+  // Channel, category, order and CS parameters may differ: every seller's
+  // order profile and promise are made again from its creation draws.
+  const auto& p = settings_.params;
+  for (std::size_t s = 0; s < sellers_.size(); ++s) {
+    sellers_.profile[s] = order_profile(draw_seller(creation_key_, s, p.population.sellers), p);
+    sellers_.promised_days[s] =
+        static_cast<float>(p.channels[idx(sellers_.profile[s].channel)].promised_days);
+  }
   compute_attraction(0);
   rebuild_offer_tables();
 }
 
-// One seller's traits, from its own stream: cohort, channel, CS provider,
-// latent quality and its order profile, listings and price.
-void Marketplace::draw_seller_traits(std::size_t id, bool entering) {
-  const auto& p = settings_.params;
-  const auto& pop = p.population.sellers;
-  auto& s = sellers_;
-  rng::Stream r(settings_.key, id, rng::kCreationDay, rng::Purpose::kSellerTraits);
-  // Draw order is part of the RNG layout: append new draws at the end.
-  const auto tenure = draw_enum<Tenure>(r, pop.tenure);
-  s.tenure[id] = entering ? Tenure::kNew : tenure;
-  s.category[id] = draw_enum<Category>(r, pop.category);
-  s.region[id] = draw_enum<Region>(r, pop.region);
-  const auto channel = draw_enum<Channel>(r, pop.channel);
-  const auto cs = draw_enum<CsProvider>(r, pop.cs_provider);
-  const double z = pop.quality.factor_sd * dist::normal_quantile(r.uniform());
-  s.quality[id] = static_cast<float>(z);
-  auto noise = [&] { return pop.quality.noise_sd * dist::normal_quantile(r.uniform()); };
-  s.offers[id] =
-      static_cast<float>(dist::lognormal_mean_cv(r.uniform(), pop.offers_mean, pop.offers_cv));
-  s.price_level[id] = static_cast<float>(dist::lognormal_mean_cv(r.uniform(), 1.0, pop.price_cv));
-  s.neg_log_price[id] = -std::log(s.price_level[id]);
+// Every draw a seller's traits are made of, from its own creation stream.
+// Draw order is part of the RNG layout: append new draws at the end.
+SellerDraws draw_seller(const rng::StreamKey& key, std::size_t id, const SellerPopulation& pop) {
+  rng::Stream r(key, id, rng::kCreationDay, rng::Purpose::kSellerTraits);
+  SellerDraws d;
+  d.tenure = draw_enum<Tenure>(r, pop.tenure);
+  d.category = draw_enum<Category>(r, pop.category);
+  d.region = draw_enum<Region>(r, pop.region);
+  d.channel = draw_enum<Channel>(r, pop.channel);
+  d.cs_provider = draw_enum<CsProvider>(r, pop.cs_provider);
+  d.quality = pop.quality.factor_sd * dist::normal_quantile(r.uniform());
+  d.offers = dist::lognormal_mean_cv(r.uniform(), pop.offers_mean, pop.offers_cv);
+  d.price_level = dist::lognormal_mean_cv(r.uniform(), 1.0, pop.price_cv);
+  for (auto& noise : d.noise) noise = pop.quality.noise_sd * dist::normal_quantile(r.uniform());
+  return d;
+}
 
-  const auto& ch = p.channels[idx(channel)];
-  const auto& cat = p.categories[idx(s.category[id])];
-  const double border =
-      s.region[id] == Region::kCrossBorder ? p.orders.cross_border_multiplier : 1.0;
-  SellerOrderProfile& prof = s.profile[id];
-  prof.channel = channel;
-  prof.cs_provider = cs;
-  prof.cancel = shift_probability(ch.cancel, z + noise());
-  prof.late_shipment = shift_probability(ch.late_shipment, z + noise());
-  prof.invalid_tracking = shift_probability(ch.invalid_tracking, z + noise());
+// A seller's order-outcome probabilities under parameters `p`: the channel's,
+// category's and CS provider's base rates, shifted on the logit scale by the
+// seller's latent quality and its own noise (MODEL.md 2).
+SellerOrderProfile order_profile(const SellerDraws& d, const ModelParams& p) {
+  const auto& ch = p.channels[idx(d.channel)];
+  const auto& cat = p.categories[idx(d.category)];
+  const double z = d.quality;
+  const double border = d.region == Region::kCrossBorder ? p.orders.cross_border_multiplier : 1.0;
+  SellerOrderProfile prof;
+  prof.channel = d.channel;
+  prof.cs_provider = d.cs_provider;
+  prof.cancel = shift_probability(ch.cancel, z + d.noise[0]);
+  prof.late_shipment = shift_probability(ch.late_shipment, z + d.noise[1]);
+  prof.invalid_tracking = shift_probability(ch.invalid_tracking, z + d.noise[2]);
   const double late_base = ch.late_delivery * cat.late_delivery_multiplier * border;
-  const double late_noise = noise();
   prof.late_delivery = ch.seller_owns_delivery
-                           ? shift_probability(std::min(late_base, 1.0), z + late_noise)
+                           ? shift_probability(std::min(late_base, 1.0), z + d.noise[3])
                            : scale_probability(late_base, 1.0);
   prof.not_as_described =
-      shift_probability(std::min(p.orders.not_as_described * border, 1.0), z + noise());
+      shift_probability(std::min(p.orders.not_as_described * border, 1.0), z + d.noise[4]);
   prof.damage = scale_probability(ch.damage, cat.damage_multiplier);
-  const double response = p.cs_providers[idx(cs)].response_24h;
-  prof.cs_response_24h = cs == CsProvider::kSelf
-                             ? shift_probability(response, -pop.self_cs_quality_weight * z)
-                             : static_cast<float>(response);
-  s.promised_days[id] = static_cast<float>(ch.promised_days);
+  const double response = p.cs_providers[idx(d.cs_provider)].response_24h;
+  prof.cs_response_24h =
+      d.cs_provider == CsProvider::kSelf
+          ? shift_probability(response, -p.population.sellers.self_cs_quality_weight * z)
+          : static_cast<float>(response);
+  return prof;
+}
+
+// One seller's traits: cohort, channel, CS provider, latent quality and its
+// order profile, listings and price.
+void Marketplace::draw_seller_traits(std::size_t id, bool entering) {
+  const auto& p = settings_.params;
+  auto& s = sellers_;
+  const SellerDraws d = draw_seller(creation_key_, id, p.population.sellers);
+  s.tenure[id] = entering ? Tenure::kNew : d.tenure;
+  s.category[id] = d.category;
+  s.region[id] = d.region;
+  s.quality[id] = static_cast<float>(d.quality);
+  s.offers[id] = static_cast<float>(d.offers);
+  s.price_level[id] = static_cast<float>(d.price_level);
+  s.neg_log_price[id] = -std::log(s.price_level[id]);
+  s.profile[id] = order_profile(d, p);
+  s.promised_days[id] = static_cast<float>(p.channels[idx(d.channel)].promised_days);
 }
 
 void Marketplace::create_sellers(std::size_t count, std::int32_t day, bool entering) {

@@ -148,6 +148,26 @@ struct RunSettings {
   std::int32_t total_days() const { return warmup_days + horizon_days; }
 };
 
+// Every draw a seller's traits are made of, from its creation stream
+// (models/marketplace.cpp): the cohort, channel and CS provider, the latent
+// quality factor z, listings, price level and the noise of each of the
+// seller's own defect probabilities.
+struct SellerDraws {
+  Tenure tenure{};
+  Category category{};
+  Region region{};
+  Channel channel{};
+  CsProvider cs_provider{};
+  double quality = 0;
+  double offers = 0;
+  double price_level = 1;
+  std::array<double, 5> noise{};  // cancel, late shipment, invalid tracking, late delivery, NAD
+};
+SellerDraws draw_seller(const rng::StreamKey& key, std::size_t id, const SellerPopulation& pop);
+// The seller's order-outcome probabilities under an arm's parameters; made
+// again when an arm forks, so every order parameter an arm sets acts.
+SellerOrderProfile order_profile(const SellerDraws& draws, const ModelParams& params);
+
 // Registers every rolling sum the engine reads under these parameters.
 void register_windows(RollingWindows& windows, const ModelParams& params);
 
@@ -286,6 +306,7 @@ class Marketplace {
   bool in_horizon(std::int32_t day) const { return day >= settings_.warmup_days; }
 
   RunSettings settings_;
+  rng::StreamKey creation_key_;  // the key sellers' traits were drawn with
   WindowHandles handles_;
   PolicySet policies_;
   Sellers sellers_;
