@@ -55,6 +55,7 @@ void DayTotals::add(const DayTotals& o) {
   reinstatements += o.reinstatements;
   seller_exits += o.seller_exits;
   seller_entries += o.seller_entries;
+  for (std::size_t c = 0; c < kCounterCount; ++c) counters[c] += o.counters[c];
 }
 
 }  // namespace trustsim

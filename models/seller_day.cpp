@@ -27,13 +27,13 @@ void Marketplace::close_seller_day(std::size_t s, std::int32_t day, const Seller
   const auto& counts = today.counts;
   const auto gmv_cents = today.gmv_cents;
   sl.windows.push_day(s, counts);
+  for (std::size_t c = 0; c < kCounterCount; ++c) totals.counters[c] += counts[c];
   if (sl.status[s] == SellerStatus::kExited) return;
 
   const auto orders = counts[static_cast<std::size_t>(Counter::kOrders)];
   if (in_horizon(day)) {
     auto& tally = sl.tally[s];
-    tally.orders += orders;
-    tally.order_defects += counts[static_cast<std::size_t>(Counter::kOrderDefects)];
+    for (std::size_t c = 0; c < kCounterCount; ++c) tally.counters[c] += counts[c];
     tally.gmv_cents += gmv_cents;
   }
   sl.load[s] = static_cast<float>(orders / static_cast<double>(sl.capacity[s]));

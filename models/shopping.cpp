@@ -18,16 +18,46 @@ using Offer = OfferTable::Offer;
 
 // One shopping event's draws: fixed 32-bit slots of the buyer's stream for
 // the day and event (part of the RNG layout: append, never renumber). With
-// K = 8 a typical event reads two Philox blocks.
-using ShoppingDraws = rng::SlotStream<4 + kMaxOffers / 2>;
+// K = 8 a typical event reads two Philox blocks, relevance included.
+using ShoppingDraws = rng::SlotStream<4 + kMaxOffers>;  // 136 slots: 8 + 64 offers + relevance
 enum ShoppingSlot : unsigned {
   kCategorySlot = 0,
   kChoiceSlot = 1,
   kNextShopSlot = 2,
   kChurnSlot = 3,
   kReturnSlot = 4,
-  kFirstOfferSlot = 8,  // offers k = 0..K-1 at slots 8 + k
+  kFirstRelevanceSlot = 5,  // offers' relevance, 10 bits each: slots 5-7, then 8 + K on
+  kFirstOfferSlot = 8,      // offers k = 0..K-1 at slots 8 + k
 };
+constexpr unsigned kRelevancesPerSlot = 3;       // 10 bits each
+constexpr unsigned kRelevancesBeforeOffers = 9;  // in slots 5, 6 and 7
+
+// A standard logistic draw from 10 random bits, by table: one of 1024
+// equal-probability cells, valued at its midpoint quantile (|value| <= 7.6).
+// A search's relevance noise needs no finer resolution; a log per sampled
+// offer would cost a fifth of an order's time, and 10 bits let the first
+// nine offers' relevance share the shopping stream's first block.
+constexpr unsigned kLogisticBits = 10;
+const std::array<float, 1u << kLogisticBits> kLogisticTable = [] {
+  std::array<float, 1u << kLogisticBits> t{};
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    const double u = (static_cast<double>(i) + 0.5) / static_cast<double>(t.size());
+    t[i] = static_cast<float>(std::log(u / (1.0 - u)));
+  }
+  return t;
+}();
+
+// Offer k's relevance to this search (standard logistic), K offers sampled:
+// the k-th 10-bit field of slots 5-7, then of slots 8 + K on.
+float relevance(ShoppingDraws& draws, std::size_t k, std::size_t k_offers) {
+  const auto i = static_cast<unsigned>(k);
+  const unsigned slot = i < kRelevancesBeforeOffers
+                            ? kFirstRelevanceSlot + i / kRelevancesPerSlot
+                            : kFirstOfferSlot + static_cast<unsigned>(k_offers) +
+                                  (i - kRelevancesBeforeOffers) / kRelevancesPerSlot;
+  const unsigned shift = kLogisticBits * (i % kRelevancesPerSlot);
+  return kLogisticTable[(draws.bits(slot) >> shift) & ((1u << kLogisticBits) - 1)];
+}
 
 // Best first; ties by seller id so the order never depends on the draw order.
 bool ranks_before(const Offer& a, const Offer& b) {
@@ -51,7 +81,9 @@ std::uint32_t choose_offer(ShoppingDraws& draws, const OfferTable& table,
   }
   // Insertion sort: K is small, and this beats a general sort here.
   for (std::size_t k = 0; k < k_offers; ++k) {
-    const Offer offer = table.sample32(offer_bits[k]);
+    Offer offer = table.sample32(offer_bits[k]);
+    if (ranking.relevance_scale > 0.0)  // this search's relevance of the offer
+      offer.score += static_cast<float>(ranking.relevance_scale) * relevance(draws, k, k_offers);
     std::size_t j = k;
     for (; j > 0 && ranks_before(offer, offers[j - 1]); --j) offers[j] = offers[j - 1];
     offers[j] = offer;

@@ -2,6 +2,7 @@
 // /cohort_summary, and their computation from a finished arm's marketplace.
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <numeric>
 
 #include <fmt/format.h>
@@ -46,17 +47,39 @@ struct PeriodFacts {
 
 // One seller cohort's integer sums over the horizon.
 struct CohortSums {
-  std::int64_t sellers = 0, orders = 0, gmv = 0, defects = 0, warnings = 0, suppressions = 0,
-               suspensions = 0, fp = 0, fn = 0, exits = 0;
+  std::int64_t sellers = 0, gmv = 0, warnings = 0, suppressions = 0, suspensions = 0, fp = 0,
+               fn = 0, exits = 0;
+  std::array<std::int64_t, kCounterCount> counters{};
+  const DsiWeights* weights = nullptr;
+  std::int64_t count(Counter c) const { return counters[static_cast<std::size_t>(c)]; }
 };
+
+// A metric of the metric table from counter sums.
+double metric_of(Metric metric, const std::array<std::int64_t, kCounterCount>& counters,
+                 const DsiWeights& weights) {
+  const auto& d = metric_definition(metric);
+  return metric_from_sums(metric, static_cast<double>(counters[idx(d.numerator)]),
+                          static_cast<double>(counters[idx(d.denominator)]), weights);
+}
 
 // Each outcome once: name, unit, meaning and how it is computed. The order is
 // the order of the columns.
 template <class Facts>
 struct Outcome {
   OutcomeDefinition definition;
-  double (*value)(const Facts&);
+  std::function<double(const Facts&)> value;
 };
+
+// One column per metric of the metric table, after `table`'s own.
+template <class Facts, class Value>
+std::vector<Outcome<Facts>> with_metric_columns(std::vector<Outcome<Facts>> table,
+                                                const char* scope, Value value) {
+  for (const auto& d : kMetrics)
+    table.push_back(
+        {{std::string(enum_name(d.metric)), "rate", fmt::format("{}: {}", scope, d.meaning)},
+         [metric = d.metric, value](const Facts& f) { return value(f, metric); }});
+  return table;
+}
 
 const std::vector<Outcome<SummaryFacts>>& summary_table() {
   using F = SummaryFacts;
@@ -136,57 +159,68 @@ const std::vector<Outcome<SummaryFacts>>& summary_table() {
 
 const std::vector<Outcome<PeriodFacts>>& timeseries_table() {
   using F = PeriodFacts;
-  static const std::vector<Outcome<F>> table = {
-      {{"orders", "orders", "orders in the period"},
-       [](const F& f) { return static_cast<double>(f.period.orders); }},
-      {{"gmv", "currency", "GMV in the period"},
-       [](const F& f) { return static_cast<double>(f.period.gmv_cents) / 100.0; }},
-      {{"defects_per_1k_orders", "per 1000 orders", "buyer-experienced problems"},
-       [](const F& f) { return per_1k(f.period.defect_orders, f.period.orders); }},
-      {{"odr_defects_per_1k_orders", "per 1000 orders", "feedback, claims, chargebacks"},
-       [](const F& f) { return per_1k(f.period.order_defects, f.period.orders); }},
-      {{"mean_trust", "0-1", "mean trust of buyers present at the end of the period"},
-       [](const F& f) { return mean_trust(f.market); }},
-      {{"buyers_present", "buyers", "buyers not churned at the end of the period"},
-       [](const F& f) { return static_cast<double>(f.market.buyers_present()); }},
-      {{"churned_buyers", "buyers", "churn events in the period"},
-       [](const F& f) { return static_cast<double>(f.period.churned); }},
-      {{"listed_sellers", "sellers", "sellers with listed offers at the end of the period"},
-       [](const F& f) { return static_cast<double>(f.market.listed_sellers()); }},
-      {{"suspended_sellers", "sellers", "sellers suspended at the end of the period"},
-       [](const F& f) { return static_cast<double>(f.market.suspended_sellers()); }},
-      {{"warnings", "actions", "warnings in the period"},
-       [](const F& f) { return static_cast<double>(f.period.warnings); }},
-      {{"suspensions", "actions", "suspensions in the period"},
-       [](const F& f) { return static_cast<double>(f.period.suspensions); }},
-  };
+  static const std::vector<Outcome<F>> table = with_metric_columns<F>(
+      {
+          {{"orders", "orders", "orders in the period"},
+           [](const F& f) { return static_cast<double>(f.period.orders); }},
+          {{"gmv", "currency", "GMV in the period"},
+           [](const F& f) { return static_cast<double>(f.period.gmv_cents) / 100.0; }},
+          {{"defects_per_1k_orders", "per 1000 orders", "buyer-experienced problems"},
+           [](const F& f) { return per_1k(f.period.defect_orders, f.period.orders); }},
+          {{"odr_defects_per_1k_orders", "per 1000 orders", "feedback, claims, chargebacks"},
+           [](const F& f) { return per_1k(f.period.order_defects, f.period.orders); }},
+          {{"mean_trust", "0-1", "mean trust of buyers present at the end of the period"},
+           [](const F& f) { return mean_trust(f.market); }},
+          {{"buyers_present", "buyers", "buyers not churned at the end of the period"},
+           [](const F& f) { return static_cast<double>(f.market.buyers_present()); }},
+          {{"churned_buyers", "buyers", "churn events in the period"},
+           [](const F& f) { return static_cast<double>(f.period.churned); }},
+          {{"listed_sellers", "sellers", "sellers with listed offers at the end of the period"},
+           [](const F& f) { return static_cast<double>(f.market.listed_sellers()); }},
+          {{"suspended_sellers", "sellers", "sellers suspended at the end of the period"},
+           [](const F& f) { return static_cast<double>(f.market.suspended_sellers()); }},
+          {{"warnings", "actions", "warnings in the period"},
+           [](const F& f) { return static_cast<double>(f.period.warnings); }},
+          {{"suspensions", "actions", "suspensions in the period"},
+           [](const F& f) { return static_cast<double>(f.period.suspensions); }},
+      },
+      "every seller's orders in the period", [](const F& f, Metric metric) {
+        return metric_of(metric, f.period.counters, f.market.settings().dsi);
+      });
   return table;
 }
 
 const std::vector<Outcome<CohortSums>>& cohort_table() {
   using F = CohortSums;
-  static const std::vector<Outcome<F>> table = {
-      {{"sellers", "sellers", "sellers present during the horizon"},
-       [](const F& c) { return static_cast<double>(c.sellers); }},
-      {{"orders", "orders", "horizon orders"},
-       [](const F& c) { return static_cast<double>(c.orders); }},
-      {{"gmv", "currency", "horizon GMV"},
-       [](const F& c) { return static_cast<double>(c.gmv) / 100.0; }},
-      {{"seller_odr_defects_per_1k_orders", "per 1000 orders", "defects charged to the sellers"},
-       [](const F& c) { return per_1k(c.defects, c.orders); }},
-      {{"warnings", "actions", "warnings"},
-       [](const F& c) { return static_cast<double>(c.warnings); }},
-      {{"suppressions", "actions", "listing suppressions"},
-       [](const F& c) { return static_cast<double>(c.suppressions); }},
-      {{"suspensions", "actions", "suspensions"},
-       [](const F& c) { return static_cast<double>(c.suspensions); }},
-      {{"false_positive_suspensions", "actions", "suspensions of sellers truly within threshold"},
-       [](const F& c) { return static_cast<double>(c.fp); }},
-      {{"false_negative_sellers", "sellers", "breaching sellers never actioned"},
-       [](const F& c) { return static_cast<double>(c.fn); }},
-      {{"seller_exits", "sellers", "exits"},
-       [](const F& c) { return static_cast<double>(c.exits); }},
-  };
+  static const std::vector<Outcome<F>> table = with_metric_columns<F>(
+      {
+          {{"sellers", "sellers", "sellers present during the horizon"},
+           [](const F& c) { return static_cast<double>(c.sellers); }},
+          {{"orders", "orders", "horizon orders"},
+           [](const F& c) { return static_cast<double>(c.count(Counter::kOrders)); }},
+          {{"gmv", "currency", "horizon GMV"},
+           [](const F& c) { return static_cast<double>(c.gmv) / 100.0; }},
+          {{"seller_odr_defects_per_1k_orders", "per 1000 orders",
+            "defects charged to the sellers"},
+           [](const F& c) {
+             return per_1k(c.count(Counter::kOrderDefects), c.count(Counter::kOrders));
+           }},
+          {{"warnings", "actions", "warnings"},
+           [](const F& c) { return static_cast<double>(c.warnings); }},
+          {{"suppressions", "actions", "listing suppressions"},
+           [](const F& c) { return static_cast<double>(c.suppressions); }},
+          {{"suspensions", "actions", "suspensions"},
+           [](const F& c) { return static_cast<double>(c.suspensions); }},
+          {{"false_positive_suspensions", "actions",
+            "suspensions of sellers truly within threshold"},
+           [](const F& c) { return static_cast<double>(c.fp); }},
+          {{"false_negative_sellers", "sellers", "breaching sellers never actioned"},
+           [](const F& c) { return static_cast<double>(c.fn); }},
+          {{"seller_exits", "sellers", "exits"},
+           [](const F& c) { return static_cast<double>(c.exits); }},
+      },
+      "the cohort's horizon orders",
+      [](const F& c, Metric metric) { return metric_of(metric, c.counters, *c.weights); });
   return table;
 }
 
@@ -265,7 +299,8 @@ std::vector<std::uint8_t> false_negatives(const Marketplace& market) {
 #pragma omp parallel for schedule(dynamic, 64)
   for (std::int64_t i = 0; i < n; ++i) {
     const auto s = static_cast<std::size_t>(i);
-    if (sellers.status[s] == SellerStatus::kExited || sellers.tally[s].orders == 0) continue;
+    if (sellers.status[s] == SellerStatus::kExited || sellers.tally[s].count(Counter::kOrders) == 0)
+      continue;
     const auto rates = expected_rates(settings.order_model, sellers.profile[s],
                                       OrderConditions{sellers.effort[s], 0.0f}, settings.dsi);
     if (market.policies().missed(s, sellers.profile[s].channel, rates, settings.dsi))
@@ -321,6 +356,7 @@ void ArmAccumulator::finish(const Marketplace& market, const std::vector<std::st
 
   // Per-cohort tallies: integer sums per label, then rates.
   std::vector<CohortSums> sums(labels.size());
+  for (auto& c : sums) c.weights = &market.settings().dsi;
   for (std::size_t s = 0; s < sellers.size(); ++s) {
     const auto& t = sellers.tally[s];
     if (!t.present) continue;
@@ -351,9 +387,8 @@ void ArmAccumulator::finish(const Marketplace& market, const std::vector<std::st
       }
       auto& c = sums[offset + value];
       c.sellers += 1;
-      c.orders += t.orders;
+      for (std::size_t k = 0; k < kCounterCount; ++k) c.counters[k] += t.counters[k];
       c.gmv += t.gmv_cents;
-      c.defects += t.order_defects;
       c.warnings += t.warnings;
       c.suppressions += t.suppressions;
       c.suspensions += t.suspensions;

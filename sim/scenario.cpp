@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include <unistd.h>
@@ -256,6 +257,52 @@ std::string node_text(const YAML::Node& node) {
   return out.c_str();
 }
 
+// Keys whose value no order can ever read under `model`, with the reason: an
+// arm that set one would run bit-identical to its baseline. A channel whose
+// orders the platform ships has no late shipments and no tracking of the
+// seller's: its late_shipment, invalid_tracking and
+// late_delivery_if_shipped_late are never drawn.
+std::optional<std::string> inert_key_reason(const ModelParams& model, const std::string& path) {
+  constexpr std::string_view kPrefix = "channels.";
+  if (!path.starts_with(kPrefix)) return std::nullopt;
+  const auto dot = path.find('.', kPrefix.size());
+  if (dot == std::string::npos) return std::nullopt;
+  const auto channel = path.substr(kPrefix.size(), dot - kPrefix.size());
+  const auto field = path.substr(dot + 1);
+  if (field != "late_shipment" && field != "invalid_tracking" &&
+      field != "late_delivery_if_shipped_late")
+    return std::nullopt;
+  for (std::size_t c = 0; c < enum_count<Channel>(); ++c)
+    if (EnumNames<Channel>::names[c] == channel && !model.channels[c].seller_ships)
+      return fmt::format(
+          "has no effect: the platform ships this channel's orders (channels.{}.seller_ships is "
+          "false), so they have no late shipments or tracking of the seller's",
+          channel);
+  return std::nullopt;
+}
+
+// Every leaf key path an override sets ("channels: {x: {y: 1}}" sets channels.x.y).
+void leaf_paths(const std::string& path, const YAML::Node& value,
+                std::vector<std::pair<std::string, YAML::Node>>& out) {
+  if (!value.IsMap()) {
+    out.emplace_back(path, value);
+    return;
+  }
+  for (const auto& kv : value) leaf_paths(path + "." + config::key_text(kv.first), kv.second, out);
+}
+
+// Refuses an arm's overrides of keys that cannot act under the arm's model.
+void check_arm_keys_act(const Arm& arm, const YAML::Node& body, const Origins& origins,
+                        Problems& problems) {
+  std::vector<std::pair<std::string, YAML::Node>> leaves;
+  for (const auto& o : body) leaf_paths(config::key_text(o.first), o.second, leaves);
+  for (const auto& [path, node] : leaves)
+    if (const auto why = inert_key_reason(arm.model, path))
+      problems.add(origins.mark_of(node), "arms." + arm.name + "." + path,
+                   fmt::format("the arm sets '{}', which {}", path, *why),
+                   "a key that acts in this arm (or seller_ships: true in the same arm)");
+}
+
 // `baseline_read` is true when the scenario's baseline was read with the
 // same overlay (its problems are reported already).
 std::vector<Arm> read_arms(const YAML::Node& root, const Origins& origins,
@@ -312,6 +359,7 @@ std::vector<Arm> read_arms(const YAML::Node& root, const Origins& origins,
     arm.model = read_settings(root, origins, overlay, arm_problems).model;
     report_unconsumed(overlay, origins, arm_problems);
     check_model(arm.model, origins, root, arm_problems);
+    if (body.IsMap()) check_arm_keys_act(arm, body, origins, arm_problems);
     // Overrides are read against the whole file: say which arm a problem is in.
     for (auto& p : arm_problems.list) p.message += fmt::format(" in arm '{}'", arm_name);
     problems.list.insert(problems.list.end(), arm_problems.list.begin(), arm_problems.list.end());

@@ -27,9 +27,9 @@ enum class SellerStatus : std::uint8_t { kActive, kSuspended, kExited };
 
 // Seller-level tallies over the horizon, for /summary and /cohort_summary.
 struct SellerTally {
-  std::uint32_t orders = 0;
-  std::uint32_t order_defects = 0;  // seller-accountable
+  std::array<std::int64_t, kCounterCount> counters{};  // the metric counters' horizon sums
   std::int64_t gmv_cents = 0;
+  std::int64_t count(Counter c) const { return counters[static_cast<std::size_t>(c)]; }
   std::uint16_t warnings = 0;
   std::uint16_t suppressions = 0;
   std::uint16_t suspensions = 0;
@@ -125,6 +125,7 @@ struct DayTotals {
   std::int64_t reinstatements = 0;
   std::int64_t seller_exits = 0;
   std::int64_t seller_entries = 0;
+  std::array<std::int64_t, kCounterCount> counters{};  // the metric counters, every seller
   void add(const DayTotals& o);
 };
 

@@ -11,9 +11,9 @@
 namespace trustsim {
 
 struct OutcomeDefinition {
-  const char* name;
-  const char* unit;
-  const char* description;
+  std::string name;
+  std::string unit;
+  std::string description;
 };
 
 // /summary outcome columns, in order (also /lookup/metrics).

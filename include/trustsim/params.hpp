@@ -308,6 +308,7 @@ struct RankingParams {
   RankingSignal signal = RankingSignal::kFqi;
   std::vector<double> position_bias{1.0, 0.15, 0.07, 0.03};
   double featured_min_signal = 0.0;
+  double relevance_scale = 3.0;
   template <class V>
   void visit(V& v) {
     v.value("offers_considered", offers_considered, {1.0, 64.0, "a whole number from 1 to 64"},
@@ -322,6 +323,11 @@ struct RankingParams {
               "relative attention of positions 1..P; the featured offer is position 1");
     v.value("featured_min_signal", featured_min_signal, bounds::kProbability,
             "sellers below this signal cannot hold the featured position");
+    v.value("relevance_scale", relevance_scale, bounds::kNonNegative,
+            "scale (logistic, in score units) of each offer's relevance to the search, drawn "
+            "afresh per search and added to its score for ranking: searches are for particular "
+            "items, so a seller outranked on average still tops some searches (0: every search "
+            "ranks by the score alone)");
   }
 };
 
