@@ -498,6 +498,7 @@ void Marketplace::close_sellers(std::int32_t day, const DayPlan& plan,
 void Marketplace::begin_horizon() {
   for (std::size_t s = 0; s < sellers_.size(); ++s)
     sellers_.tally[s].present = sellers_.status[s] != SellerStatus::kExited;
+  policies_.begin_horizon();
 }
 
 std::size_t Marketplace::listed_sellers() const {

@@ -6,6 +6,7 @@
 #include <ctime>
 #include <iostream>
 #include <optional>
+#include <sstream>
 
 #include <fmt/format.h>
 #include <omp.h>
@@ -407,6 +408,16 @@ ResultFile write_results(RunState& run, const std::string& command_line, double 
   return file;
 }
 
+// The warnings the result file records (one per line), on stderr, quiet or not.
+void report_warnings(const ResultFile& file) {
+  for (const auto& a : file.root_attributes)
+    if (const auto* text = std::get_if<std::string>(&a.value); text && a.name == "warnings") {
+      std::istringstream lines(*text);
+      for (std::string line; std::getline(lines, line);)
+        if (!line.empty()) std::cerr << "trustsim: warning: " << line << "\n";
+    }
+}
+
 // Report: the contrasts, the digest and where the time went.
 void report_results(const ResultFile& file, const RunState& run, double seconds, int ranks) {
   std::cout << format_contrasts(file);
@@ -451,6 +462,7 @@ int do_run(const RunArgs& args, const std::string& command_line) {
   if (outcome.exit_code != kExitOk) return report_stop(outcome, run);
   const ResultFile file = write_results(run, command_line, progress.seconds(), world.size);
   if (!args.quiet) report_results(file, run, progress.seconds(), world.size);
+  report_warnings(file);
   return kExitOk;
 }
 

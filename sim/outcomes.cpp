@@ -351,6 +351,7 @@ void ArmAccumulator::finish(const Marketplace& market, const std::vector<std::st
   const auto flagged = false_negatives(market);
   std::int64_t fn = 0;
   for (auto f : flagged) fn += f;
+  run.policy_outcomes = market.policies().horizon_outcomes();
   run.summary = values(summary_table(), SummaryFacts{h, market, buyers_at_start, active, base30,
                                                      rep30, base90, rep90, fn});
 

@@ -22,6 +22,22 @@ namespace trustsim {
 
 inline constexpr std::int64_t kSchemaVersion = 2;  // 2: checksum block before the HDF5 data
 
+namespace {
+// A policy outcome's value in the record, and its row of /policy_outcomes (4 keys, a value).
+constexpr std::uint64_t kPolicyOutcomeBytes = sizeof(double) + 5 * 8;
+std::uint64_t policy_columns_per_arm(const Scenario& scenario) {
+  std::uint64_t most = 0;
+  for (const auto& arm : scenario.arms) {
+    const PolicySet policies(arm.model);
+    std::uint64_t columns = 0;
+    for (std::size_t i = 0; i < policies.size(); ++i)
+      columns += policies[i].outcome_columns().size();
+    most = std::max(most, columns);
+  }
+  return most;
+}
+}  // namespace
+
 std::uint64_t estimate_results_memory(const Scenario& scenario, std::uint64_t tasks) {
   const auto& set = scenario.settings;
   const std::uint64_t step = set.outputs.timeseries == TimeseriesStep::kDaily ? 1 : 7;
@@ -32,6 +48,7 @@ std::uint64_t estimate_results_memory(const Scenario& scenario, std::uint64_t ta
                                 periods * (timeseries_outcomes().size() + 1) * sizeof(double) +
                                 (timeseries_outcomes().size() + 2) * kVector +
                                 cohorts * (cohort_outcomes().size() * sizeof(double) + kVector) +
+                                kVector + kPolicyOutcomeBytes * policy_columns_per_arm(scenario) +
                                 sizeof(ArmRun);
   const std::uint64_t per_task = scenario.arms.size() * per_arm + sizeof(TaskRun) + 64;
   // The finished records, the tables assembled from them, and the file's image (written
@@ -177,6 +194,102 @@ Table cohort_table(const TaskList& tasks) {
   add_keys(t, k, "cohort_id", false);
   add_outcome_columns(t, defs, columns);
   return t;
+}
+
+// One outcome column of one policy entry of one arm (/lookup/policy_outcomes).
+struct PolicyOutcome {
+  std::size_t arm = 0, policy = 0;
+  std::string kind;
+  OutcomeDefinition definition;
+};
+
+// Every arm's policy entries' outcome columns, in arm, policy and column
+// order: the order of each ArmRun's policy_outcomes.
+std::vector<PolicyOutcome> policy_outcome_columns(const Scenario& scenario) {
+  std::vector<PolicyOutcome> out;
+  for (std::size_t a = 0; a < scenario.arms.size(); ++a) {
+    const PolicySet policies(scenario.arms[a].model);
+    for (std::size_t i = 0; i < policies.size(); ++i)
+      for (auto& d : policies[i].outcome_columns())
+        out.push_back({a, i, std::string(policies[i].kind()), std::move(d)});
+  }
+  return out;
+}
+
+Table lookup_policy_outcomes(const Scenario& scenario) {
+  // Columns are filled first and moved in: a table's earlier columns may
+  // move when it gains one.
+  std::vector<std::int64_t> id, arm, policy;
+  std::vector<std::string> kind, name, unit, description;
+  const auto columns = policy_outcome_columns(scenario);
+  for (std::size_t c = 0; c < columns.size(); ++c) {
+    id.push_back(static_cast<std::int64_t>(c));
+    arm.push_back(static_cast<std::int64_t>(columns[c].arm));
+    policy.push_back(static_cast<std::int64_t>(columns[c].policy));
+    kind.push_back(columns[c].kind);
+    name.push_back(columns[c].definition.name);
+    unit.push_back(columns[c].definition.unit);
+    description.push_back(columns[c].definition.description);
+  }
+  Table t(table_path::kPolicyOutcomesLookup);
+  t.add_int("policy_outcome_id") = std::move(id);
+  t.add_int("arm_id") = std::move(arm);
+  t.add_int("policy", "", "the entry's place in the arm's policies list") = std::move(policy);
+  t.add_text("kind") = std::move(kind);
+  t.add_text("name") = std::move(name);
+  t.add_text("unit") = std::move(unit);
+  t.add_text("description") = std::move(description);
+  return t;
+}
+
+// Long form: one row per task, arm and policy outcome column.
+Table policy_outcomes_table(const Scenario& scenario, const TaskList& tasks) {
+  Table t(table_path::kPolicyOutcomes);
+  const auto columns = policy_outcome_columns(scenario);
+  std::vector<std::size_t> first(scenario.arms.size() + 1, columns.size());
+  for (std::size_t c = columns.size(); c-- > 0;) first[columns[c].arm] = c;
+  for (std::size_t a = scenario.arms.size(); a-- > 0;) first[a] = std::min(first[a], first[a + 1]);
+  RowKeys k;
+  std::vector<double> value;
+  for (const auto* task : tasks)
+    for (std::size_t a = 0; a < task->arms.size(); ++a) {
+      const auto& values = task->arms[a].policy_outcomes;
+      if (values.size() != first[a + 1] - first[a])
+        throw RunError("a task's policy outcomes do not match the arm's policies");
+      for (std::size_t c = 0; c < values.size(); ++c) {
+        k.add(task, a);
+        k.extra.push_back(static_cast<std::int64_t>(first[a] + c));
+        value.push_back(values[c]);
+      }
+    }
+  add_keys(t, k, "policy_outcome_id", false);
+  t.add_real("value", "", "the outcome over the horizon (unit in /lookup/policy_outcomes)") =
+      std::move(value);
+  return t;
+}
+
+// What the run should say about itself: each policy entry of an arm that
+// acted on no seller in any replication (its parameters cannot have changed
+// that arm's results through it).
+std::vector<std::string> policy_warnings(const Scenario& scenario, const TaskList& tasks) {
+  const auto columns = policy_outcome_columns(scenario);
+  std::vector<double> acted(columns.size(), 0.0);
+  for (const auto* task : tasks) {
+    std::size_t c = 0;
+    for (const auto& arm : task->arms)
+      for (double v : arm.policy_outcomes) acted[c++] += v;
+  }
+  std::vector<std::string> warnings;
+  for (std::size_t c = 0; c < columns.size(); ++c) {
+    if (columns[c].definition.name != Policy::kActedOn || acted[c] != 0.0) continue;
+    const auto& arm = scenario.arms[columns[c].arm];
+    warnings.push_back(fmt::format(
+        "arm '{}': policies[{}] ({}) acted on no seller in any replication: it had no effect "
+        "in this arm{}",
+        arm.name, columns[c].policy, columns[c].kind,
+        columns[c].arm == 0 ? "" : ", and what the arm changes in it is not tested"));
+  }
+  return warnings;
 }
 
 // Tasks of each sweep point, in task order.
@@ -407,6 +520,7 @@ ResultFile assemble_results(const Scenario& scenario, const FinishedTasks& finis
   file.tables.push_back(lookup_arms(scenario));
   file.tables.push_back(lookup_metrics());
   file.tables.push_back(lookup_cohorts(scenario));
+  file.tables.push_back(lookup_policy_outcomes(scenario));
   if (swept) {
     file.tables.push_back(lookup_parameters(set.sweep));
     file.tables.push_back(lookup_points(scenario));
@@ -415,6 +529,7 @@ ResultFile assemble_results(const Scenario& scenario, const FinishedTasks& finis
   file.tables.push_back(summary_table(tasks));
   file.tables.push_back(timeseries_table(tasks));
   file.tables.push_back(cohort_table(tasks));
+  file.tables.push_back(policy_outcomes_table(scenario, tasks));
   file.tables.push_back(contrasts_table(scenario, by_point));
   const auto precision = plan.precision_report(finished);
   if (plan.sequential()) file.tables.push_back(precision_table(precision));
@@ -448,6 +563,9 @@ ResultFile assemble_results(const Scenario& scenario, const FinishedTasks& finis
         {"precision_targets", static_cast<std::int64_t>(precision.size())});
     file.root_attributes.push_back({"precision_targets_met", targets_met});
   }
+  std::string warnings;
+  for (const auto& w : policy_warnings(scenario, tasks)) warnings += w + "\n";
+  file.root_attributes.push_back({"warnings", warnings});
   file.root_attributes.push_back({"results_digest", results_digest(file)});
   return file;
 }

@@ -11,7 +11,7 @@ namespace trustsim {
 
 namespace {
 
-constexpr std::uint32_t kTaskRecordVersion = 2;
+constexpr std::uint32_t kTaskRecordVersion = 3;
 
 }  // namespace
 
@@ -33,6 +33,7 @@ std::vector<std::uint8_t> encode_task(const TaskRun& task) {
     for (const auto& column : arm.timeseries) w.put_vector(column);
     w.put<std::uint64_t>(arm.cohorts.size());
     for (const auto& row : arm.cohorts) w.put_vector(row);
+    w.put_vector(arm.policy_outcomes);
   }
   return std::move(w.bytes);
 }
@@ -57,6 +58,7 @@ TaskRun decode_task(std::span<const std::uint8_t> bytes) {
     for (auto& column : arm.timeseries) column = r.get_vector<double>();
     arm.cohorts.resize(r.get<std::uint64_t>());
     for (auto& row : arm.cohorts) row = r.get_vector<double>();
+    arm.policy_outcomes = r.get_vector<double>();
   }
   if (!r.done()) throw RunError("task record has trailing bytes");
   return task;

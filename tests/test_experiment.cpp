@@ -233,6 +233,8 @@ TEST(Report, GroupsContrastsByPointAndCandidateAndNamesTheMethod) {
       auto task = synthetic_task(plan, id, 0, 1.0, 2.0 + static_cast<double>(id % 5));
       task.arms.push_back(task.arms[1]);
       task.arms.push_back(task.arms[1]);
+      for (std::size_t a = 0; a < task.arms.size(); ++a)  // each rule's four columns
+        task.arms[a].policy_outcomes.assign(4 * scenario.arms[a].model.policies.size(), 0.0);
       finished.emplace(id, std::move(task));
     }
   const auto text = format_contrasts(assemble_results(scenario, finished, {"t", "now"}));
@@ -267,6 +269,7 @@ TaskRun sample_task() {
     t.arms[a].period_start = {0, 7, 14};
     t.arms[a].timeseries = {{1, 2, 3}, {0.1, 0.2, 0.3}};
     t.arms[a].cohorts = {{5, 6}, {7, 8}, {9, 10}};
+    t.arms[a].policy_outcomes = {3, 0.5, double(a)};
   }
   return t;
 }
@@ -280,6 +283,68 @@ TEST(TaskRecord, RoundTripIsBitExact) {
   EXPECT_TRUE(std::signbit(back.arms[0].summary[1]));  // -0.0 survives
   EXPECT_EQ(back.arms[1].summary[3], std::nextafter(1.0, 2.0));
   EXPECT_EQ(back.arms[1].cohorts, task.arms[1].cohorts);
+  EXPECT_EQ(back.arms[1].policy_outcomes, task.arms[1].policy_outcomes);
+}
+
+const Table& table_named(const ResultFile& file, const char* path) {
+  for (const auto& t : file.tables)
+    if (t.path() == path) return t;
+  throw std::invalid_argument(path);
+}
+
+template <class T>
+const std::vector<T>& column_of(const Table& t, const std::string& name) {
+  for (const auto& c : t.columns())
+    if (c.name == name) return std::get<std::vector<T>>(c.data);
+  throw std::invalid_argument(name);
+}
+
+// /policy_outcomes counts each rule's actions: summed over a task's rules
+// they are the task's /summary totals; a rule that cannot act (no seller has
+// the orders it needs) is named in the file's warnings.
+TEST(PolicyOutcomes, EachRulesActionsAddUpToTheSummaryAndARuleThatNeverActsIsNamed) {
+  auto scenario = quickstart({"replications=2"}, true);
+  ASSERT_EQ(scenario.arms.size(), 2u);                             // baseline and odr_0.8pct
+  threshold_rule(scenario.arms[1].model, 2).min_orders = 1000000;  // the cancel rule
+  for (auto& point : scenario.points) threshold_rule(point.arm_models[1], 2).min_orders = 1000000;
+  const auto tasks = run_all_tasks(scenario);
+  const auto file = assemble_results(scenario, tasks, {"test", "now"});
+  const auto& lookup = table_named(file, "/lookup/policy_outcomes");
+  const auto& names = column_of<std::string>(lookup, "name");
+  const auto& policy_of = column_of<std::int64_t>(lookup, "policy");
+  const auto& outcomes = table_named(file, "/policy_outcomes");
+  const auto& task_id = column_of<std::int64_t>(outcomes, "task_id");
+  const auto& arm_id = column_of<std::int64_t>(outcomes, "arm_id");
+  const auto& id = column_of<std::int64_t>(outcomes, "policy_outcome_id");
+  const auto& value = column_of<double>(outcomes, "value");
+  const auto& summary = table_named(file, "/summary");
+  ASSERT_EQ(column_of<double>(summary, "warnings").size(), 4u);  // 2 tasks x 2 arms
+  double all_actions = 0;
+  for (const char* action : {"warnings", "suppressions", "suspensions"}) {
+    const auto& total = column_of<double>(summary, action);
+    for (double t : total) all_actions += t;
+    for (std::size_t row = 0; row < total.size(); ++row) {  // summary rows: task x arm
+      const auto task = static_cast<std::int64_t>(row / 2),
+                 arm = static_cast<std::int64_t>(row % 2);
+      double by_rule = 0;
+      for (std::size_t r = 0; r < value.size(); ++r)
+        if (task_id[r] == task && arm_id[r] == arm && names[id[r]] == action) by_rule += value[r];
+      EXPECT_EQ(by_rule, total[row]) << action << ", task " << task << ", arm " << arm;
+    }
+  }
+  EXPECT_GT(all_actions, 0.0);  // the sums compared are not all zero
+  double cancel_rule_acted = -1;
+  for (std::size_t r = 0; r < value.size(); ++r)
+    if (arm_id[r] == 1 && policy_of[id[r]] == 2 && names[id[r]] == Policy::kActedOn)
+      cancel_rule_acted = std::max(cancel_rule_acted, value[r]);
+  EXPECT_EQ(cancel_rule_acted, 0.0);
+  std::string warnings;
+  for (const auto& a : file.root_attributes)
+    if (a.name == "warnings") warnings = std::get<std::string>(a.value);
+  EXPECT_NE(warnings.find("arm 'odr_0.8pct': policies[2] (threshold_rule) acted on no seller"),
+            std::string::npos)
+      << warnings;
+  EXPECT_EQ(warnings.find("arm 'baseline': policies[2]"), std::string::npos) << warnings;
 }
 
 TEST(TaskRecord, TruncatedOrPaddedRecordsAreRejected) {

@@ -240,6 +240,9 @@ class RankBoost final : public Policy {
   void take_parameters(const Policy& from) override {
     p_ = dynamic_cast<const RankBoost&>(from).p_;
   }
+  std::vector<OutcomeDefinition> outcome_columns() const override { return {}; }
+  std::vector<double> horizon_outcomes() const override { return {}; }
+  void begin_horizon() override {}
 
  private:
   Parameters p_;

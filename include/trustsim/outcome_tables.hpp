@@ -6,15 +6,10 @@
 #include <string>
 #include <vector>
 
+#include "trustsim/outcome_definition.hpp"
 #include "trustsim/scenario.hpp"
 
 namespace trustsim {
-
-struct OutcomeDefinition {
-  std::string name;
-  std::string unit;
-  std::string description;
-};
 
 // /summary outcome columns, in order (also /lookup/metrics).
 const std::vector<OutcomeDefinition>& summary_outcomes();

@@ -35,6 +35,7 @@
 #include "trustsim/enums.hpp"
 #include "trustsim/metrics.hpp"
 #include "trustsim/order_outcome.hpp"
+#include "trustsim/outcome_definition.hpp"
 #include "trustsim/params.hpp"
 #include "trustsim/rolling_windows.hpp"
 
@@ -136,6 +137,17 @@ class Policy {
   // from the arm's scenario) replace these at the start of the horizon;
   // the per-seller state carries on.
   virtual void take_parameters(const Policy& from) = 0;
+
+  // The outcome columns this kind adds to /policy_outcomes (the same for
+  // every entry of the kind), and their values over the horizon, read after
+  // it. A kind that acts on sellers names one column kActedOn: the run warns
+  // when a candidate arm's policy acted on no seller in any replication.
+  static constexpr const char* kActedOn = "sellers_acted_on";
+  virtual std::vector<OutcomeDefinition> outcome_columns() const = 0;
+  virtual std::vector<double> horizon_outcomes() const = 0;
+  // Marks the start of the horizon: what the policy counts for its outcomes
+  // starts from zero (the warm-up's actions are not the arm's).
+  virtual void begin_horizon() = 0;
 };
 
 // Policy kinds by name. Every built-in kind is listed once, in
@@ -185,6 +197,9 @@ class PolicySet {
   // (for `sellers` sellers, laid out for `capacity`); a policy the arm drops
   // goes, leaving any suppression it holds in force until a reinstatement.
   void take_parameters(const PolicySet& arm, std::size_t sellers, std::size_t capacity);
+  void begin_horizon();
+  // Every policy's horizon outcomes, in policy order then column order.
+  std::vector<double> horizon_outcomes() const;
 
  private:
   std::vector<std::unique_ptr<Policy>> policies_;

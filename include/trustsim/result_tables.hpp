@@ -27,6 +27,8 @@ inline constexpr const char* kParameters = "/lookup/parameters";
 inline constexpr const char* kPoints = "/lookup/points";
 inline constexpr const char* kSobol = "/analysis/sobol";
 inline constexpr const char* kTiming = "/timing";
+inline constexpr const char* kPolicyOutcomes = "/policy_outcomes";
+inline constexpr const char* kPolicyOutcomesLookup = "/lookup/policy_outcomes";
 }  // namespace table_path
 
 struct RunMetadata {

@@ -24,6 +24,7 @@ struct ArmRun {
   std::vector<std::int64_t> period_start;       // horizon day of each timeseries row
   std::vector<std::vector<double>> timeseries;  // [column][row]
   std::vector<std::vector<double>> cohorts;     // [cohort][column]
+  std::vector<double> policy_outcomes;          // each policy's columns, in policy order
 };
 
 struct TaskRun {

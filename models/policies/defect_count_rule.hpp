@@ -74,6 +74,11 @@ class DefectCountRule final : public Policy {
   void resize(std::size_t count, std::size_t capacity) override { rule_.resize(count, capacity); }
   void evaluate_seller(SellerUnderReview& seller) override;
   void on_reinstated(std::size_t seller) override { rule_.on_reinstated(seller); }
+  std::vector<OutcomeDefinition> outcome_columns() const override {
+    return rule_.outcome_columns();
+  }
+  std::vector<double> horizon_outcomes() const override { return rule_.horizon_outcomes(); }
+  void begin_horizon() override { rule_.begin_horizon(); }
   bool missed(std::size_t seller, Channel channel, const ExpectedRates& rates,
               const DsiWeights& weights) const override {
     return rule_.missed(seller, channel, rates, weights);

@@ -150,6 +150,19 @@ bool PolicySet::missed(std::size_t seller, Channel channel, const ExpectedRates&
   return false;
 }
 
+void PolicySet::begin_horizon() {
+  for (auto& p : policies_) p->begin_horizon();
+}
+
+std::vector<double> PolicySet::horizon_outcomes() const {
+  std::vector<double> values;
+  for (const auto& p : policies_) {
+    const auto mine = p->horizon_outcomes();
+    values.insert(values.end(), mine.begin(), mine.end());
+  }
+  return values;
+}
+
 void PolicySet::take_parameters(const PolicySet& arm, std::size_t sellers, std::size_t capacity) {
   const std::size_t kept = std::min(size(), arm.size());
   for (std::size_t i = 0; i < kept; ++i) {

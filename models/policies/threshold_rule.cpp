@@ -32,6 +32,7 @@ void ThresholdRule::resize(std::size_t count, std::size_t capacity) {
   resize_within(step_day_, count, capacity, kNeverStepped);
   resize_within(suppressing_, count, capacity, std::uint8_t{0});
   resize_within(acted_, count, capacity, std::uint8_t{0});
+  resize_within(actions_, count, capacity, std::array<std::uint16_t, enum_count<Action>()>{});
 }
 
 bool ThresholdRule::due(std::int32_t day) const {
@@ -84,7 +85,10 @@ void ThresholdRule::evaluate_seller(SellerUnderReview& seller) {
 void ThresholdRule::act(SellerUnderReview& seller) {
   const auto s = seller.seller();
   const Action action = rule_.ladder[std::min<std::size_t>(step_[s], rule_.ladder.size() - 1)];
-  if (seller.in_horizon()) acted_[s] = 1;
+  if (seller.in_horizon()) {
+    acted_[s] = 1;
+    ++actions_[s][idx(action)];
+  }
   switch (action) {
     case Action::kWarn: seller.warn(); break;
     case Action::kSuppressListings:
@@ -108,6 +112,30 @@ bool ThresholdRule::missed(std::size_t seller, Channel channel, const ExpectedRa
 void ThresholdRule::take_parameters(const Policy& from) {
   rule_ = dynamic_cast<const ThresholdRule&>(from).rule_;
   channels_ = channel_mask(rule_);
+}
+
+std::vector<OutcomeDefinition> ThresholdRule::outcome_columns() const {
+  return {{"warnings", "actions", "warnings this rule issued during the horizon"},
+          {"suppressions", "actions", "listing suppressions this rule imposed during the horizon"},
+          {"suspensions", "actions", "suspensions this rule imposed during the horizon"},
+          {kActedOn, "sellers", "sellers this rule took any action on during the horizon"}};
+}
+
+std::vector<double> ThresholdRule::horizon_outcomes() const {
+  std::array<std::int64_t, enum_count<Action>()> total{};
+  std::int64_t sellers = 0;
+  for (std::size_t s = 0; s < acted_.size(); ++s) {
+    for (std::size_t a = 0; a < total.size(); ++a) total[a] += actions_[s][a];
+    sellers += acted_[s];
+  }
+  return {static_cast<double>(total[idx(Action::kWarn)]),
+          static_cast<double>(total[idx(Action::kSuppressListings)]),
+          static_cast<double>(total[idx(Action::kSuspend)]), static_cast<double>(sellers)};
+}
+
+void ThresholdRule::begin_horizon() {
+  std::fill(acted_.begin(), acted_.end(), std::uint8_t{0});
+  std::fill(actions_.begin(), actions_.end(), std::array<std::uint16_t, enum_count<Action>()>{});
 }
 
 std::vector<KeyProblem> EnforcementRule::check(const ModelParams& model) const {

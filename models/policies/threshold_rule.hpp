@@ -6,6 +6,7 @@
 // seller-performance standards are rules of this kind (policy-standards.md).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -72,6 +73,9 @@ class ThresholdRule final : public Policy {
   bool missed(std::size_t seller, Channel channel, const ExpectedRates& rates,
               const DsiWeights& weights) const override;
   void take_parameters(const Policy& from) override;
+  std::vector<OutcomeDefinition> outcome_columns() const override;
+  std::vector<double> horizon_outcomes() const override;
+  void begin_horizon() override;
 
   const EnforcementRule& rule() const { return rule_; }
   // Ladder steps taken against a seller (0: in good standing).
@@ -95,6 +99,8 @@ class ThresholdRule final : public Policy {
   std::vector<std::int32_t> step_day_;     // day of the last step
   std::vector<std::uint8_t> suppressing_;  // this rule holds the listings back
   std::vector<std::uint8_t> acted_;        // this rule acted during the horizon
+  // Horizon actions by this rule, per seller: warnings, suppressions, suspensions.
+  std::vector<std::array<std::uint16_t, enum_count<Action>()>> actions_;
 };
 
 }  // namespace trustsim
