@@ -471,7 +471,7 @@ int do_validate(const std::string& path, const std::vector<std::string>& sets, b
   options.set_overrides = sets;
   const Scenario scenario = load_scenario(path, options);
   if (print) {
-    std::cout << scenario.resolved_yaml;
+    std::cout << scenario.resolved_yaml << arm_differences(scenario);
     return kExitOk;
   }
   const auto memory = estimate_memory(scenario);

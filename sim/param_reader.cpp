@@ -161,6 +161,7 @@ void Reader::threshold(Comparison& comparison, double& threshold, const char*) {
 
 void Reader::read_policy_entry(PolicyEntry& entry) {
   used_.insert("kind");
+  text("name", entry.name, "");
   const auto* kind = find_policy_kind(entry.kind);
   if (kind == nullptr) return;  // reported by the caller
   if (!node_.IsMap()) {
@@ -170,6 +171,21 @@ void Reader::read_policy_entry(PolicyEntry& entry) {
   }
   kind->read(*this, entry.parameters);
   finish();
+}
+
+// Gives unnamed entries their default name and reports a name used twice.
+void Reader::name_policy_entries(std::vector<PolicyEntry>& entries, const std::string& path) {
+  for (std::size_t i = 0; i < entries.size(); ++i)
+    if (entries[i].name.empty()) entries[i].name = fmt::format("{}_{}", entries[i].kind, i);
+  for (std::size_t i = 0; i < entries.size(); ++i)
+    for (std::size_t j = 0; j < i; ++j)
+      if (entries[j].name == entries[i].name) {
+        const YAML::Node n = child(path.substr(path.rfind('.') + 1).c_str(), false);
+        problems_.add(origins_.mark_of(n), fmt::format("{}[{}].name", path, i),
+                      fmt::format("'{}' also names {}[{}]", entries[i].name, path, j),
+                      "a name no other entry of the list has");
+        break;
+      }
 }
 
 void Reader::policies(const char* key, std::vector<PolicyEntry>& field, const char* /*doc*/) {
@@ -229,6 +245,7 @@ void Reader::policies(const char* key, std::vector<PolicyEntry>& field, const ch
     entry_reader.read_policy_entry(entry);
     out.push_back(std::move(entry));
   }
+  name_policy_entries(out, path);
   if (ok) field = std::move(out);
 }
 

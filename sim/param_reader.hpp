@@ -310,6 +310,7 @@ class Reader {
   void finish();
   // Reads one policy entry's keys (its kind already known) from this map node.
   void read_policy_entry(PolicyEntry& entry);
+  void name_policy_entries(std::vector<PolicyEntry>& entries, const std::string& path);
   static bool parse_number(const std::string& text, double& out);
   static bool parse_whole(const std::string& text, std::uint64_t& out);
 

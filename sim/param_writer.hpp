@@ -77,6 +77,7 @@ class YamlWriter {
     out_ << YAML::Key << key << YAML::Value << YAML::BeginSeq;
     for (auto& entry : field) {
       out_ << YAML::BeginMap << YAML::Key << "kind" << YAML::Value << entry.kind;
+      out_ << YAML::Key << "name" << YAML::Value << entry.name;
       find_policy_kind(entry.kind)->write(*this, entry.parameters);
       out_ << YAML::EndMap;
     }
@@ -171,6 +172,10 @@ class ReferenceWriter {
     for (const auto& kind : policy_kinds()) {
       const auto prefix = path(key) + "[i]";
       rows.push_back(fmt::format("| `{}.kind` | `{}` | | {} |", prefix, kind.kind, kind.doc));
+      rows.push_back(fmt::format(
+          "| `{}.name` | `{}_i` | text, unique in the list | the entry's name: arms edit it as "
+          "`policies.NAME...` |",
+          prefix, kind.kind));
       ReferenceWriter sub(prefix);
       auto defaults = kind.defaults();
       kind.reference(sub, defaults);

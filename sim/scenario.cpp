@@ -250,6 +250,75 @@ std::string emit_resolved(ScenarioSettings settings, const std::vector<Arm>& arm
   return std::string(out.c_str()) + "\n";
 }
 
+// A model's keys as YAML (the resolved scenario's form).
+YAML::Node model_node(ModelParams model) {
+  YAML::Emitter out;
+  out.SetDoublePrecision(17);
+  out << YAML::BeginMap;
+  config::YamlWriter writer(out);
+  model.visit(writer);
+  out << YAML::EndMap;
+  return YAML::Load(out.c_str());
+}
+
+std::string flow_text(const YAML::Node& node) {
+  YAML::Node copy = YAML::Clone(node);
+  copy.SetStyle(YAML::EmitterStyle::Flow);
+  YAML::Emitter out;
+  out.SetDoublePrecision(17);
+  out << copy;
+  return out.c_str();
+}
+
+// Every leaf where `arm` differs from `base`, as "PATH: VALUE" lines. Policy
+// entries are matched by name and written as arms edit them
+// (policies.NAME.KEY, policies.NAME for an entry of another kind or added,
+// "(removed)").
+void differences(const YAML::Node& base, const YAML::Node& arm, const std::string& path,
+                 std::vector<std::string>& out);
+
+void entry_differences(const YAML::Node& base, const YAML::Node& arm, const std::string& path,
+                       std::vector<std::string>& out) {
+  auto find = [](const YAML::Node& list, const std::string& name) -> std::optional<YAML::Node> {
+    for (const auto& e : list)
+      if (e["name"] && e["name"].Scalar() == name) return YAML::Node(e);
+    return std::nullopt;
+  };
+  for (const auto& e : arm) {
+    const auto name = e["name"].Scalar();
+    const auto before = find(base, name);
+    const auto at = path + "." + name;
+    if (!before || (*before)["kind"].Scalar() != e["kind"].Scalar())
+      out.push_back(at + ": " + flow_text(e));
+    else
+      differences(*before, e, at, out);
+  }
+  for (const auto& e : base)
+    if (!find(arm, e["name"].Scalar()))
+      out.push_back(path + "." + e["name"].Scalar() + ": (removed)");
+}
+
+void differences(const YAML::Node& base, const YAML::Node& arm, const std::string& path,
+                 std::vector<std::string>& out) {
+  if (!base.IsDefined()) {  // a key the baseline does not write (a kind's own key)
+    out.push_back(path + ": " + flow_text(arm));
+    return;
+  }
+  if (base.IsMap() && arm.IsMap()) {
+    for (const auto& kv : arm) {
+      const auto key = kv.first.Scalar();
+      const YAML::Node in_base = base[key];  // const access: undefined when absent
+      differences(in_base, kv.second, path.empty() ? key : path + "." + key, out);
+    }
+    return;
+  }
+  if (path == "policies" && base.IsSequence() && arm.IsSequence()) {
+    entry_differences(base, arm, path, out);
+    return;
+  }
+  if (flow_text(base) != flow_text(arm)) out.push_back(path + ": " + flow_text(arm));
+}
+
 std::string node_text(const YAML::Node& node) {
   YAML::Emitter out;
   out.SetDoublePrecision(17);
@@ -303,6 +372,115 @@ void check_arm_keys_act(const Arm& arm, const YAML::Node& body, const Origins& o
                    "a key that acts in this arm (or seller_ships: true in the same arm)");
 }
 
+// An arm's edits of the policies list by entry name: `policies.NAME.KEY`
+// sets a key of the entry named NAME; `policies.NAME: {kind: ...}` replaces
+// that entry; `policies-: NAME` (or a list of names) removes entries;
+// `policies+: {kind: ...}` (or a list) appends entries. Key paths are
+// translated to `policies[i].KEY` against the scenario's own list; whole
+// entries are edited after the arm's keys are read: replacements, then
+// removals, then additions.
+struct PolicyEdits {
+  std::vector<std::pair<std::string, YAML::Node>> replace;
+  std::vector<std::pair<std::string, YAML::Node>> remove;  // name, its node
+  std::vector<YAML::Node> add;
+
+  // The overlay path for an arm key ("" when the key is a list edit kept here).
+  std::string take(const std::string& key, const YAML::Node& value,
+                   const std::vector<PolicyEntry>& base, const Origins& origins,
+                   const std::string& arm, Problems& problems) {
+    if (key == "policies-") {
+      std::vector<YAML::Node> nodes;
+      if (value.IsSequence())
+        for (const auto& n : value) nodes.push_back(n);
+      else
+        nodes.push_back(value);
+      for (const auto& n : nodes) remove.emplace_back(n.IsScalar() ? n.Scalar() : std::string(), n);
+      return "";
+    }
+    if (key == "policies+") {
+      if (value.IsSequence())
+        for (const auto& n : value) add.push_back(n);
+      else
+        add.push_back(value);
+      return "";
+    }
+    if (!key.starts_with("policies.")) return key;
+    const auto rest = key.substr(std::string_view("policies.").size());
+    const auto dot = rest.find('.');
+    const auto name = rest.substr(0, dot);
+    if (dot == std::string::npos) {
+      replace.emplace_back(name, value);
+      return "";
+    }
+    for (std::size_t i = 0; i < base.size(); ++i)
+      if (base[i].name == name) return fmt::format("policies[{}]{}", i, rest.substr(dot));
+    problems.add(origins.mark_of(value), "arms." + arm + "." + key,
+                 fmt::format("no policy entry is named '{}'", name),
+                 "the name of an entry of the scenario's policies: " + names(base));
+    return "";
+  }
+
+  void apply(std::vector<PolicyEntry>& policies, const std::string& arm_path,
+             const Origins& origins, Problems& problems) const {
+    for (const auto& [name, node] : replace) {
+      const auto at = find(policies, name);
+      auto read = read_entries({node}, arm_path, "policies." + name, origins, problems);
+      if (at == policies.size())
+        problems.add(origins.mark_of(node), arm_path + ".policies." + name,
+                     fmt::format("no policy entry is named '{}'", name),
+                     "the name of an entry of the scenario's policies: " + names(policies));
+      else if (read.size() == 1)
+        policies[at] = std::move(read.front()), policies[at].name = name;
+    }
+    for (const auto& [name, node] : remove) {
+      const auto at = find(policies, name);
+      if (at == policies.size())
+        problems.add(origins.mark_of(node), arm_path + ".policies-",
+                     fmt::format("no policy entry is named '{}'", name),
+                     "names of entries of the scenario's policies: " + names(policies));
+      else
+        policies.erase(policies.begin() + static_cast<std::ptrdiff_t>(at));
+    }
+    if (add.empty()) return;
+    auto added = read_entries(add, arm_path, "policies+", origins, problems);
+    for (std::size_t i = 0; i < added.size(); ++i) {
+      if (!add[i]["name"]) added[i].name = fmt::format("{}_{}", added[i].kind, policies.size());
+      for (const auto& entry : policies)
+        if (entry.name == added[i].name)
+          problems.add(origins.mark_of(add[i]), arm_path + ".policies+",
+                       fmt::format("an entry named '{}' is already in the list", entry.name),
+                       "a name no other entry of the list has");
+      policies.push_back(std::move(added[i]));
+    }
+  }
+
+ private:
+  static std::size_t find(const std::vector<PolicyEntry>& policies, const std::string& name) {
+    std::size_t at = 0;
+    while (at < policies.size() && policies[at].name != name) ++at;
+    return at;
+  }
+  static std::string names(const std::vector<PolicyEntry>& policies) {
+    std::string text;
+    for (const auto& e : policies) text += (text.empty() ? "" : ", ") + e.name;
+    return text;
+  }
+  // Entries written in an arm, read as a policies list would be.
+  // (problems name them ARM_PATH.KEY[i]...).
+  static std::vector<PolicyEntry> read_entries(const std::vector<YAML::Node>& nodes,
+                                               const std::string& arm_path, const std::string& key,
+                                               const Origins& origins, Problems& problems) {
+    YAML::Node list(YAML::NodeType::Sequence);
+    for (const auto& n : nodes) list.push_back(n);
+    YAML::Node holder(YAML::NodeType::Map);
+    holder[key] = list;
+    Overlay none;
+    std::vector<PolicyEntry> entries;
+    Reader(holder, arm_path, origins, problems, none).policies(key.c_str(), entries, "");
+    return entries;
+  }
+};
+
 // `baseline_read` is true when the scenario's baseline was read with the
 // same overlay (its problems are reported already).
 std::vector<Arm> read_arms(const YAML::Node& root, const Origins& origins,
@@ -330,6 +508,11 @@ std::vector<Arm> read_arms(const YAML::Node& root, const Origins& origins,
                  "a mapping of arm names to overrides, the first being the baseline");
     return arms;
   }
+  // The scenario's own policy entries (file and --set): arms name them.
+  Overlay base_overlay = set_overlay;
+  Problems base_problems;  // reported with the baseline
+  const auto base_policies =
+      read_settings(root, origins, base_overlay, base_problems).model.policies;
   for (const auto& kv : arms_node) {
     const auto arm_name = config::key_text(kv.first);
     Overlay overlay = set_overlay;
@@ -341,9 +524,13 @@ std::vector<Arm> read_arms(const YAML::Node& root, const Origins& origins,
       continue;
     }
     bool arm_ok = true;
+    PolicyEdits edits;
     if (body.IsMap())
       for (const auto& o : body) {
-        const auto path = config::key_text(o.first);
+        const auto key = config::key_text(o.first);
+        arm.overrides.push_back(key + "=" + node_text(o.second));
+        const auto path = edits.take(key, o.second, base_policies, origins, arm_name, problems);
+        if (path.empty()) continue;  // an edit of the policies list, applied below
         for (auto fixed : kFixedAcrossArms)
           if (starts_with_key(path, fixed)) {
             problems.add(origins.mark_of(o.first), "arms." + arm_name + "." + path,
@@ -352,11 +539,11 @@ std::vector<Arm> read_arms(const YAML::Node& root, const Origins& origins,
             arm_ok = false;
           }
         overlay.entries[path] = o.second;
-        arm.overrides.push_back(path + "=" + node_text(o.second));
       }
     if (!arm_ok) continue;
     Problems arm_problems;
     arm.model = read_settings(root, origins, overlay, arm_problems).model;
+    edits.apply(arm.model.policies, "arms." + arm_name, origins, arm_problems);
     report_unconsumed(overlay, origins, arm_problems);
     check_model(arm.model, origins, root, arm_problems);
     if (body.IsMap()) check_arm_keys_act(arm, body, origins, arm_problems);
@@ -717,6 +904,20 @@ std::string scenario_reference_markdown() {
       "| key | default | allowed | meaning |\n|---|---|---|---|\n";
   for (const auto& row : writer.rows) md += row + "\n";
   return md;
+}
+
+std::string arm_differences(const Scenario& scenario) {
+  std::string text;
+  if (scenario.arms.empty()) return text;
+  const auto base = model_node(scenario.arms.front().model);
+  for (std::size_t a = 1; a < scenario.arms.size(); ++a) {
+    std::vector<std::string> lines;
+    differences(base, model_node(scenario.arms[a].model), "", lines);
+    text += fmt::format("# arm '{}' resolves to the baseline with:\n", scenario.arms[a].name);
+    if (lines.empty()) text += "#   (no difference)\n";
+    for (const auto& line : lines) text += "#   " + line + "\n";
+  }
+  return text;
 }
 
 }  // namespace trustsim

@@ -198,5 +198,84 @@ TEST(ArmKeys, EveryKeyAnArmMaySetChangesTheResultsOrIsRefused) {
                               << fmt::format("{}", fmt::join(silent, "\n  "));
 }
 
+// Arms edit the policies list by entry name: a key of an entry, a whole
+// entry replaced, entries removed and added, without restating the list.
+std::string scenario_with_arms(const std::string& arms) {
+  return "name: arm-edits\nseed: 1\nwarmup_days: 10\nhorizon_days: 20\nreplications: 1\n"
+         "population: {sellers: {count: 50}, buyers: {count: 500}}\narms:\n  baseline: {}\n" +
+         arms;
+}
+
+std::vector<std::string> names_of(const ModelParams& model) {
+  std::vector<std::string> names;
+  for (const auto& e : model.policies) names.push_back(e.name + ":" + e.kind);
+  return names;
+}
+
+TEST(ArmEdits, ArmsSetReplaceRemoveAndAddPolicyEntriesByName) {
+  const auto scenario = load_scenario_text(
+      scenario_with_arms(
+          "  by_name: {policies.odr.above: 0.008}\n"
+          "  by_index: {'policies[0].above': 0.008}\n"
+          "  no_lsr: {policies-: late_shipment}\n"
+          "  floor: {policies+: {kind: defect_count_rule, name: ebay, metric: order_defect_rate, "
+          "above: 0.03}}\n"
+          "  cancel_count: {policies.cancel: {kind: defect_count_rule, metric: "
+          "cancel_rate, above: 0.05}, policies.odr.min_orders: 80}\n"),
+      "edits.yaml");
+  ASSERT_EQ(scenario.arms.size(), 6u);
+  const auto& base = scenario.arms[0].model;
+  EXPECT_EQ(names_of(base),
+            (std::vector<std::string>{"odr:threshold_rule", "late_shipment:threshold_rule",
+                                      "cancel:threshold_rule", "valid_tracking:threshold_rule"}));
+  EXPECT_EQ(threshold_rule(scenario.arms[1].model, 0).threshold, 0.008);
+  EXPECT_EQ(arm_differences(scenario).find("(no difference)"), std::string::npos);
+  // A key by name and by place are the same key.
+  EXPECT_EQ(threshold_rule(scenario.arms[2].model, 0).threshold, 0.008);
+  EXPECT_EQ(names_of(scenario.arms[3].model),
+            (std::vector<std::string>{"odr:threshold_rule", "cancel:threshold_rule",
+                                      "valid_tracking:threshold_rule"}));
+  EXPECT_EQ(names_of(scenario.arms[4].model).back(), "ebay:defect_count_rule");
+  EXPECT_EQ(scenario.arms[4].model.policies.size(), 5u);
+  const auto& replaced = scenario.arms[5].model;
+  EXPECT_EQ(names_of(replaced)[2], "cancel:defect_count_rule");
+  EXPECT_EQ(threshold_rule(replaced, 0).min_orders, 80u);
+  // validate --print shows what each arm resolves to against the baseline.
+  const auto shown = arm_differences(scenario);
+  EXPECT_NE(shown.find("# arm 'by_name' resolves to the baseline with:\n#   policies.odr.above: "
+                       "0.0080000000000000002\n"),
+            std::string::npos)
+      << shown;
+  EXPECT_NE(shown.find("#   policies.ebay: {kind: defect_count_rule, name: ebay"),
+            std::string::npos)
+      << shown;
+  EXPECT_NE(shown.find("#   policies.late_shipment: (removed)"), std::string::npos) << shown;
+  // Every edited arm runs.
+  const auto task = run_task(scenario, TaskSpec{0, 0, 0});
+  EXPECT_EQ(task.arms.size(), 6u);
+}
+
+TEST(ArmEdits, EditsNamingNoEntryOrANameTwiceAreRefused) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"  x: {policies.nope.above: 0.008}\n", "no policy entry is named 'nope'"},
+      {"  x: {policies-: [cancel, nope]}\n", "no policy entry is named 'nope'"},
+      {"  x: {policies.nope: {kind: threshold_rule, metric: cancel_rate}}\n",
+       "no policy entry is named 'nope'"},
+      {"  x: {policies+: {kind: threshold_rule, name: odr, metric: cancel_rate}}\n",
+       "an entry named 'odr' is already in the list"},
+      {"  x: {policies+: {kind: no_such_kind}}\n", "got 'no_such_kind'"},
+  };
+  for (const auto& [arm, message] : cases) {
+    try {
+      load_scenario_text(scenario_with_arms(arm), "edits.yaml");
+      ADD_FAILURE() << "accepted: " << arm;
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find(message), std::string::npos) << arm << e.what();
+      EXPECT_NE(std::string(e.what()).find("edits.yaml:"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("arms.x.policies"), std::string::npos) << e.what();
+    }
+  }
+}
+
 }  // namespace
 }  // namespace trustsim

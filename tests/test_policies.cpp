@@ -211,6 +211,23 @@ TEST(PolicySetTest, ArmsKeepTheStateOfPoliciesTheyShareAndStartTheirOwnFresh) {
   EXPECT_DOUBLE_EQ(dynamic_cast<ThresholdRule&>(forked[0]).rule().threshold, 0.02);
   EXPECT_EQ(dynamic_cast<ThresholdRule&>(forked[1]).steps(0), 0);  // the arm's own: fresh
   EXPECT_EQ(rule.steps(0), 1);                                     // the copy is separate
+
+  // Policies are matched by name: an arm that drops the first entry keeps
+  // the second's state, now in first place, and never hands it another's.
+  ModelParams named = base;
+  named.policies = {{"threshold_rule", odr_rule({Action::kWarn}), "gone"},
+                    {"threshold_rule", odr_rule({Action::kWarn, Action::kSuspend}), "kept"}};
+  PolicySet two(named);
+  two.bind_windows(windows);
+  two.resize(1, 1);
+  SellerUnderReview again(sellers, settings, totals, 0, 0, false);
+  dynamic_cast<ThresholdRule&>(two[1]).evaluate_seller(again);  // only "kept" steps
+  ModelParams dropped = named;
+  dropped.policies.erase(dropped.policies.begin());
+  two.take_parameters(PolicySet(dropped), 1, 1);
+  ASSERT_EQ(two.size(), 1u);
+  EXPECT_EQ(two.name(0), "kept");
+  EXPECT_EQ(dynamic_cast<ThresholdRule&>(two[0]).steps(0), 1);
 }
 
 // A kind that uses the ranking hook: sellers whose id is below `boosted`

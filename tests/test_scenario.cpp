@@ -485,7 +485,7 @@ TEST(ScenarioErrors, ArmOverridingPopulationSeedOrCalendar) {
 TEST(ScenarioErrors, ArmOverridingARuleThatDoesNotExist) {
   // Four rules written in the file; the override names the eighth.
   std::string yaml = read_text(quickstart_path());
-  const auto arm_line = "    policies[0].above: 0.008\n";
+  const auto arm_line = "    policies.odr.above: 0.008\n";
   const auto at = yaml.find(arm_line);
   ASSERT_NE(at, std::string::npos);
   yaml.replace(at, std::string(arm_line).size(), "    policies[7].above: 0.008\n");
@@ -785,7 +785,7 @@ TEST(ScenarioArms, OverridesChangeOnlyWhatTheyName) {
   EXPECT_EQ(threshold_rule(scenario.arms[1].model, 0).threshold, 0.008);
   EXPECT_EQ(threshold_rule(scenario.arms[1].model, 0).comparison, Comparison::kAbove);
   EXPECT_TRUE(scenario.arms[0].overrides.empty());
-  EXPECT_EQ(scenario.arms[1].overrides, std::vector<std::string>{"policies[0].above=0.008"});
+  EXPECT_EQ(scenario.arms[1].overrides, std::vector<std::string>{"policies.odr.above=0.008"});
   // The settings carry the baseline arm's model.
   EXPECT_EQ(flatten(scenario.settings.model), baseline);
 }

@@ -400,6 +400,9 @@ struct KeyProblem {
 struct PolicyEntry {
   std::string kind;
   std::any parameters;
+  // Unique within a policies list; arms edit entries by it (policies.NAME...).
+  // Empty: "<kind>_<place in the list>" once the list is read.
+  std::string name = {};
 };
 
 // The default policies: the public seller-performance standards (src:

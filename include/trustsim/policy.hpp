@@ -179,6 +179,7 @@ class PolicySet {
   PolicySet& operator=(PolicySet&&) noexcept = default;
 
   std::size_t size() const { return policies_.size(); }
+  const std::string& name(std::size_t i) const { return names_[i]; }
   Policy& operator[](std::size_t i) { return *policies_[i]; }
   const Policy& operator[](std::size_t i) const { return *policies_[i]; }
 
@@ -191,11 +192,12 @@ class PolicySet {
   void on_reinstated(std::size_t seller);
   bool missed(std::size_t seller, Channel channel, const ExpectedRates& rates,
               const DsiWeights& weights) const;
-  // An arm's policies, at the start of the horizon: where the arm has a
-  // policy of the same kind at the same place, its parameters replace these
-  // and the per-seller state carries on; a policy the arm adds starts fresh
-  // (for `sellers` sellers, laid out for `capacity`); a policy the arm drops
-  // goes, leaving any suppression it holds in force until a reinstatement.
+  // An arm's policies, at the start of the horizon, in the arm's order:
+  // where the arm has a policy of the same name and kind, its parameters
+  // replace these and the per-seller state carries on; a policy the arm adds
+  // starts fresh (for `sellers` sellers, laid out for `capacity`); a policy
+  // the arm drops goes, leaving any suppression it holds in force until a
+  // reinstatement.
   void take_parameters(const PolicySet& arm, std::size_t sellers, std::size_t capacity);
   void begin_horizon();
   // Every policy's horizon outcomes, in policy order then column order.
@@ -203,6 +205,7 @@ class PolicySet {
 
  private:
   std::vector<std::unique_ptr<Policy>> policies_;
+  std::vector<std::string> names_;  // the entries' names, in the same order
 };
 
 }  // namespace trustsim

@@ -202,6 +202,11 @@ std::string read_scenario_text(const std::filesystem::path& file);
 
 // Same from YAML text (tests, tools, MPI ranks given rank 0's text);
 // `file_label` names the source in messages.
+// Each candidate arm's resolved values that differ from the baseline's, as
+// YAML comment lines ("# arm 'X' resolves to the baseline with:", then
+// "#   KEY.PATH: VALUE"), for `validate --print`.
+std::string arm_differences(const Scenario& scenario);
+
 Scenario load_scenario_text(const std::string& yaml_text, const std::string& file_label,
                             const LoadOptions& options = {});
 

@@ -106,11 +106,13 @@ std::vector<std::string> PolicyRegistry::kinds() const {
 // ---------------------------------------------------------------------------
 
 PolicySet::PolicySet(const ModelParams& params) {
-  for (const auto& entry : params.policies)
+  for (const auto& entry : params.policies) {
     policies_.push_back(PolicyRegistry::instance().create(entry));
+    names_.push_back(entry.name);
+  }
 }
 
-PolicySet::PolicySet(const PolicySet& other) {
+PolicySet::PolicySet(const PolicySet& other) : names_(other.names_) {
   for (const auto& p : other.policies_) policies_.push_back(p->clone());
 }
 
@@ -164,20 +166,22 @@ std::vector<double> PolicySet::horizon_outcomes() const {
 }
 
 void PolicySet::take_parameters(const PolicySet& arm, std::size_t sellers, std::size_t capacity) {
-  const std::size_t kept = std::min(size(), arm.size());
-  for (std::size_t i = 0; i < kept; ++i) {
-    if (arm[i].kind() == policies_[i]->kind()) {
-      policies_[i]->take_parameters(arm[i]);
-    } else {
-      policies_[i] = arm[i].clone();
-      policies_[i]->resize(sellers, capacity);
+  std::vector<std::unique_ptr<Policy>> taken;
+  for (std::size_t j = 0; j < arm.size(); ++j) {
+    std::size_t i = 0;
+    while (i < size() &&
+           !(policies_[i] && names_[i] == arm.names_[j] && policies_[i]->kind() == arm[j].kind()))
+      ++i;
+    if (i < size()) {  // the same policy: new parameters, its state carries on
+      taken.push_back(std::move(policies_[i]));
+      taken.back()->take_parameters(arm[j]);
+    } else {  // the arm's own: fresh
+      taken.push_back(arm[j].clone());
+      taken.back()->resize(sellers, capacity);
     }
   }
-  policies_.resize(kept);
-  for (std::size_t i = kept; i < arm.size(); ++i) {
-    policies_.push_back(arm[i].clone());
-    policies_.back()->resize(sellers, capacity);
-  }
+  policies_ = std::move(taken);
+  names_ = arm.names_;
 }
 
 }  // namespace trustsim

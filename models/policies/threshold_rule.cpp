@@ -187,8 +187,10 @@ std::vector<PolicyEntry> default_policies() {
        {Channel::kSellerFulfilled},
        {Action::kWarn, Action::kSuppressListings},
        14}};
+  const char* names[] = {"odr", "late_shipment", "cancel", "valid_tracking"};
   std::vector<PolicyEntry> entries;
-  for (const auto& rule : standards) entries.push_back({std::string(ThresholdRule::kKind), rule});
+  for (std::size_t i = 0; i < standards.size(); ++i)
+    entries.push_back({std::string(ThresholdRule::kKind), standards[i], names[i]});
   return entries;
 }
 
