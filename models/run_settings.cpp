@@ -28,6 +28,7 @@ RunSettings RunSettings::make(const ModelParams& params, rng::StreamKey key,
       [&s](double trust) { return std::exp(s.churn_log_intercept + s.churn_log_slope * trust); });
   const double p = params.population.buyers.return_rate;
   s.return_rate = p >= 1.0 ? 50.0 : -std::log1p(-p);
+  s.reference = ReferenceStandard::from(params);
   return s;
 }
 

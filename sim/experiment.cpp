@@ -53,10 +53,14 @@ TaskRun run_task(const Scenario& scenario, const TaskSpec& spec,
   const auto horizon = static_cast<std::int32_t>(set.horizon_days);
   // Under common random numbers every arm has the same stream key; with
   // independent arms arm a is salted with a (the baseline's key is unchanged).
+  // Every arm is judged against the reference arm's rules.
+  const auto reference = ReferenceStandard::from(models.at(scenario.reference_arm()));
   auto settings_for = [&](std::uint64_t salt) {
     std::vector<RunSettings> out;
-    for (const auto& model : models)
+    for (const auto& model : models) {
       out.push_back(RunSettings::make(model, {set.seed, spec.replication, salt}, warmup, horizon));
+      out.back().reference = reference;
+    }
     return out;
   };
 

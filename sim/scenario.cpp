@@ -31,13 +31,23 @@ using config::Reader;
 
 // Keys an arm may not override: arms share one marketplace and one calendar.
 constexpr std::string_view kFixedAcrossArms[] = {
-    "name",       "description", "seed", "warmup_days", "horizon_days",     "replications",
-    "population", "outputs",     "arms", "analysis",    "independent_arms", "precision",
-    "sweep"};
+    "name",       "description",       "seed", "warmup_days", "horizon_days",     "replications",
+    "population", "outputs",           "arms", "analysis",    "independent_arms", "precision",
+    "sweep",      "reference_standard"};
 // Keys a sweep may not vary: they define the experiment, not the marketplace.
-constexpr std::string_view kFixedAcrossPoints[] = {
-    "name",    "description",      "seed",      "warmup_days", "horizon_days", "replications",
-    "outputs", "independent_arms", "precision", "sweep",       "analysis",     "arms"};
+constexpr std::string_view kFixedAcrossPoints[] = {"name",
+                                                   "description",
+                                                   "seed",
+                                                   "warmup_days",
+                                                   "horizon_days",
+                                                   "replications",
+                                                   "outputs",
+                                                   "independent_arms",
+                                                   "precision",
+                                                   "sweep",
+                                                   "analysis",
+                                                   "arms",
+                                                   "reference_standard"};
 
 bool starts_with_key(const std::string& path, std::string_view key) {
   return path.starts_with(key) &&
@@ -730,6 +740,13 @@ void check_experiment(const Scenario& scenario, bool replications_given, const Y
   auto mark = [&](const std::string& path) { return mark_at(root, origins, path); };
   const auto& precision = scenario.settings.precision;
   check_precision(scenario, replications_given, root, origins, problems);
+  const auto& reference = scenario.settings.reference_standard;
+  if (!reference.empty() && scenario.arms[scenario.reference_arm()].name != reference) {
+    std::string names;
+    for (const auto& arm : scenario.arms) names += (names.empty() ? "" : ", ") + arm.name;
+    problems.add(mark("reference_standard"), "reference_standard",
+                 fmt::format("no arm is named '{}'", reference), "the name of an arm: " + names);
+  }
   // Tasks: every point runs up to the most replications the experiment may ask for.
   const std::uint64_t points = check_sweep(scenario, root, origins, problems);
   const std::uint64_t replications =

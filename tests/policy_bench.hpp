@@ -55,6 +55,7 @@ class Bench {
   }
 
   Sellers& sellers() { return sellers_; }
+  RunSettings& settings() { return settings_; }
   template <class Kind>
   Kind& policy() {
     return dynamic_cast<Kind&>(*policy_);

@@ -277,5 +277,51 @@ TEST(ArmEdits, EditsNamingNoEntryOrANameTwiceAreRefused) {
   }
 }
 
+// False positives and negatives are judged against one reference standard
+// for every arm. Judging changes no simulated path, only the count: against a
+// looser standard (ODR 5% instead of 1%) the same suspensions include at least
+// as many of sellers who meet it, and at least as few unacted sellers breach it.
+TEST(ReferenceStandard, ArmsAreJudgedAgainstTheNamedArmsRules) {
+  const std::string arms = "  loose: {policies.odr.above: 0.05}\n";
+  auto text = scenario_with_arms(arms);
+  text.replace(text.find("horizon_days: 20"), 16, "horizon_days: 120");
+  text.replace(text.find("{count: 50}"), 11, "{count: 300}");
+  text.replace(text.find("{count: 500}"), 12, "{count: 9000}");
+  const auto strict = load_scenario_text(text, "reference.yaml");
+  const auto loose = load_scenario_text("reference_standard: loose\n" + text, "reference.yaml");
+  EXPECT_EQ(strict.reference_arm(), 0u);
+  EXPECT_EQ(loose.reference_arm(), 1u);
+  const auto a = run_task(strict, TaskSpec{0, 0, 0});
+  const auto b = run_task(loose, TaskSpec{0, 0, 0});
+  const auto& defs = summary_outcomes();
+  auto at = [&](const char* name) {
+    for (std::size_t m = 0; m < defs.size(); ++m)
+      if (defs[m].name == name) return m;
+    throw std::invalid_argument(name);
+  };
+  const auto fp = at("false_positive_suspensions"), fn = at("false_negative_sellers");
+  for (std::size_t arm = 0; arm < 2; ++arm) {
+    for (std::size_t m = 0; m < defs.size(); ++m)
+      if (m != fp && m != fn)
+        EXPECT_EQ(a.arms[arm].summary[m], b.arms[arm].summary[m]) << defs[m].name;
+    EXPECT_LE(a.arms[arm].summary[fp], b.arms[arm].summary[fp]);
+    EXPECT_GE(a.arms[arm].summary[fn], b.arms[arm].summary[fn]);
+  }
+  // The baseline's suspensions: some are of sellers between 1% and 5%.
+  EXPECT_LT(a.arms[0].summary[fp], b.arms[0].summary[fp]);
+  EXPECT_GT(a.arms[0].summary[at("suspensions")], 0.0);
+}
+
+TEST(ReferenceStandard, MustNameAnArm) {
+  try {
+    load_scenario_text("reference_standard: nope\n" + scenario_with_arms(""), "reference.yaml");
+    ADD_FAILURE() << "accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("reference_standard: no arm is named 'nope'"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace trustsim

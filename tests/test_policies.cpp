@@ -150,18 +150,30 @@ TEST(ThresholdRuleTest, ASuspensionIsWrongfulWhenTheTrueRateIsWithinTheThreshold
   EXPECT_EQ(good.false_positive_suspensions, 1);
   EXPECT_EQ(bad.suspensions, 1);
   EXPECT_EQ(bad.false_positive_suspensions, 0);
-  // A rule that never acted misses a truly bad seller it covers.
-  Bench quiet(threshold(odr_rule({Action::kWarn}, 3, /*min_orders=*/1000)), 2);
-  quiet.sellers().profile[1].not_as_described = 0.5f;
-  quiet.day(100, 5);
-  const auto settings = RunSettings::make(ModelParams{}, {}, 0, 1);
-  const auto rates = [&](std::size_t s) {
-    return expected_rates(settings.order_model, quiet.sellers().profile[s], {0, 0}, settings.dsi);
-  };
-  EXPECT_FALSE(
-      quiet.policy<ThresholdRule>().missed(0, Channel::kPlatformFulfilled, rates(0), settings.dsi));
-  EXPECT_TRUE(
-      quiet.policy<ThresholdRule>().missed(1, Channel::kPlatformFulfilled, rates(1), settings.dsi));
+  // Judged against the run's reference standard, not the acting rule: under
+  // a standard every seller breaches (ODR below 100%), the same suspension of
+  // the good seller is no false positive.
+  Bench strict(threshold(odr_rule({Action::kSuspend})), 1);
+  strict.settings().reference.rules = {
+      {Metric::kOrderDefectRate, Comparison::kBelow, 1.0, ~std::uint32_t{0}}};
+  strict.day(100, 5);
+  EXPECT_EQ(strict.sellers().tally[0].suspensions, 1);
+  EXPECT_EQ(strict.sellers().tally[0].false_positive_suspensions, 0);
+}
+
+TEST(ReferenceStandardTest, IsEveryRuleOfTheReferencePoliciesForTheChannelsTheyCover) {
+  const ModelParams defaults;
+  const auto standard = ReferenceStandard::from(defaults);
+  ASSERT_EQ(standard.rules.size(), 4u);  // the four public standards
+  const auto settings = RunSettings::make(defaults, {}, 0, 1);
+  ExpectedRates rates;
+  rates.orders = rates.shipments = rates.deliveries = rates.cs_contacts = 1.0;
+  rates.valid_tracking = rates.on_time = rates.cs_responded = 1.0;
+  EXPECT_FALSE(standard.breached(rates, Channel::kSellerFulfilled, settings.dsi));
+  rates.late_shipments = 0.05;  // above the 4% late-shipment standard ...
+  EXPECT_TRUE(standard.breached(rates, Channel::kSellerFulfilled, settings.dsi));
+  // ... which covers only the seller-fulfilled channels.
+  EXPECT_FALSE(standard.breached(rates, Channel::kPlatformFulfilled, settings.dsi));
 }
 
 TEST(PolicyRegistryTest, KindsAreFoundByNameAndUnknownOnesRefused) {
@@ -251,9 +263,6 @@ class RankBoost final : public Policy {
     standing.signal = 1.0f;
   }
   void on_reinstated(std::size_t) override {}
-  bool missed(std::size_t, Channel, const ExpectedRates&, const DsiWeights&) const override {
-    return false;
-  }
   void take_parameters(const Policy& from) override {
     p_ = dynamic_cast<const RankBoost&>(from).p_;
   }

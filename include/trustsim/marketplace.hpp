@@ -143,6 +143,9 @@ struct RunSettings {
   TrustCurve intensity;     // (trust / initial)^intensity_elasticity
   TrustCurve churn_hazard;  // exp(intercept + slope * trust), per day
   double return_rate = 0;   // per day (from the daily probability)
+  // What false positives and negatives are judged against: by default this
+  // arm's own rules; run_task sets the reference arm's (the same for all).
+  ReferenceStandard reference;
 
   static RunSettings make(const ModelParams& params, rng::StreamKey key, std::int32_t warmup_days,
                           std::int32_t horizon_days);

@@ -15,8 +15,10 @@
 //     demotion). A suspended seller's appeal is decided by the marketplace;
 //     when it is granted, every policy's on_reinstated() lets its warnings
 //     and suppressions lapse.
-//   after the horizon: missed() says which sellers a policy should have acted
-//     on but did not (false negatives, against the exact expected rates).
+//   false positives and negatives are judged against the run's reference
+//     standard (RunSettings::reference): the standard() rules of the
+//     reference arm's policies, the baseline's unless the scenario's
+//     reference_standard names another arm, so every arm is judged alike.
 //
 // A policy acts on a seller only through SellerUnderReview (warn, suppress
 // listings, suspend), which keeps the marketplace's tallies and the seller's
@@ -28,6 +30,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,6 +47,27 @@ namespace trustsim {
 struct Sellers;
 struct RunSettings;
 struct DayTotals;
+struct ModelParams;
+
+// One rule of a reference standard: a metric's true rate against a
+// threshold, for the channels it covers (bit c: channel c).
+struct StandardRule {
+  Metric metric = Metric::kOrderDefectRate;
+  Comparison comparison = Comparison::kAbove;
+  double threshold = 0;
+  std::uint32_t channels = ~std::uint32_t{0};
+  bool breached(const ExpectedRates& rates, Channel channel, const DsiWeights& weights) const;
+};
+
+// The standard a seller's true rates are judged against for false positives
+// (suspended while meeting every rule) and false negatives (breaching a rule,
+// never acted on). One per run, the same for every arm.
+struct ReferenceStandard {
+  std::vector<StandardRule> rules;
+  // The standard() of each policy of `params`, in order.
+  static ReferenceStandard from(const ModelParams& params);
+  bool breached(const ExpectedRates& rates, Channel channel, const DsiWeights& weights) const;
+};
 
 // One seller at the end of one day, as a policy sees it and acts on it.
 class SellerUnderReview {
@@ -68,9 +92,10 @@ class SellerUnderReview {
   double metric(Metric metric, std::uint32_t numerator, std::uint32_t denominator) const {
     return window_metric(metric, numerator, denominator, weights());
   }
-  // The metric's exact expected value for this seller now (effort as it is,
-  // load at capacity): the truth false positives are judged against.
-  double true_rate(Metric metric) const;
+  // The seller's exact expected rates now (effort as it is, normal load)
+  // meet every rule of the reference standard: the truth a suspension is
+  // judged against.
+  bool meets_reference_standard() const;
 
   // Actions. Each is counted in the day's totals and, in the horizon, the
   // seller's tallies; warnings and suppressions raise the seller's effort.
@@ -78,7 +103,8 @@ class SellerUnderReview {
   // `newly`: the listings were not already held back by this policy.
   void suppress_listings(bool newly);
   void lift_suppression();  // this policy's suppression lapses
-  void suspend(bool wrongly);
+  // Counted as a false positive when the seller meets the reference standard.
+  void suspend();
 
   // A suspended seller on its appeal day: appeals (appeal_probability) and is
   // reinstated (reinstatement_probability), every policy's warnings and
@@ -128,10 +154,9 @@ class Policy {
   virtual void adjust_ranking(const SellerUnderReview& /*seller*/, OfferStanding& /*standing*/) {}
   // Hook: a suspended seller was reinstated after an appeal.
   virtual void on_reinstated(std::size_t seller) = 0;
-  // After the horizon: the seller's true rates breach what this policy
-  // watches, but it never acted on the seller in the horizon.
-  virtual bool missed(std::size_t seller, Channel channel, const ExpectedRates& rates,
-                      const DsiWeights& weights) const = 0;
+  // The rule this policy holds sellers to, when it is one a reference
+  // standard can use (a metric against a threshold); none otherwise.
+  virtual std::optional<StandardRule> standard() const { return std::nullopt; }
 
   // An arm's parameters for this policy (a policy of the same kind, made
   // from the arm's scenario) replace these at the start of the horizon;
@@ -190,8 +215,6 @@ class PolicySet {
   // Every policy that adjusts ranking, in order (nothing when none does).
   void adjust_ranking(const SellerUnderReview& seller, OfferStanding standing);
   void on_reinstated(std::size_t seller);
-  bool missed(std::size_t seller, Channel channel, const ExpectedRates& rates,
-              const DsiWeights& weights) const;
   // An arm's policies, at the start of the horizon, in the arm's order:
   // where the arm has a policy of the same name and kind, its parameters
   // replace these and the per-seller state carries on; a policy the arm adds

@@ -135,6 +135,7 @@ struct ScenarioSettings {
   std::uint64_t horizon_days = 365;
   std::uint64_t replications = 10;
   bool independent_arms = false;
+  std::string reference_standard;  // an arm's name; empty: the baseline
   ModelParams model;
   OutputParams outputs;
   AnalysisParams analysis;
@@ -158,6 +159,10 @@ struct ScenarioSettings {
     v.flag("independent_arms", independent_arms,
            "give each arm its own random numbers and its own warm-up instead of common random "
            "numbers (for measuring what CRN buys; contrasts are then far noisier)");
+    v.text("reference_standard", reference_standard,
+           "the arm whose rules (threshold and defect-count rules: metric, threshold, channels) "
+           "are the standard false positives and negatives are judged against, for every arm "
+           "alike (empty: the baseline)");
     model.visit(v);
     v.section("outputs", outputs, "what the result file records");
     v.section("analysis", analysis, "how contrasts are tested");
@@ -185,6 +190,12 @@ struct Scenario {
   std::vector<SweepPoint> points;
   std::string source_file;
   std::string resolved_yaml;  // fully resolved scenario (defaults, --set applied)
+  // The arm whose rules are the reference standard (settings.reference_standard).
+  std::size_t reference_arm() const {
+    for (std::size_t a = 0; a < arms.size(); ++a)
+      if (arms[a].name == settings.reference_standard) return a;
+    return 0;
+  }
 };
 
 struct LoadOptions {

@@ -79,10 +79,9 @@ class DefectCountRule final : public Policy {
   }
   std::vector<double> horizon_outcomes() const override { return rule_.horizon_outcomes(); }
   void begin_horizon() override { rule_.begin_horizon(); }
-  bool missed(std::size_t seller, Channel channel, const ExpectedRates& rates,
-              const DsiWeights& weights) const override {
-    return rule_.missed(seller, channel, rates, weights);
-  }
+  // The rate against its threshold: the defect count is how much evidence
+  // the rule needs, not part of what a good seller is.
+  std::optional<StandardRule> standard() const override { return rule_.standard(); }
   void take_parameters(const Policy& from) override;
 
   const ThresholdRule& rule() const { return rule_; }

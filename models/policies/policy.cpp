@@ -11,10 +11,32 @@ namespace trustsim {
 
 const DsiWeights& SellerUnderReview::weights() const { return settings_.dsi; }
 
-double SellerUnderReview::true_rate(Metric metric) const {
+bool StandardRule::breached(const ExpectedRates& rates, Channel channel,
+                            const DsiWeights& weights) const {
+  if (((channels >> idx(channel)) & 1u) == 0) return false;
+  const double rate = rates.rate(metric, weights);
+  return comparison == Comparison::kAbove ? rate > threshold : rate < threshold;
+}
+
+ReferenceStandard ReferenceStandard::from(const ModelParams& params) {
+  ReferenceStandard standard;
+  const PolicySet policies(params);
+  for (std::size_t i = 0; i < policies.size(); ++i)
+    if (const auto rule = policies[i].standard()) standard.rules.push_back(*rule);
+  return standard;
+}
+
+bool ReferenceStandard::breached(const ExpectedRates& rates, Channel channel,
+                                 const DsiWeights& weights) const {
+  for (const auto& rule : rules)
+    if (rule.breached(rates, channel, weights)) return true;
+  return false;
+}
+
+bool SellerUnderReview::meets_reference_standard() const {
   const auto rates = expected_rates(settings_.order_model, sellers_.profile[seller_],
                                     OrderConditions{sellers_.effort[seller_], 0.0f}, settings_.dsi);
-  return rates.rate(metric, settings_.dsi);
+  return !settings_.reference.breached(rates, sellers_.profile[seller_].channel, settings_.dsi);
 }
 
 void SellerUnderReview::raise_effort() {
@@ -38,7 +60,8 @@ void SellerUnderReview::suppress_listings(bool newly) {
 
 void SellerUnderReview::lift_suppression() { --sellers_.suppressions[seller_]; }
 
-void SellerUnderReview::suspend(bool wrongly) {
+void SellerUnderReview::suspend() {
+  const bool wrongly = meets_reference_standard();
   sellers_.status[seller_] = SellerStatus::kSuspended;
   sellers_.appeal_day[seller_] =
       day_ + static_cast<std::int32_t>(settings_.params.seller_behaviour.appeal_days);
@@ -143,13 +166,6 @@ void PolicySet::adjust_ranking(const SellerUnderReview& seller, OfferStanding st
 
 void PolicySet::on_reinstated(std::size_t seller) {
   for (auto& p : policies_) p->on_reinstated(seller);
-}
-
-bool PolicySet::missed(std::size_t seller, Channel channel, const ExpectedRates& rates,
-                       const DsiWeights& weights) const {
-  for (const auto& p : policies_)
-    if (p->missed(seller, channel, rates, weights)) return true;
-  return false;
 }
 
 void PolicySet::begin_horizon() {

@@ -95,18 +95,13 @@ void ThresholdRule::act(SellerUnderReview& seller) {
       seller.suppress_listings(suppressing_[s] == 0);
       suppressing_[s] = 1;
       break;
-    case Action::kSuspend: seller.suspend(!breaches(seller.true_rate(rule_.metric))); break;
+    case Action::kSuspend: seller.suspend(); break;
   }
 }
 
 void ThresholdRule::on_reinstated(std::size_t seller) {
   step_[seller] = 0;  // the day of the last step stays: grace runs from it
   suppressing_[seller] = 0;
-}
-
-bool ThresholdRule::missed(std::size_t seller, Channel channel, const ExpectedRates& rates,
-                           const DsiWeights& weights) const {
-  return covers(channel) && breaches(rates.rate(rule_.metric, weights)) && !acted_[seller];
 }
 
 void ThresholdRule::take_parameters(const Policy& from) {

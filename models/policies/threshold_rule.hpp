@@ -70,8 +70,9 @@ class ThresholdRule final : public Policy {
   void resize(std::size_t count, std::size_t capacity) override;
   void evaluate_seller(SellerUnderReview& seller) override;
   void on_reinstated(std::size_t seller) override;
-  bool missed(std::size_t seller, Channel channel, const ExpectedRates& rates,
-              const DsiWeights& weights) const override;
+  std::optional<StandardRule> standard() const override {
+    return StandardRule{rule_.metric, rule_.comparison, rule_.threshold, channels_};
+  }
   void take_parameters(const Policy& from) override;
   std::vector<OutcomeDefinition> outcome_columns() const override;
   std::vector<double> horizon_outcomes() const override;
