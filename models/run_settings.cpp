@@ -44,6 +44,7 @@ void DayTotals::add(const DayTotals& o) {
   no_response_24h += o.no_response_24h;
   unresolved += o.unresolved;
   searches_without_offer += o.searches_without_offer;
+  searches_without_purchase += o.searches_without_purchase;
   churned += o.churned;
   returned += o.returned;
   arrived += o.arrived;

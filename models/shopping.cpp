@@ -64,13 +64,18 @@ bool ranks_before(const Offer& a, const Offer& b) {
   return a.score != b.score ? a.score > b.score : a.seller < b.seller;
 }
 
+constexpr std::uint32_t kNoPurchase = ~std::uint32_t{0};
+
 // One search's choice (MODEL.md 5): K offers sampled from the category's
 // table by listings, ranked, the featured offer moved to position 1, then a
-// position-biased multinomial logit over the shown positions. Returns the
-// chosen seller. `attraction` holds exp(utility) per seller and persona.
+// position-biased multinomial logit over the shown positions and the outside
+// option (leaving without buying, weight `outside`). Returns the chosen
+// seller, or kNoPurchase. `attraction` holds exp(utility) per seller and
+// persona.
 std::uint32_t choose_offer(ShoppingDraws& draws, const OfferTable& table,
-                           const RankingParams& ranking, const std::vector<double>& attraction,
-                           std::size_t personas, std::uint8_t persona) {
+                           const RankingParams& ranking, double outside,
+                           const std::vector<double>& attraction, std::size_t personas,
+                           std::uint8_t persona) {
   const auto& bias = ranking.position_bias;
   const std::size_t k_offers = std::min<std::size_t>(ranking.offers_considered, kMaxOffers);
   std::array<Offer, kMaxOffers> offers;
@@ -104,7 +109,8 @@ std::uint32_t choose_offer(ShoppingDraws& draws, const OfferTable& table,
     weight[k] = bias[k] * attraction[offers[k].seller * personas + persona];
     total += weight[k];
   }
-  double target = draws.uniform(kChoiceSlot) * total;
+  double target = draws.uniform(kChoiceSlot) * (total + outside);
+  if (target >= total && outside > 0.0) return kNoPurchase;
   std::size_t pick = 0;
   while (pick + 1 < shown && target >= weight[pick]) target -= weight[pick++];
   return offers[pick].seller;
@@ -129,9 +135,12 @@ std::int32_t Marketplace::shop(std::uint32_t b, std::int32_t day, OrderLog& log,
     if (table.empty()) {
       totals.searches_without_offer += 1;
     } else {
-      const auto seller =
-          choose_offer(draws, table, p.ranking, attraction_, personas, buyer.persona);
-      buy(buyer, b, seller, category, day, seq, log, block_size, totals);
+      const auto seller = choose_offer(draws, table, p.ranking, p.choice.outside_weight,
+                                       attraction_, personas, buyer.persona);
+      if (seller == kNoPurchase)
+        totals.searches_without_purchase += 1;
+      else
+        buy(buyer, b, seller, category, day, seq, log, block_size, totals);
     }
 
     // --- when this buyer shops next, or churns first ---

@@ -113,6 +113,7 @@ struct DayTotals {
   std::int64_t no_response_24h = 0;
   std::int64_t unresolved = 0;
   std::int64_t searches_without_offer = 0;
+  std::int64_t searches_without_purchase = 0;  // the buyer took the outside option
   std::int64_t churned = 0;
   std::int64_t returned = 0;
   std::int64_t arrived = 0;

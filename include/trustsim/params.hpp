@@ -331,6 +331,19 @@ struct RankingParams {
   }
 };
 
+// The buyer's choice at the end of a search (MODEL.md 5).
+struct ChoiceParams {
+  double outside_weight = 0.005;
+  template <class V>
+  void visit(V& v) {
+    v.value("outside_weight", outside_weight, bounds::kNonNegative,
+            "weight of leaving the search without buying, against the shown offers' weights "
+            "(position bias x exp(persona utility of price and promised days)): with it, "
+            "platform-wide changes in price or speed move total orders, not only shares "
+            "(0: every search with an offer ends in an order)");
+  }
+};
+
 // Seller-side DSI weights used by FQI and CSQI (given, not estimated here).
 struct SignalParams {
   double dsi_late_delivery = 0.25;
@@ -444,6 +457,7 @@ struct ModelParams {
   OrderParams orders;
   TrustParams trust;
   RankingParams ranking;
+  ChoiceParams choice;
   SignalParams signals;
   SellerBehaviour seller_behaviour;
   std::vector<PolicyEntry> policies = default_policies();
@@ -457,6 +471,7 @@ struct ModelParams {
     v.section("orders", orders, "order outcomes and buyer reactions");
     v.section("trust", trust, "buyer trust");
     v.section("ranking", ranking, "offer ranking and featured offer");
+    v.section("choice", choice, "the buyer's choice among the shown offers");
     v.section("signals", signals, "FQI and CSQI");
     v.section("seller_behaviour", seller_behaviour, "seller effort, appeals, exit");
     v.policies("policies", policies,
