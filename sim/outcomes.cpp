@@ -43,6 +43,7 @@ struct SummaryFacts {
 struct PeriodFacts {
   const DayTotals& period;
   const Marketplace& market;
+  std::int32_t days;  // days in the period: fewer than the step for a partial last period
 };
 
 // One seller cohort's integer sums over the horizon.
@@ -165,6 +166,10 @@ const std::vector<Outcome<PeriodFacts>>& timeseries_table() {
   using F = PeriodFacts;
   static const std::vector<Outcome<F>> table = with_metric_columns<F>(
       {
+          {{"period_days", "days",
+            "days in the period: the step (1 or 7), fewer for a last period the horizon cuts "
+            "short (compare its counts per day)"},
+           [](const F& f) { return static_cast<double>(f.days); }},
           {{"orders", "orders", "orders in the period"},
            [](const F& f) { return static_cast<double>(f.period.orders); }},
           {{"gmv", "currency", "GMV in the period"},
@@ -286,7 +291,8 @@ void ArmAccumulator::add_day(const Marketplace& market, const DayTotals& day,
   const bool last_day = horizon_day + 1 == market.settings().horizon_days;
   if ((horizon_day + 1) % length != 0 && !last_day) return;
   run.period_start.push_back(horizon_day - (horizon_day % length));
-  const auto row = values(timeseries_table(), PeriodFacts{period, market});
+  const auto days = static_cast<std::int32_t>(horizon_day + 1 - run.period_start.back());
+  const auto row = values(timeseries_table(), PeriodFacts{period, market, days});
   if (run.timeseries.empty()) run.timeseries.resize(row.size());
   for (std::size_t c = 0; c < row.size(); ++c) run.timeseries[c].push_back(row[c]);
   period = DayTotals{};

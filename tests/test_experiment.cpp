@@ -347,6 +347,23 @@ TEST(PolicyOutcomes, EachRulesActionsAddUpToTheSummaryAndARuleThatNeverActsIsNam
   EXPECT_EQ(warnings.find("arm 'baseline': policies[2]"), std::string::npos) << warnings;
 }
 
+// Weekly periods that do not fit the horizon: the last one says how many
+// days it holds, so its counts are not read as a week's.
+TEST(Timeseries, APartialLastPeriodSaysHowManyDaysItHolds) {
+  const auto scenario = quickstart({"replications=1"}, true);  // 40 horizon days, weekly
+  const auto file = assemble_results(scenario, run_all_tasks(scenario), {"test", "now"});
+  const auto& t = table_named(file, "/timeseries");
+  const auto& arm = column_of<std::int64_t>(t, "arm_id");
+  const auto& day = column_of<std::int64_t>(t, "day");
+  const auto& days = column_of<double>(t, "period_days");
+  std::vector<std::int64_t> starts;
+  std::vector<double> lengths;
+  for (std::size_t r = 0; r < arm.size(); ++r)
+    if (arm[r] == 0) starts.push_back(day[r]), lengths.push_back(days[r]);
+  EXPECT_EQ(starts, (std::vector<std::int64_t>{0, 7, 14, 21, 28, 35}));
+  EXPECT_EQ(lengths, (std::vector<double>{7, 7, 7, 7, 7, 5}));
+}
+
 TEST(TaskRecord, TruncatedOrPaddedRecordsAreRejected) {
   auto bytes = encode_task(sample_task());
   auto shorter = bytes;
