@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <map>
 #include <span>
 #include <type_traits>
 
@@ -25,15 +26,31 @@ inline constexpr std::int64_t kSchemaVersion = 2;  // 2: checksum block before t
 namespace {
 // A policy outcome's value in the record, and its row of /policy_outcomes (4 keys, a value).
 constexpr std::uint64_t kPolicyOutcomeBytes = sizeof(double) + 5 * 8;
-std::uint64_t policy_columns_per_arm(const Scenario& scenario) {
-  std::uint64_t most = 0;
-  for (const auto& arm : scenario.arms) {
-    const PolicySet policies(arm.model);
-    std::uint64_t columns = 0;
+// One outcome column of one policy entry of one arm (/lookup/policy_outcomes).
+struct PolicyOutcome {
+  std::size_t arm = 0, policy = 0;
+  std::string kind;
+  OutcomeDefinition definition;
+};
+
+// Every arm's policy entries' outcome columns, in arm, policy and column
+// order: the order of each ArmRun's policy_outcomes.
+std::vector<PolicyOutcome> policy_outcome_columns(const Scenario& scenario) {
+  std::vector<PolicyOutcome> out;
+  for (std::size_t a = 0; a < scenario.arms.size(); ++a) {
+    const PolicySet policies(scenario.arms[a].model);
     for (std::size_t i = 0; i < policies.size(); ++i)
-      columns += policies[i].outcome_columns().size();
-    most = std::max(most, columns);
+      for (auto& d : policies[i].outcome_columns())
+        out.push_back({a, i, std::string(policies[i].kind()), std::move(d)});
   }
+  return out;
+}
+
+// The most policy outcome columns any arm has.
+std::uint64_t policy_columns_per_arm(const std::vector<PolicyOutcome>& columns) {
+  std::map<std::size_t, std::uint64_t> per_arm;
+  std::uint64_t most = 0;
+  for (const auto& c : columns) most = std::max(most, ++per_arm[c.arm]);
   return most;
 }
 }  // namespace
@@ -44,12 +61,13 @@ std::uint64_t estimate_results_memory(const Scenario& scenario, std::uint64_t ta
   const std::uint64_t periods = (set.horizon_days + step - 1) / step;
   const std::uint64_t cohorts = cohort_labels(scenario).size();
   constexpr std::uint64_t kVector = 3 * sizeof(void*) + 16;  // a vector and its allocation
-  const std::uint64_t per_arm = summary_outcomes().size() * sizeof(double) + kVector +
-                                periods * (timeseries_outcomes().size() + 1) * sizeof(double) +
-                                (timeseries_outcomes().size() + 2) * kVector +
-                                cohorts * (cohort_outcomes().size() * sizeof(double) + kVector) +
-                                kVector + kPolicyOutcomeBytes * policy_columns_per_arm(scenario) +
-                                sizeof(ArmRun);
+  const std::uint64_t per_arm =
+      summary_outcomes().size() * sizeof(double) + kVector +
+      periods * (timeseries_outcomes().size() + 1) * sizeof(double) +
+      (timeseries_outcomes().size() + 2) * kVector +
+      cohorts * (cohort_outcomes().size() * sizeof(double) + kVector) + kVector +
+      kPolicyOutcomeBytes * policy_columns_per_arm(policy_outcome_columns(scenario)) +
+      sizeof(ArmRun);
   const std::uint64_t per_task = scenario.arms.size() * per_arm + sizeof(TaskRun) + 64;
   // The finished records, the tables assembled from them, and the file's image (written
   // from memory) are each about this size, and all three live at once when writing.
@@ -196,32 +214,11 @@ Table cohort_table(const TaskList& tasks) {
   return t;
 }
 
-// One outcome column of one policy entry of one arm (/lookup/policy_outcomes).
-struct PolicyOutcome {
-  std::size_t arm = 0, policy = 0;
-  std::string kind;
-  OutcomeDefinition definition;
-};
-
-// Every arm's policy entries' outcome columns, in arm, policy and column
-// order: the order of each ArmRun's policy_outcomes.
-std::vector<PolicyOutcome> policy_outcome_columns(const Scenario& scenario) {
-  std::vector<PolicyOutcome> out;
-  for (std::size_t a = 0; a < scenario.arms.size(); ++a) {
-    const PolicySet policies(scenario.arms[a].model);
-    for (std::size_t i = 0; i < policies.size(); ++i)
-      for (auto& d : policies[i].outcome_columns())
-        out.push_back({a, i, std::string(policies[i].kind()), std::move(d)});
-  }
-  return out;
-}
-
-Table lookup_policy_outcomes(const Scenario& scenario) {
+Table lookup_policy_outcomes(const std::vector<PolicyOutcome>& columns) {
   // Columns are filled first and moved in: a table's earlier columns may
   // move when it gains one.
   std::vector<std::int64_t> id, arm, policy;
   std::vector<std::string> kind, name, unit, description;
-  const auto columns = policy_outcome_columns(scenario);
   for (std::size_t c = 0; c < columns.size(); ++c) {
     id.push_back(static_cast<std::int64_t>(c));
     arm.push_back(static_cast<std::int64_t>(columns[c].arm));
@@ -243,9 +240,9 @@ Table lookup_policy_outcomes(const Scenario& scenario) {
 }
 
 // Long form: one row per task, arm and policy outcome column.
-Table policy_outcomes_table(const Scenario& scenario, const TaskList& tasks) {
+Table policy_outcomes_table(const Scenario& scenario, const std::vector<PolicyOutcome>& columns,
+                            const TaskList& tasks) {
   Table t(table_path::kPolicyOutcomes);
-  const auto columns = policy_outcome_columns(scenario);
   std::vector<std::size_t> first(scenario.arms.size() + 1, columns.size());
   for (std::size_t c = columns.size(); c-- > 0;) first[columns[c].arm] = c;
   for (std::size_t a = scenario.arms.size(); a-- > 0;) first[a] = std::min(first[a], first[a + 1]);
@@ -271,8 +268,9 @@ Table policy_outcomes_table(const Scenario& scenario, const TaskList& tasks) {
 // What the run should say about itself: each policy entry of an arm that
 // acted on no seller in any replication (its parameters cannot have changed
 // that arm's results through it).
-std::vector<std::string> policy_warnings(const Scenario& scenario, const TaskList& tasks) {
-  const auto columns = policy_outcome_columns(scenario);
+std::vector<std::string> policy_warnings(const Scenario& scenario,
+                                         const std::vector<PolicyOutcome>& columns,
+                                         const TaskList& tasks) {
   std::vector<double> acted(columns.size(), 0.0);
   for (const auto* task : tasks) {
     std::size_t c = 0;
@@ -520,7 +518,8 @@ ResultFile assemble_results(const Scenario& scenario, const FinishedTasks& finis
   file.tables.push_back(lookup_arms(scenario));
   file.tables.push_back(lookup_metrics());
   file.tables.push_back(lookup_cohorts(scenario));
-  file.tables.push_back(lookup_policy_outcomes(scenario));
+  const auto policy_columns = policy_outcome_columns(scenario);
+  file.tables.push_back(lookup_policy_outcomes(policy_columns));
   if (swept) {
     file.tables.push_back(lookup_parameters(set.sweep));
     file.tables.push_back(lookup_points(scenario));
@@ -529,7 +528,7 @@ ResultFile assemble_results(const Scenario& scenario, const FinishedTasks& finis
   file.tables.push_back(summary_table(tasks));
   file.tables.push_back(timeseries_table(tasks));
   file.tables.push_back(cohort_table(tasks));
-  file.tables.push_back(policy_outcomes_table(scenario, tasks));
+  file.tables.push_back(policy_outcomes_table(scenario, policy_columns, tasks));
   file.tables.push_back(contrasts_table(scenario, by_point));
   const auto precision = plan.precision_report(finished);
   if (plan.sequential()) file.tables.push_back(precision_table(precision));
@@ -564,7 +563,7 @@ ResultFile assemble_results(const Scenario& scenario, const FinishedTasks& finis
     file.root_attributes.push_back({"precision_targets_met", targets_met});
   }
   std::string warnings;
-  for (const auto& w : policy_warnings(scenario, tasks)) warnings += w + "\n";
+  for (const auto& w : policy_warnings(scenario, policy_columns, tasks)) warnings += w + "\n";
   file.root_attributes.push_back({"warnings", warnings});
   file.root_attributes.push_back({"results_digest", results_digest(file)});
   return file;

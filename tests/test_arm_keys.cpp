@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "arm_world.hpp"
 #include "policies/threshold_rule.hpp"
 #include "trustsim/errors.hpp"
 #include "trustsim/experiment.hpp"
@@ -14,35 +15,9 @@
 namespace trustsim {
 namespace {
 
-// One key an arm may set, and another value for it (YAML text).
-struct ArmKey {
-  std::string path;
-  std::string other;
-  std::string with = "";  // more overrides the value needs to be valid ("KEY: VALUE, ...")
-};
-
-// A small world where every channel, category, cohort and rule has sellers
-// and orders: 400 sellers, 12k buyers, 60 days of warm-up, 120 of horizon.
-std::string scenario_with_arm(const ArmKey& key) {
-  return fmt::format(
-      "name: arm-key-walk\n"
-      "seed: 11\n"
-      "warmup_days: 60\n"
-      "horizon_days: 120\n"
-      "replications: 1\n"
-      "population:\n"
-      "  sellers: {{count: 400, entry_per_day: 1}}\n"
-      "  buyers: {{count: 12000, arrivals_per_day: 20}}\n"
-      "outputs: {{cohorts: [tenure, channel, category, region, cs_provider]}}\n"
-      "arms:\n"
-      "  baseline: {{}}\n"
-      "  changed: {{'{}': {}{}}}\n",
-      key.path, key.other, key.with.empty() ? "" : ", " + key.with);
-}
-
-bool same_outputs(const ArmRun& a, const ArmRun& b) {
-  return a.summary == b.summary && a.timeseries == b.timeseries && a.cohorts == b.cohorts;
-}
+using testing::ArmKey;
+using testing::same_outputs;
+using testing::scenario_with_arm;
 
 // Keys copied into each seller when it is created (its order profile) act
 // from an arm's first horizon day: the profile is made again when arms fork.

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "../arm_world.hpp"
 #include "policies/threshold_rule.hpp"
 #include "trustsim/errors.hpp"
 #include "trustsim/experiment.hpp"
@@ -18,12 +19,9 @@
 namespace trustsim {
 namespace {
 
-// One key an arm may set, and another value for it (YAML text).
-struct ArmKey {
-  std::string path;
-  std::string other;
-  std::string with = "";  // more overrides the value needs to be valid ("KEY: VALUE, ...")
-};
+using testing::ArmKey;
+using testing::same_outputs;
+using testing::scenario_with_arm;
 
 // Visits parameters like the scenario reader and lists each leaf key with a
 // value far from its default (well inside its bounds), so that any effect
@@ -131,29 +129,6 @@ std::vector<ArmKey> arm_keys() {
     }
   }
   return keys;
-}
-
-// A small world where every channel, category, cohort and rule has sellers
-// and orders: 400 sellers, 12k buyers, 60 days of warm-up, 120 of horizon.
-std::string scenario_with_arm(const ArmKey& key) {
-  return fmt::format(
-      "name: arm-key-walk\n"
-      "seed: 11\n"
-      "warmup_days: 60\n"
-      "horizon_days: 120\n"
-      "replications: 1\n"
-      "population:\n"
-      "  sellers: {{count: 400, entry_per_day: 1}}\n"
-      "  buyers: {{count: 12000, arrivals_per_day: 20}}\n"
-      "outputs: {{cohorts: [tenure, channel, category, region, cs_provider]}}\n"
-      "arms:\n"
-      "  baseline: {{}}\n"
-      "  changed: {{'{}': {}{}}}\n",
-      key.path, key.other, key.with.empty() ? "" : ", " + key.with);
-}
-
-bool same_outputs(const ArmRun& a, const ArmRun& b) {
-  return a.summary == b.summary && a.timeseries == b.timeseries && a.cohorts == b.cohorts;
 }
 
 TEST(ArmKeys, EveryKeyAnArmMaySetChangesTheResultsOrIsRefused) {

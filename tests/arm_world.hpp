@@ -1,0 +1,44 @@
+// The small world the arm tests run one changed key in (tests/test_arm_keys.cpp
+// and the walk over every key, tests/validation/test_arm_keys_walk.cpp).
+#pragma once
+
+#include <string>
+
+#include <fmt/format.h>
+
+#include "trustsim/task_record.hpp"
+
+namespace trustsim::testing {
+
+// One key an arm may set, and another value for it (YAML text).
+struct ArmKey {
+  std::string path;
+  std::string other;
+  std::string with = "";  // more overrides the value needs to be valid ("KEY: VALUE, ...")
+};
+
+// A small world where every channel, category, cohort and rule has sellers
+// and orders: 400 sellers, 12k buyers, 60 days of warm-up, 120 of horizon;
+// a baseline and an arm `changed` that sets the key.
+inline std::string scenario_with_arm(const ArmKey& key) {
+  return fmt::format(
+      "name: arm-key-walk\n"
+      "seed: 11\n"
+      "warmup_days: 60\n"
+      "horizon_days: 120\n"
+      "replications: 1\n"
+      "population:\n"
+      "  sellers: {{count: 400, entry_per_day: 1}}\n"
+      "  buyers: {{count: 12000, arrivals_per_day: 20}}\n"
+      "outputs: {{cohorts: [tenure, channel, category, region, cs_provider]}}\n"
+      "arms:\n"
+      "  baseline: {{}}\n"
+      "  changed: {{'{}': {}{}}}\n",
+      key.path, key.other, key.with.empty() ? "" : ", " + key.with);
+}
+
+inline bool same_outputs(const ArmRun& a, const ArmRun& b) {
+  return a.summary == b.summary && a.timeseries == b.timeseries && a.cohorts == b.cohorts;
+}
+
+}  // namespace trustsim::testing
