@@ -63,6 +63,9 @@ void register_windows(RollingWindows& windows, const ModelParams& params) {
   windows.require(Counter::kOrders, w);
   windows.require(Counter::kOrders, 30);  // lost-sales comparison: last 30 vs prior 30 days
   windows.require(Counter::kOrders, 60);
+  const auto rating = static_cast<std::uint32_t>(params.signals.rating_window_days);
+  windows.require(Counter::kFeedback, rating);  // the displayed rating buyers see
+  windows.require(Counter::kPositiveFeedback, rating);
 }
 
 Marketplace::Marketplace(const RunSettings& baseline, std::span<const RunSettings> arms)
@@ -99,9 +102,13 @@ void Marketplace::compute_attraction(std::size_t first_seller) {
   resize_within(attraction_, personas.size() * n, personas.size() * seller_capacity_, 0.0);
   for (std::size_t s = first_seller; s < n; ++s)
     for (std::size_t q = 0; q < personas.size(); ++q)
-      attraction_[s * personas.size() + q] =
-          std::exp(personas[q].second.price * sellers_.neg_log_price[s] -
-                   personas[q].second.speed * sellers_.promised_days[s]);
+      attraction_[s * personas.size() + q] = attraction(personas[q].second, s);
+}
+
+double Marketplace::attraction(const Persona& persona, std::size_t s) const {
+  return std::exp(persona.price * sellers_.neg_log_price[s] -
+                  persona.speed * sellers_.promised_days[s] -
+                  persona.rating * sellers_.rating_deficit[s]);
 }
 
 void Marketplace::bind_windows() {
@@ -113,6 +120,9 @@ void Marketplace::bind_windows() {
   handles_.signal_orders = w.find(Counter::kOrders, days);
   handles_.orders_30 = w.find(Counter::kOrders, 30);
   handles_.orders_60 = w.find(Counter::kOrders, 60);
+  const auto rating = static_cast<std::uint32_t>(settings_.params.signals.rating_window_days);
+  handles_.feedback = w.find(Counter::kFeedback, rating);
+  handles_.positive_feedback = w.find(Counter::kPositiveFeedback, rating);
 }
 
 void Marketplace::read_shares() {
@@ -226,6 +236,7 @@ void Marketplace::create_sellers(std::size_t count, std::int32_t day, bool enter
   grow(s.load, 0.0f);
   grow(s.signal, 1.0f);
   grow(s.rank_score, 0.0f);
+  grow(s.rating_deficit, 0.0f);
   grow(s.last_order_day, day);
   grow(s.last_lost_sales_day, -1000000);
   grow(s.appeal_day, -1);

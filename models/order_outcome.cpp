@@ -38,7 +38,9 @@ class EnumeratingBrancher {
     weight_ *= yes ? p : 1.0 - p;
     return yes;
   }
-  double uniform(unsigned) { return 0.5; }         // continuous draws do not enter the rates
+  double uniform(unsigned) { return 0.5; }  // continuous draws do not enter the rates
+  // No seller metric reads neutral or positive feedback: do not split.
+  Feedback other_feedback(unsigned, double, double, double) { return Feedback::kNone; }
   bool detail(unsigned, double) { return false; }  // no rate depends on it: do not split
   // Only "any reaction" matters to the rates: one split instead of eight.
   std::array<bool, 3> react(const std::array<unsigned, 3>&, const std::array<double, 3>& p) {

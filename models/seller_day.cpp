@@ -29,6 +29,7 @@ void Marketplace::close_seller_day(std::size_t s, std::int32_t day, const Seller
   sl.windows.push_day(s, counts);
   for (std::size_t c = 0; c < kCounterCount; ++c) totals.counters[c] += counts[c];
   if (sl.status[s] == SellerStatus::kExited) return;
+  update_rating(s);
 
   const auto orders = counts[static_cast<std::size_t>(Counter::kOrders)];
   if (in_horizon(day)) {
@@ -81,6 +82,23 @@ void Marketplace::close_seller_day(std::size_t s, std::int32_t day, const Seller
       if (in_horizon(day)) sl.tally[s].exited = 1;
     }
   }
+}
+
+// The rating buyers see (MODEL.md 6): percent positive over the rating
+// window. When it moves, so does the seller's attraction for every persona.
+void Marketplace::update_rating(std::size_t s) {
+  const auto& w = sellers_.windows;
+  const std::uint32_t left = w.sum(s, handles_.feedback);
+  const std::uint32_t positive = w.sum(s, handles_.positive_feedback);
+  const float deficit = left == 0
+                            ? 0.0f
+                            : static_cast<float>(100.0 * static_cast<double>(left - positive) /
+                                                 static_cast<double>(left));
+  if (deficit == sellers_.rating_deficit[s]) return;
+  sellers_.rating_deficit[s] = deficit;
+  const auto& personas = settings_.params.population.buyers.personas;
+  for (std::size_t q = 0; q < personas.size(); ++q)
+    attraction_[s * personas.size() + q] = attraction(personas[q].second, s);
 }
 
 void Marketplace::enforce(std::size_t s, std::int32_t day, DayTotals& totals) {

@@ -228,6 +228,9 @@ void Marketplace::record_order(OrderLog& log, std::size_t block_size, std::uint3
   count(Counter::kOrderDefects, seller_defect);
   count(Counter::kCsContacts, o.cs_contact);
   count(Counter::kCsResponded, o.cs_contact && o.cs_response_24h);
+  count(Counter::kFeedback, o.feedback != Feedback::kNone);
+  count(Counter::kPositiveFeedback, o.feedback == Feedback::kPositive);
+  count(Counter::kNegativeFeedback, o.feedback == Feedback::kNegative);
   using W = DsiWeights;
   r.fqi_loss = u[W::kLateDelivery] * o.late_delivery_charged +
                u[W::kNotAsDescribed] * o.not_as_described_charged + u[W::kCancelled] * o.cancelled +

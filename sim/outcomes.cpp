@@ -30,6 +30,19 @@ double mean_trust(const Marketplace& market) {
 
 double top_quality_sales_share(const Sellers& sellers);
 
+// Of the listed sellers with feedback in the rating window, the share whose
+// displayed rating is at least `percent` positive.
+double rated_share_at_least(const Marketplace& market, double percent) {
+  const auto& sellers = market.sellers();
+  std::int64_t rated = 0, above = 0;
+  for (std::size_t s = 0; s < sellers.size(); ++s) {
+    if (!sellers.listed(s) || market.rating_count(s) == 0) continue;
+    rated += 1;
+    above += 100.0 - static_cast<double>(sellers.rating_deficit[s]) >= percent;
+  }
+  return share(above, rated);
+}
+
 // What a /summary outcome is computed from: the horizon's totals, the
 // marketplace at the end, and the counts over buyers and sellers taken then.
 struct SummaryFacts {
@@ -127,6 +140,21 @@ const std::vector<Outcome<SummaryFacts>>& summary_table() {
        [](const F& f) { return per_1k(f.h.no_response_24h, f.h.orders); }},
       {{"unresolved_per_1k_orders", "per 1000 orders", "problems left unresolved"},
        [](const F& f) { return per_1k(f.h.unresolved, f.h.orders); }},
+      {{"feedback_per_1k_orders", "per 1000 orders",
+        "orders on which the buyer left seller feedback of any kind"},
+       [](const F& f) { return per_1k(f.h.count(Counter::kFeedback), f.h.orders); }},
+      {{"negative_feedback_per_1k_orders", "per 1000 orders", "orders with negative feedback"},
+       [](const F& f) { return per_1k(f.h.count(Counter::kNegativeFeedback), f.h.orders); }},
+      {{"percent_positive", "percent",
+        "positive feedback per feedback left over the horizon, every seller (the platform's "
+        "percent positive)"},
+       [](const F& f) {
+         return 100.0 * share(f.h.count(Counter::kPositiveFeedback), f.h.count(Counter::kFeedback));
+       }},
+      {{"rated_sellers_98_positive", "share",
+        "of listed sellers with feedback in the rating window at the end, the share whose "
+        "displayed rating is at least 98% positive"},
+       [](const F& f) { return rated_share_at_least(f.market, 98.0); }},
       {{"searches_without_offer", "searches", "shopping events that found no listed offer"},
        [](const F& f) { return static_cast<double>(f.h.searches_without_offer); }},
       {{"searches_without_purchase", "searches",

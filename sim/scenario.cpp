@@ -96,6 +96,28 @@ void check_model(const ModelParams& m, const Origins& origins, const YAML::Node&
   if (m.trust.churn_hazard_low_trust <= 0.0 || m.trust.churn_hazard_high_trust <= 0.0)
     problems.add(mark("trust.churn_hazard_low_trust"), "trust.churn_hazard_low_trust",
                  "a churn hazard is zero", "hazards > 0 (log-linear interpolation)");
+  // Negative, neutral and positive feedback share one draw: in each
+  // situation their probabilities must leave room for silence.
+  const auto& o = m.orders;
+  const struct {
+    const char* situation;
+    const char* key;
+    double total;
+  } feedback[] = {
+      {"a good order", "orders.positive_feedback",
+       o.negative_feedback + o.neutral_feedback + o.positive_feedback},
+      {"a resolved problem", "orders.positive_feedback_if_resolved",
+       o.negative_feedback_if_resolved + o.neutral_feedback_if_problem +
+           o.positive_feedback_if_resolved},
+      {"an unresolved problem", "orders.neutral_feedback_if_problem",
+       o.negative_feedback_if_problem + o.neutral_feedback_if_problem},
+  };
+  for (const auto& f : feedback)
+    if (f.total > 1.0 + 1e-12)
+      problems.add(
+          mark(f.key), f.key,
+          fmt::format("feedback probabilities after {} sum to {:.6g}", f.situation, f.total),
+          "negative + neutral + positive feedback probabilities <= 1");
   for (std::size_t i = 0; i < m.policies.size(); ++i) {
     const auto* kind = config::find_policy_kind(m.policies[i].kind);
     for (const auto& p : kind->check(m.policies[i].parameters, m))

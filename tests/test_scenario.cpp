@@ -439,6 +439,19 @@ TEST(ScenarioErrors, PersonaSharesThatDoNotSumToOne) {
                  "shares that sum to 1");
 }
 
+// Negative, neutral and positive feedback share one draw: their sum in any
+// situation must stay <= 1, and the error points at the key named.
+TEST(ScenarioErrors, FeedbackProbabilitiesThatLeaveNoRoomForSilence) {
+  expect_problem(only_problem("seed: 1\norders:\n  positive_feedback: 0.9\n"
+                              "  neutral_feedback: 0.2\n"),
+                 kLabel, 3, 22, "orders.positive_feedback", "after a good order sum to 1.1001",
+                 "probabilities <= 1");
+  expect_problem(only_problem("seed: 1\norders:\n  negative_feedback_if_problem: 0.99\n"
+                              "  neutral_feedback_if_problem: 0.02\n"),
+                 kLabel, 4, 32, "orders.neutral_feedback_if_problem",
+                 "after an unresolved problem sum to 1.01", "probabilities <= 1");
+}
+
 TEST(ScenarioErrors, BothAboveAndBelowInARule) {
   const auto p = only_problem(
       "seed: 1\npolicies:\n"

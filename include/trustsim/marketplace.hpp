@@ -59,6 +59,9 @@ struct Sellers {
   std::vector<float> load;        // yesterday's orders / capacity
   std::vector<float> signal;      // ranking signal, frozen for the day (0..1, higher is better)
   std::vector<float> rank_score;  // ranking score from price, speed and signal, frozen
+  // Percentage points of the displayed rating below 100% positive (0 while
+  // unrated): the share of the rating window's feedback that is not positive.
+  std::vector<float> rating_deficit;
   std::vector<std::int32_t> last_order_day;
   std::vector<std::int32_t> last_lost_sales_day;
   std::vector<std::int32_t> appeal_day;     // when a pending appeal is decided (-1: none)
@@ -127,6 +130,7 @@ struct DayTotals {
   std::int64_t seller_exits = 0;
   std::int64_t seller_entries = 0;
   std::array<std::int64_t, kCounterCount> counters{};  // the metric counters, every seller
+  std::int64_t count(Counter c) const { return counters[static_cast<std::size_t>(c)]; }
   void add(const DayTotals& o);
 };
 
@@ -190,6 +194,7 @@ struct WindowHandles {
   std::uint32_t signal_loss = 0, signal_orders = 0;
   std::uint32_t signal_defects = 0;
   std::uint32_t orders_30 = 0, orders_60 = 0;
+  std::uint32_t feedback = 0, positive_feedback = 0;  // over the displayed rating's window
 };
 
 class Marketplace {
@@ -221,6 +226,10 @@ class Marketplace {
   std::int64_t buyers_present() const { return buyers_present_; }
   std::size_t listed_sellers() const;
   std::size_t suspended_sellers() const;
+  // Feedback in the seller's displayed-rating window.
+  std::uint32_t rating_count(std::size_t seller) const {
+    return sellers_.windows.sum(seller, handles_.feedback);
+  }
   // The policies in force (the arm's, after apply_arm).
   const PolicySet& policies() const { return policies_; }
 
@@ -337,6 +346,8 @@ class Marketplace {
   // fixed per arm, so the per-order choice needs no exp().
   std::vector<double> attraction_;
   void compute_attraction(std::size_t first_seller);
+  double attraction(const Persona& persona, std::size_t seller) const;
+  void update_rating(std::size_t seller);
   // Sellers and buyers expected by the end of the run (+ 4 sd): arrays are
   // laid out once for them, not regrown in the day loop.
   std::size_t seller_capacity_ = 0;

@@ -1,7 +1,8 @@
 // One order's outcome (MODEL.md section 6): cancellation, late shipment,
 // tracking, late or early delivery, not-as-described or damaged, customer
 // service contact / 24 h response / resolution, and the buyer's reaction
-// (negative feedback, guarantee claim, chargeback).
+// (feedback left -- positive, neutral, negative or none -- guarantee claim,
+// chargeback).
 //
 // The decision tree is written once, as a template over a "brancher" that
 // either draws each chance from the order's random stream (simulation) or
@@ -10,6 +11,7 @@
 // truly over a threshold, so both must come from the same tree.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdint>
@@ -41,6 +43,9 @@ struct OrderConditions {
   float load = 0;    // yesterday's orders / capacity
 };
 
+// The feedback a buyer leaves on the seller, if any (most leave none).
+enum class Feedback : std::uint8_t { kNone, kPositive, kNeutral, kNegative };
+
 struct OrderOutcome {
   bool cancelled = false;
   bool seller_ships = false;  // counted in the seller's shipment metrics
@@ -54,6 +59,7 @@ struct OrderOutcome {
   bool cs_response_24h = false;
   bool unresolved = false;
   bool negative_feedback = false;
+  Feedback feedback = Feedback::kNone;  // kNegative exactly when negative_feedback
   bool claim = false;
   bool chargeback = false;
   bool order_defect = false;        // feedback OR claim OR chargeback, once per order
@@ -95,6 +101,17 @@ class OrderDraws {
     return {p[0] > 0.0 && slots_.uniform(slots[0]) < p[0],
             p[1] > 0.0 && slots_.uniform(slots[1]) < p[1],
             p[2] > 0.0 && slots_.uniform(slots[2]) < p[2]};
+  }
+  // Neutral or positive feedback from the same uniform as the negative
+  // feedback (slot `slot`): negative below `negative`, then neutral, then
+  // positive, so adding the other kinds never moves a negative. Call only
+  // when the feedback was not negative.
+  Feedback other_feedback(unsigned slot, double negative, double neutral, double positive) {
+    if (neutral <= 0.0 && positive <= 0.0) return Feedback::kNone;
+    const double u = slots_.uniform(slot) - negative;
+    return u < neutral              ? Feedback::kNeutral
+           : u < neutral + positive ? Feedback::kPositive
+                                    : Feedback::kNone;
   }
   double uniform(unsigned slot) { return slots_.uniform(slot); }
 
@@ -184,6 +201,10 @@ OrderOutcome OrderModel::decide(Brancher& b, const SellerOrderProfile& s,
     o.cancelled = true;
     o.negative_feedback = b.react({kFeedback, kClaim, kChargeback},
                                   {orders.negative_feedback_if_problem, 0.0, 0.0})[0];
+    o.feedback = o.negative_feedback
+                     ? Feedback::kNegative
+                     : b.other_feedback(kFeedback, orders.negative_feedback_if_problem,
+                                        orders.neutral_feedback_if_problem, 0.0);
     o.order_defect = o.negative_feedback;
     o.seller_accountable = o.order_defect;
     return o;
@@ -222,12 +243,23 @@ OrderOutcome OrderModel::decide(Brancher& b, const SellerOrderProfile& s,
   const double feedback_p = o.unresolved ? orders.negative_feedback_if_problem
                             : problem    ? orders.negative_feedback_if_resolved
                                          : orders.negative_feedback;
-  const double tracked = o.valid_tracking ? 1.0 - orders.tracking_defect_reduction : 1.0;
-  const auto reaction =
-      b.react({kFeedback, kClaim, kChargeback},
-              {feedback_p, o.unresolved ? orders.claim_if_unresolved * tracked : 0.0,
-               o.unresolved ? orders.chargeback_if_unresolved : 0.0});
+  // The base reactions are a tracked order's; an untracked one the seller
+  // shipped draws more of every order defect.
+  const double untracked = o.valid_tracking ? 1.0 : orders.untracked_defect_multiplier;
+  const double negative_p = std::min(1.0, feedback_p * untracked);
+  const auto reaction = b.react(
+      {kFeedback, kClaim, kChargeback},
+      {negative_p, o.unresolved ? std::min(1.0, orders.claim_if_unresolved * untracked) : 0.0,
+       o.unresolved ? std::min(1.0, orders.chargeback_if_unresolved * untracked) : 0.0});
   o.negative_feedback = reaction[0];
+  // Neutral and positive feedback: the satisfied buyer rarely writes, and a
+  // problem mostly turns praise into silence or a neutral remark.
+  const double neutral_p = problem ? orders.neutral_feedback_if_problem : orders.neutral_feedback;
+  const double positive_p = o.unresolved ? 0.0
+                            : problem    ? orders.positive_feedback_if_resolved
+                                         : orders.positive_feedback;
+  o.feedback = o.negative_feedback ? Feedback::kNegative
+                                   : b.other_feedback(kFeedback, negative_p, neutral_p, positive_p);
   o.claim = reaction[1];
   o.chargeback = reaction[2];
   o.order_defect = o.negative_feedback || o.claim || o.chargeback;

@@ -34,6 +34,7 @@ inline constexpr Bound kProbability{0.0, 1.0, "a probability between 0 and 1"};
 inline constexpr Bound kShare{0.0, 1.0, "a share between 0 and 1"};
 inline constexpr Bound kNonNegative{0.0, kInf, "a number >= 0"};
 inline constexpr Bound kPositive{1e-300, kInf, "a number > 0"};
+inline constexpr Bound kMultiplier{1.0, kInf, "a multiplier >= 1"};
 inline constexpr Bound kAny{-kInf, kInf, "a number"};
 inline constexpr Bound kDays{1.0, 3650.0, "a whole number of days from 1 to 3650"};
 inline constexpr Bound kDaysOrZero{0.0, 3650.0, "a whole number of days from 0 to 3650"};
@@ -100,21 +101,24 @@ struct SellerPopulation {
 
 struct Persona {
   double share = 1.0;
-  double price = 1.0;  // weight on -log(relative price)
-  double speed = 0.5;  // weight on -(promised days)
+  double price = 1.0;    // weight on -log(relative price)
+  double speed = 0.5;    // weight on -(promised days)
+  double rating = 0.04;  // weight on -(percentage points below 100% positive)
   template <class V>
   void visit(V& v) {
     v.value("share", share, bounds::kShare, "share of buyers with this persona");
     v.value("price", price, bounds::kNonNegative, "logit weight on -log(price level)");
     v.value("speed", speed, bounds::kNonNegative, "logit weight on -(promised delivery days)");
+    v.value("rating", rating, bounds::kNonNegative,
+            "logit weight on -(percentage points of the displayed rating below 100% positive)");
   }
 };
 
 struct BuyerPopulation {
   std::uint64_t count = 50000;
-  std::vector<std::pair<std::string, Persona>> personas{{"price_sensitive", {0.5, 2.0, 0.3}},
-                                                        {"speed_sensitive", {0.3, 0.8, 1.2}},
-                                                        {"convenience", {0.2, 0.6, 0.4}}};
+  std::vector<std::pair<std::string, Persona>> personas{{"price_sensitive", {0.5, 2.0, 0.3, 0.02}},
+                                                        {"speed_sensitive", {0.3, 0.8, 1.2, 0.04}},
+                                                        {"convenience", {0.2, 0.6, 0.4, 0.08}}};
   double orders_per_month_mean = 1.5;
   double orders_per_month_shape = 0.8;
   double arrivals_per_day = 0.0;
@@ -219,12 +223,18 @@ struct OrderParams {
   double load_sensitivity = 0.5;         // extra late-shipment odds per unit of load over capacity
   double cs_contact = 0.02;              // contacts after a problem-free order
   double cs_contact_if_problem = 0.6;
-  double negative_feedback = 0.002;  // silent majority: rare after good orders (src)
-  double negative_feedback_if_problem = 0.12;
-  double negative_feedback_if_resolved = 0.03;
-  double claim_if_unresolved = 0.25;
+  // Feedback: most buyers leave none, and most dissatisfied buyers stay
+  // silent (docs/reference-world.md, "Feedback and the displayed rating").
+  double negative_feedback = 0.0001;             // after a good order
+  double negative_feedback_if_problem = 0.015;   // after an unresolved problem or a cancellation
+  double negative_feedback_if_resolved = 0.003;  // after a problem the seller resolved
+  double neutral_feedback = 0.0002;              // after a good order
+  double neutral_feedback_if_problem = 0.003;    // after any problem, resolved or not
+  double positive_feedback = 0.045;              // after a good order (src: 1-5% of orders rated)
+  double positive_feedback_if_resolved = 0.01;   // after a problem the seller resolved
+  double claim_if_unresolved = 0.13;             // of a tracked order
   double chargeback_if_unresolved = 0.03;
-  double tracking_defect_reduction = 0.6;  // tracked orders have ~60% fewer defects (src)
+  double untracked_defect_multiplier = 2.5;  // tracked orders ~60% fewer defects (src): 1 / 0.4
   template <class V>
   void visit(V& v) {
     v.value("not_as_described", not_as_described, bounds::kProbability,
@@ -238,17 +248,28 @@ struct OrderParams {
     v.value("cs_contact_if_problem", cs_contact_if_problem, bounds::kProbability,
             "probability of a contact after late delivery, damage or not-as-described");
     v.value("negative_feedback", negative_feedback, bounds::kProbability,
-            "negative feedback after a good order (dissatisfied buyers are mostly silent)");
+            "negative feedback after a good order");
     v.value("negative_feedback_if_problem", negative_feedback_if_problem, bounds::kProbability,
-            "negative feedback after an unresolved problem");
+            "negative feedback after an unresolved problem or a cancellation (dissatisfied buyers "
+            "are mostly silent)");
     v.value("negative_feedback_if_resolved", negative_feedback_if_resolved, bounds::kProbability,
             "negative feedback after a problem the seller resolved");
+    v.value("neutral_feedback", neutral_feedback, bounds::kProbability,
+            "neutral feedback after a good order");
+    v.value("neutral_feedback_if_problem", neutral_feedback_if_problem, bounds::kProbability,
+            "neutral feedback after a cancellation or a delivery or description problem");
+    v.value("positive_feedback", positive_feedback, bounds::kProbability,
+            "positive feedback after a good order (src: 1-5% of orders get seller feedback)");
+    v.value("positive_feedback_if_resolved", positive_feedback_if_resolved, bounds::kProbability,
+            "positive feedback after a problem the seller resolved (none if unresolved)");
     v.value("claim_if_unresolved", claim_if_unresolved, bounds::kProbability,
-            "guarantee (A-to-z style) claim after an unresolved problem or cancellation");
+            "guarantee (A-to-z style) claim after an unresolved problem, on a tracked order");
     v.value("chargeback_if_unresolved", chargeback_if_unresolved, bounds::kProbability,
             "chargeback after an unresolved problem");
-    v.value("tracking_defect_reduction", tracking_defect_reduction, bounds::kProbability,
-            "relative reduction of claims when the shipment is tracked (src: ~60% fewer)");
+    v.value("untracked_defect_multiplier", untracked_defect_multiplier, bounds::kMultiplier,
+            "negative feedback, claim and chargeback probabilities of a seller-shipped order "
+            "without valid tracking, relative to a tracked one (src: tracked orders have ~60% "
+            "fewer defects, 1 / 0.4 = 2.5)");
   }
 };
 
@@ -344,7 +365,8 @@ struct ChoiceParams {
   }
 };
 
-// Seller-side DSI weights used by FQI and CSQI (given, not estimated here).
+// Seller-side DSI weights used by FQI and CSQI (given, not estimated here),
+// the signal window, and the window of the rating buyers see.
 struct SignalParams {
   double dsi_late_delivery = 0.25;
   double dsi_not_as_described = 0.35;
@@ -354,6 +376,7 @@ struct SignalParams {
   double dsi_no_response_24h = 0.4;
   double dsi_unresolved = 0.6;
   std::uint64_t window_days = 60;
+  std::uint64_t rating_window_days = 365;  // src: Amazon and eBay show the last 12 months
   template <class V>
   void visit(V& v) {
     v.value("dsi_late_delivery", dsi_late_delivery, bounds::kNonNegative, "FQI weight");
@@ -364,6 +387,8 @@ struct SignalParams {
     v.value("dsi_no_response_24h", dsi_no_response_24h, bounds::kNonNegative, "CSQI weight");
     v.value("dsi_unresolved", dsi_unresolved, bounds::kNonNegative, "CSQI weight");
     v.value("window_days", window_days, bounds::kDays, "rolling window of FQI and CSQI");
+    v.value("rating_window_days", rating_window_days, bounds::kDays,
+            "window of the displayed seller rating (percent positive feedback) buyers see");
   }
 };
 

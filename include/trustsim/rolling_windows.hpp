@@ -24,6 +24,9 @@ enum class Counter : std::uint8_t {
   kCsResponded,  // answered within 24 h
   kFqiLoss,      // DSI-weighted fulfilment defects, in kLossUnits per unit weight
   kCsqiLoss,     // DSI-weighted customer-service defects
+  kFeedback,     // feedback left, of any kind
+  kPositiveFeedback,
+  kNegativeFeedback,
   kCount
 };
 inline constexpr std::size_t kCounterCount = static_cast<std::size_t>(Counter::kCount);

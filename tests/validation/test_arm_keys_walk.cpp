@@ -112,13 +112,15 @@ std::vector<ArmKey> arm_keys() {
   // Keys whose effect shows only on the other side of their default: a
   // featured-offer floor below every seller's signal holds no one back, in
   // a 180-day run no seller goes 270 days without a sale, and a longer grace
-  // changes nothing unless a seller stays in breach past the default's.
+  // changes nothing unless a seller stays in breach past the default's; a
+  // rating window longer than the run shows the same feedback as a year's.
   // Others must change together with a partner to stay valid.
   for (auto& key : keys) {
     if (key.path == "ranking.featured_min_signal") key.other = "0.99";
     if (key.path == "seller_behaviour.no_sales_days") key.other = "7";
     if (key.path == "trust.churn_high_trust") key.other = "0.7";  // above churn_low_trust 0.5
     if (key.path.ends_with(".grace_days")) key.other = "1";
+    if (key.path == "signals.rating_window_days") key.other = "7";
     if (key.path == "categories.standard.search_share") {
       key.other = "0.5";
       key.with = "'categories.heavy_bulky.search_share': 0.5";
