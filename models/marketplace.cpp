@@ -111,6 +111,39 @@ double Marketplace::attraction(const Persona& persona, std::size_t s) const {
                   persona.rating * sellers_.rating_deficit[s]);
 }
 
+void Marketplace::sample_buyer_events(double share) { event_sample_ = sample_threshold(share); }
+
+std::vector<BuyerEvent> Marketplace::take_buyer_events() {
+  std::vector<BuyerEvent> all;
+  for (auto& log : event_logs_) {
+    all.insert(all.end(), log.events.begin(), log.events.end());
+    log.events.clear();
+  }
+  return all;
+}
+
+BuyerEvent BuyerEvent::of(const OrderOutcome& o, std::uint32_t buyer, std::uint32_t seller,
+                          std::int32_t day, std::uint16_t seq, std::uint8_t persona,
+                          std::int64_t gmv_cents, float trust_before, float trust_after) {
+  BuyerEvent e;
+  e.day = day;
+  e.buyer = buyer;
+  e.seller = seller;
+  e.seq = seq;
+  e.persona = persona;
+  e.days_late = static_cast<std::uint8_t>(std::min<std::uint32_t>(o.days_late, 255));
+  e.feedback = o.feedback;
+  e.gmv_cents = gmv_cents;
+  e.trust_before = trust_before;
+  e.trust_after = trust_after;
+  const bool flags[kFlagCount] = {
+      o.cancelled,      o.late_shipment,    o.seller_ships && !o.valid_tracking,   o.late_delivery,
+      o.early_delivery, o.not_as_described, o.cs_contact && !o.cs_response_24h,    o.unresolved,
+      o.claim,          o.chargeback,       o.order_defect && o.seller_accountable};
+  for (unsigned f = 0; f < kFlagCount; ++f) e.flags |= static_cast<std::uint16_t>(flags[f] << f);
+  return e;
+}
+
 void Marketplace::bind_windows() {
   const auto& w = sellers_.windows;
   policies_.bind_windows(w);
@@ -436,6 +469,7 @@ Marketplace::DayPlan Marketplace::plan_day(std::int32_t day) {
   plan.blocks = std::max<std::size_t>(1, (sellers_.size() + plan.block_size - 1) / plan.block_size);
   order_logs_.resize(std::max(order_logs_.size(), threads));
   rescheduled_.resize(std::max(rescheduled_.size(), threads));
+  event_logs_.resize(std::max(event_logs_.size(), threads));
   for (auto& log : order_logs_) log.resize(plan.blocks);
   listed_blocks_.resize(std::max(listed_blocks_.size(), plan.blocks));
   return plan;
@@ -454,6 +488,7 @@ void Marketplace::shop(std::int32_t day, const DayPlan& plan,
     DayTotals& mine = per_thread[thread].totals;
     OrderLog& log = order_logs_[thread];
     auto& rescheduled = rescheduled_[thread].shoppers;
+    auto& events = event_logs_[thread].events;
 #pragma omp for schedule(dynamic, 1) nowait
     for (std::int64_t c = 0; c < n_chunks; ++c) {
       const auto& chunk = plan.chunks[static_cast<std::size_t>(c)];
@@ -461,7 +496,7 @@ void Marketplace::shop(std::int32_t day, const DayPlan& plan,
       for (std::size_t i = chunk.begin; i < chunk.end; ++i) {
         // The buyer record is a random access into a large array: fetch ahead.
         if (i + 8 < chunk.end) __builtin_prefetch(&buyers_[ids[i + 8]], 1);
-        const auto next = shop(ids[i], day, log, plan.block_size, mine);
+        const auto next = shop(ids[i], day, log, plan.block_size, mine, events);
         if (next < total_days) rescheduled.push_back({ids[i], next});
       }
     }

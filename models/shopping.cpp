@@ -119,9 +119,13 @@ std::uint32_t choose_offer(ShoppingDraws& draws, const OfferTable& table,
 }  // namespace
 
 std::int32_t Marketplace::shop(std::uint32_t b, std::int32_t day, OrderLog& log,
-                               std::size_t block_size, DayTotals& totals) {
+                               std::size_t block_size, DayTotals& totals,
+                               std::vector<BuyerEvent>& events) {
   const auto& p = settings_.params;
   Buyer& buyer = buyers_[b];
+  // The buyer's orders go to the event sample when it is drawn into it.
+  std::vector<BuyerEvent>* sample =
+      event_sample_ != 0 && in_horizon(day) && in_sample(b, event_sample_) ? &events : nullptr;
   double t = buyer.next_time;
   const auto uday = static_cast<std::uint64_t>(day);
   if (buyer.status == BuyerStatus::kChurned) come_back(buyer, totals);
@@ -140,7 +144,7 @@ std::int32_t Marketplace::shop(std::uint32_t b, std::int32_t day, OrderLog& log,
       if (seller == kNoPurchase)
         totals.searches_without_purchase += 1;
       else
-        buy(buyer, b, seller, category, day, seq, log, block_size, totals);
+        buy(buyer, b, seller, category, day, seq, log, block_size, totals, sample);
     }
 
     // --- when this buyer shops next, or churns first ---
@@ -183,7 +187,7 @@ void Marketplace::come_back(Buyer& buyer, DayTotals& totals) const {
 // buyer's horizon order days for the repeat-purchase outcomes.
 void Marketplace::buy(Buyer& buyer, std::uint32_t b, std::uint32_t s, std::size_t category,
                       std::int32_t day, std::uint16_t seq, OrderLog& log, std::size_t block_size,
-                      DayTotals& totals) const {
+                      DayTotals& totals, std::vector<BuyerEvent>* sample) const {
   const auto& sellers = sellers_;
   OrderDraws order_draws(settings_.key, b, static_cast<std::uint64_t>(day), seq);
   const OrderOutcome o = settings_.order_model.decide(
@@ -195,7 +199,11 @@ void Marketplace::buy(Buyer& buyer, std::uint32_t b, std::uint32_t s, std::size_
     cents = static_cast<std::int64_t>(std::llround(price * 100.0));
   }
   record_order(log, block_size, s, cents, o, totals);
+  const float trust_before = buyer.trust;
   update_trust(buyer, o, totals);
+  if (sample)
+    sample->push_back(BuyerEvent::of(o, b, s, day - settings_.warmup_days, seq, buyer.persona,
+                                     cents, trust_before, buyer.trust));
   if (!in_horizon(day)) return;
   const auto horizon_day = static_cast<std::int16_t>(day - settings_.warmup_days);
   if (buyer.first_horizon_order_day < 0) {
@@ -231,6 +239,9 @@ void Marketplace::record_order(OrderLog& log, std::size_t block_size, std::uint3
   count(Counter::kFeedback, o.feedback != Feedback::kNone);
   count(Counter::kPositiveFeedback, o.feedback == Feedback::kPositive);
   count(Counter::kNegativeFeedback, o.feedback == Feedback::kNegative);
+  count(Counter::kClaims, o.claim);
+  count(Counter::kChargebacks, o.chargeback);
+  count(Counter::kNotAsDescribed, o.not_as_described);
   using W = DsiWeights;
   r.fqi_loss = u[W::kLateDelivery] * o.late_delivery_charged +
                u[W::kNotAsDescribed] * o.not_as_described_charged + u[W::kCancelled] * o.cancelled +

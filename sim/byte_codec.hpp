@@ -56,6 +56,13 @@ class ByteReader {
     for (auto& v : values) v = get<T>();
     return values;
   }
+  // A count of items that take at least `min_bytes` each: never more than
+  // the bytes left could hold, so a damaged count cannot ask for a huge array.
+  std::uint64_t get_count(std::size_t min_bytes) {
+    const auto n = get<std::uint64_t>();
+    if (n > (bytes_.size() - at_) / min_bytes) throw RunError("record is truncated");
+    return n;
+  }
   std::string get_string() {
     const auto n = get<std::uint64_t>();
     if (n > bytes_.size() - at_) throw RunError("record is truncated");

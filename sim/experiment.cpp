@@ -12,16 +12,21 @@ namespace trustsim {
 
 namespace {
 
-// One arm over the horizon, from a marketplace already warmed up.
+// One arm over the horizon, from a marketplace already warmed up; its
+// /timeseries starts with the warm-up's rows when they were kept.
 ArmRun run_horizon(Marketplace& market, const RunSettings& arm, const ScenarioSettings& set,
-                   const std::vector<std::string>& labels, TaskRun& task,
+                   const std::vector<std::string>& labels, const ArmRun& warmup_rows, TaskRun& task,
                    const std::function<void(std::int64_t)>& on_day) {
   const auto warmup = static_cast<std::int32_t>(set.warmup_days);
   const auto horizon = static_cast<std::int32_t>(set.horizon_days);
   market.apply_arm(arm);
   market.begin_horizon();
+  market.sample_buyer_events(set.outputs.buyer_events);
   ArmAccumulator acc;
+  acc.run.period_start = warmup_rows.period_start;
+  acc.run.timeseries = warmup_rows.timeseries;
   acc.buyers_at_start = market.buyers_present();
+  acc.panel.threshold = sample_threshold(set.outputs.seller_panel);
   for (std::int32_t d = 0; d < horizon; ++d) {
     const auto totals = market.step_day(warmup + d);
     acc.add_day(market, totals, d, set.outputs.timeseries);
@@ -33,14 +38,21 @@ ArmRun run_horizon(Marketplace& market, const RunSettings& arm, const ScenarioSe
   return std::move(acc.run);
 }
 
-void run_warmup(Marketplace& market, const ScenarioSettings& set, TaskRun& task,
-                const std::function<void(std::int64_t)>& on_day) {
-  for (std::int32_t day = 0; day < static_cast<std::int32_t>(set.warmup_days); ++day) {
+// The warm-up, under the baseline; returns its /timeseries rows (days < 0)
+// when outputs.timeseries_warmup asks for them.
+ArmRun run_warmup(Marketplace& market, const ScenarioSettings& set, TaskRun& task,
+                  const std::function<void(std::int64_t)>& on_day) {
+  const auto warmup = static_cast<std::int32_t>(set.warmup_days);
+  ArmAccumulator rows;
+  for (std::int32_t day = 0; day < warmup; ++day) {
     const auto totals = market.step_day(day);
+    if (set.outputs.timeseries_warmup)
+      rows.add_day(market, totals, day - warmup, set.outputs.timeseries);
     task.orders_simulated += totals.orders;
     if (on_day) on_day(totals.orders);
   }
   task.phases.add(market.take_phase_seconds());
+  return std::move(rows.run);
 }
 
 }  // namespace
@@ -77,11 +89,12 @@ TaskRun run_task(const Scenario& scenario, const TaskSpec& spec,
     const auto arm_settings = settings_for(0);
     Marketplace warm(arm_settings.front(), arm_settings);
     setup = std::chrono::duration<double>(Clock::now() - start).count();
-    run_warmup(warm, set, task, on_day);
+    const auto warmup_rows = run_warmup(warm, set, task, on_day);
     for (std::size_t a = 0; a < models.size(); ++a) {
       const bool last = a + 1 == models.size();
       Marketplace market = last ? std::move(warm) : warm;
-      task.arms.push_back(run_horizon(market, arm_settings[a], set, labels, task, on_day));
+      task.arms.push_back(
+          run_horizon(market, arm_settings[a], set, labels, warmup_rows, task, on_day));
     }
   } else {
     // Each arm its own population, warm-up and shocks.
@@ -90,8 +103,9 @@ TaskRun run_task(const Scenario& scenario, const TaskSpec& spec,
       const auto created = Clock::now();
       Marketplace market(arm_settings.front(), arm_settings);
       setup += std::chrono::duration<double>(Clock::now() - created).count();
-      run_warmup(market, set, task, on_day);
-      task.arms.push_back(run_horizon(market, arm_settings[a], set, labels, task, on_day));
+      const auto warmup_rows = run_warmup(market, set, task, on_day);
+      task.arms.push_back(
+          run_horizon(market, arm_settings[a], set, labels, warmup_rows, task, on_day));
     }
   }
   task.setup_seconds = setup;

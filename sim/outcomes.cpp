@@ -311,19 +311,31 @@ std::vector<std::string> cohort_labels(const Scenario& scenario) {
   return labels;
 }
 
-void ArmAccumulator::add_day(const Marketplace& market, const DayTotals& day,
-                             std::int32_t horizon_day, TimeseriesStep step) {
-  horizon.add(day);
+void ArmAccumulator::add_day(Marketplace& market, const DayTotals& day, std::int32_t horizon_day,
+                             TimeseriesStep step) {
+  const bool in_horizon = horizon_day >= 0;
+  if (in_horizon) horizon.add(day);
   period.add(day);
+  if (period_first == kNoPeriod) period_first = horizon_day;
   const std::int32_t length = step == TimeseriesStep::kDaily ? 1 : 7;
   const bool last_day = horizon_day + 1 == market.settings().horizon_days;
+  if (in_horizon) {
+    const auto sampled = market.take_buyer_events();
+    events.insert(events.end(), sampled.begin(), sampled.end());
+    if (panel.threshold != 0 && ((horizon_day + 1) % 7 == 0 || last_day))
+      panel.add_week(market, horizon_day, run.seller_panel);
+  }
+  // Periods are whole steps counted from the horizon's first day, backwards
+  // into the warm-up; the first warm-up period and the last horizon period
+  // may be shorter.
   if ((horizon_day + 1) % length != 0 && !last_day) return;
-  run.period_start.push_back(horizon_day - (horizon_day % length));
-  const auto days = static_cast<std::int32_t>(horizon_day + 1 - run.period_start.back());
+  run.period_start.push_back(period_first);
+  const auto days = static_cast<std::int32_t>(horizon_day + 1 - period_first);
   const auto row = values(timeseries_table(), PeriodFacts{period, market, days});
   if (run.timeseries.empty()) run.timeseries.resize(row.size());
   for (std::size_t c = 0; c < row.size(); ++c) run.timeseries[c].push_back(row[c]);
   period = DayTotals{};
+  period_first = kNoPeriod;
 }
 
 namespace {
@@ -443,6 +455,7 @@ void ArmAccumulator::finish(const Marketplace& market, const std::vector<std::st
   }
   run.cohorts.clear();
   for (const auto& c : sums) run.cohorts.push_back(values(cohort_table(), c));
+  if (!events.empty()) run.buyer_events = buyer_event_table(std::move(events));
 }
 
 }  // namespace trustsim

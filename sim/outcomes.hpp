@@ -2,6 +2,7 @@
 // /timeseries rows and /cohort_summary rows.
 #pragma once
 
+#include <climits>
 #include <string>
 #include <vector>
 
@@ -10,13 +11,34 @@
 
 namespace trustsim {
 
+// The weekly seller panel (outputs.seller_panel; sim/panels.cpp): each
+// sampled seller's tally at the last week's end, so a week's row is the
+// difference.
+struct SellerPanel {
+  std::uint64_t threshold = 0;  // in_sample threshold; 0: no panel
+  std::vector<SellerTally> last;
+  std::vector<std::uint8_t> closed;  // [seller]: its exit week is written
+  // Rows for the week ending on `horizon_day`, appended to `columns`.
+  void add_week(const Marketplace& market, std::int32_t horizon_day,
+                std::vector<std::vector<double>>& columns);
+};
+
+// The buyer event sample as columns, each buyer's next order day joined in.
+std::vector<std::vector<double>> buyer_event_table(std::vector<BuyerEvent> events);
+
 struct ArmAccumulator {
   ArmRun run;
   DayTotals horizon;
   DayTotals period;
+  std::int32_t period_first = kNoPeriod;  // first day of the open /timeseries period
   std::int64_t buyers_at_start = 0;
+  SellerPanel panel;
+  std::vector<BuyerEvent> events;
+  static constexpr std::int32_t kNoPeriod = INT32_MIN;
 
-  void add_day(const Marketplace& market, const DayTotals& day, std::int32_t horizon_day,
+  // Day `horizon_day` (negative in the warm-up) into the time series, and in
+  // the horizon into the totals and panels.
+  void add_day(Marketplace& market, const DayTotals& day, std::int32_t horizon_day,
                TimeseriesStep step);
   void finish(const Marketplace& market, const std::vector<std::string>& cohort_labels,
               const std::vector<CohortDimension>& dims);

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 #include <map>
+#include <set>
 #include <span>
 #include <type_traits>
 
@@ -55,6 +56,36 @@ std::uint64_t policy_columns_per_arm(const std::vector<PolicyOutcome>& columns) 
 }
 }  // namespace
 
+namespace {
+
+// The microdata panels of one arm run, from the expected population: weekly
+// rows of the sampled sellers, and the sampled buyers' orders (+50% for the
+// spread of intensity and of who is drawn).
+std::uint64_t panel_bytes_per_arm(const Scenario& scenario) {
+  const auto& set = scenario.settings;
+  const auto& pop = set.model.population;
+  const double days = static_cast<double>(set.warmup_days + set.horizon_days);
+  const double horizon = static_cast<double>(set.horizon_days);
+  double bytes = 0;
+  if (set.outputs.seller_panel > 0) {
+    const double sellers =
+        static_cast<double>(pop.sellers.count) + pop.sellers.entry_per_day * days;
+    bytes += 1.5 * set.outputs.seller_panel * sellers * std::ceil(horizon / 7.0) *
+             static_cast<double>(seller_panel_columns().size() + 2) * sizeof(double);
+  }
+  if (set.outputs.buyer_events > 0) {
+    const double buyers =
+        static_cast<double>(pop.buyers.count) + pop.buyers.arrivals_per_day * days;
+    const double orders = buyers * pop.buyers.orders_per_month_mean * 12.0 / 365.0 * horizon;
+    bytes += 1.5 * set.outputs.buyer_events * orders *
+             (static_cast<double>(buyer_event_columns().size() + 2) * sizeof(double) +
+              sizeof(BuyerEvent));
+  }
+  return static_cast<std::uint64_t>(std::min(bytes, 1.8e18));
+}
+
+}  // namespace
+
 std::uint64_t estimate_results_memory(const Scenario& scenario, std::uint64_t tasks) {
   const auto& set = scenario.settings;
   const std::uint64_t step = set.outputs.timeseries == TimeseriesStep::kDaily ? 1 : 7;
@@ -68,7 +99,8 @@ std::uint64_t estimate_results_memory(const Scenario& scenario, std::uint64_t ta
       cohorts * (cohort_outcomes().size() * sizeof(double) + kVector) + kVector +
       kPolicyOutcomeBytes * policy_columns_per_arm(policy_outcome_columns(scenario)) +
       sizeof(ArmRun);
-  const std::uint64_t per_task = scenario.arms.size() * per_arm + sizeof(TaskRun) + 64;
+  const std::uint64_t per_task =
+      scenario.arms.size() * (per_arm + panel_bytes_per_arm(scenario)) + sizeof(TaskRun) + 64;
   // The finished records, the tables assembled from them, and the file's image (written
   // from memory) are each about this size, and all three live at once when writing.
   const double total = 3.0 * static_cast<double>(per_task) * static_cast<double>(tasks);
@@ -211,6 +243,35 @@ Table cohort_table(const TaskList& tasks) {
       }
   add_keys(t, k, "cohort_id", false);
   add_outcome_columns(t, defs, columns);
+  return t;
+}
+
+// A microdata panel: rows of every arm run, keyed by task and arm. Columns
+// that count or name things are written as integers, the rest as reals.
+Table panel_table(const char* path, const std::vector<OutcomeDefinition>& defs,
+                  const TaskList& tasks, std::vector<std::vector<double>> ArmRun::*panel) {
+  static const std::set<std::string> kWhole = {"id",   "week", "day",    "index",
+                                               "enum", "0/1",  "orders", "actions"};
+  Table t(path);
+  RowKeys k;
+  std::vector<std::vector<double>> columns(defs.size());
+  for (const auto* task : tasks)
+    for (std::size_t a = 0; a < task->arms.size(); ++a) {
+      const auto& rows = task->arms[a].*panel;
+      if (rows.empty()) continue;
+      for (std::size_t r = 0; r < rows.front().size(); ++r) k.add(task, a);
+      for (std::size_t c = 0; c < defs.size(); ++c)
+        columns[c].insert(columns[c].end(), rows[c].begin(), rows[c].end());
+    }
+  add_keys(t, k, nullptr, false);
+  for (std::size_t c = 0; c < defs.size(); ++c) {
+    if (!kWhole.contains(defs[c].unit)) {
+      t.add_real(defs[c].name, defs[c].unit, defs[c].description) = std::move(columns[c]);
+      continue;
+    }
+    auto& whole = t.add_int(defs[c].name, defs[c].unit, defs[c].description);
+    for (double v : columns[c]) whole.push_back(static_cast<std::int64_t>(v));
+  }
   return t;
 }
 
@@ -529,6 +590,12 @@ ResultFile assemble_results(const Scenario& scenario, const FinishedTasks& finis
   file.tables.push_back(timeseries_table(tasks));
   file.tables.push_back(cohort_table(tasks));
   file.tables.push_back(policy_outcomes_table(scenario, policy_columns, tasks));
+  if (set.outputs.seller_panel > 0)
+    file.tables.push_back(panel_table(table_path::kSellerPanel, seller_panel_columns(), tasks,
+                                      &ArmRun::seller_panel));
+  if (set.outputs.buyer_events > 0)
+    file.tables.push_back(
+        panel_table(table_path::kBuyerEvents, buyer_event_columns(), tasks, &ArmRun::buyer_events));
   file.tables.push_back(contrasts_table(scenario, by_point));
   const auto precision = plan.precision_report(finished);
   if (plan.sequential()) file.tables.push_back(precision_table(precision));

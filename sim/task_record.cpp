@@ -11,7 +11,7 @@ namespace trustsim {
 
 namespace {
 
-constexpr std::uint32_t kTaskRecordVersion = 3;
+constexpr std::uint32_t kTaskRecordVersion = 4;
 
 }  // namespace
 
@@ -34,6 +34,10 @@ std::vector<std::uint8_t> encode_task(const TaskRun& task) {
     w.put<std::uint64_t>(arm.cohorts.size());
     for (const auto& row : arm.cohorts) w.put_vector(row);
     w.put_vector(arm.policy_outcomes);
+    for (const auto* panel : {&arm.seller_panel, &arm.buyer_events}) {
+      w.put<std::uint64_t>(panel->size());
+      for (const auto& column : *panel) w.put_vector(column);
+    }
   }
   return std::move(w.bytes);
 }
@@ -50,15 +54,19 @@ TaskRun decode_task(std::span<const std::uint8_t> bytes) {
   task.simulate_seconds = r.get<double>();
   task.orders_simulated = r.get<std::int64_t>();
   task.phases.seconds = r.get<decltype(task.phases.seconds)>();
-  task.arms.resize(r.get<std::uint64_t>());
+  task.arms.resize(r.get_count(sizeof(std::uint64_t)));
   for (auto& arm : task.arms) {
     arm.summary = r.get_vector<double>();
     arm.period_start = r.get_vector<std::int64_t>();
-    arm.timeseries.resize(r.get<std::uint64_t>());
+    arm.timeseries.resize(r.get_count(sizeof(std::uint64_t)));
     for (auto& column : arm.timeseries) column = r.get_vector<double>();
-    arm.cohorts.resize(r.get<std::uint64_t>());
+    arm.cohorts.resize(r.get_count(sizeof(std::uint64_t)));
     for (auto& row : arm.cohorts) row = r.get_vector<double>();
     arm.policy_outcomes = r.get_vector<double>();
+    for (auto* panel : {&arm.seller_panel, &arm.buyer_events}) {
+      panel->resize(r.get_count(sizeof(std::uint64_t)));
+      for (auto& column : *panel) column = r.get_vector<double>();
+    }
   }
   if (!r.done()) throw RunError("task record has trailing bytes");
   return task;

@@ -42,6 +42,16 @@ TEST(Determinism, ResultsAreBitIdenticalForOneTwoAndThreeThreads) {
   EXPECT_EQ(one, digest_with_threads(scenario, 3));  // more threads than cores: still equal
 }
 
+// With every optional output on: the seller panel, the buyer event sample
+// (logged per thread, sorted at the end) and the warm-up rows.
+TEST(Determinism, PanelsAreBitIdenticalForOneTwoAndThreeThreads) {
+  const auto scenario = small_scenario(
+      {"outputs.seller_panel=0.3", "outputs.buyer_events=0.1", "outputs.timeseries_warmup=true"});
+  const auto one = digest_with_threads(scenario, 1);
+  EXPECT_EQ(one, digest_with_threads(scenario, 2));
+  EXPECT_EQ(one, digest_with_threads(scenario, 3));
+}
+
 // A marketplace keeps per-thread calendar lanes and order logs between
 // days; a thread count that changes from one day to the next (more lanes
 // than threads, other seller blocks) must still give the same days.

@@ -84,8 +84,15 @@ TEST(Feedback, TrackedOrdersHaveAboutSixtyPercentFewerDefects) {
   // No cancellations (whose defects have no shipment to track): every order
   // defect comes from a shipped order, tracked or not.
   auto defects = [&](float invalid_tracking) {
-    const SellerOrderProfile seller{0.0f,  0.05f, invalid_tracking, 0.06f, 0.03f, 0.01f, 0.7f,
-                                    Channel::kSellerFulfilled, CsProvider::kSelf};
+    const SellerOrderProfile seller{0.0f,
+                                    0.05f,
+                                    invalid_tracking,
+                                    0.06f,
+                                    0.03f,
+                                    0.01f,
+                                    0.7f,
+                                    Channel::kSellerFulfilled,
+                                    CsProvider::kSelf};
     return expected_rates(model, seller, OrderConditions{}, dsi).order_defects;
   };
   const double ratio = defects(0.0f) / defects(1.0f);

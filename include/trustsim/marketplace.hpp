@@ -134,6 +134,52 @@ struct DayTotals {
   void add(const DayTotals& o);
 };
 
+// One order of a buyer in the event sample (outputs.buyer_events): what it
+// was and what it did to the buyer's trust. The buyer's next order day is
+// joined in when the horizon ends.
+struct BuyerEvent {
+  enum Flag : unsigned {
+    kCancelled,
+    kLateShipment,
+    kUntracked,
+    kLateDelivery,
+    kEarlyDelivery,
+    kNotAsDescribed,
+    kNoResponse24h,
+    kUnresolved,
+    kClaim,
+    kChargeback,
+    kSellerDefect,
+    kFlagCount
+  };
+  std::int32_t day = 0;  // horizon day
+  std::uint32_t buyer = 0;
+  std::uint32_t seller = 0;
+  std::uint16_t seq = 0;  // the buyer's shopping event of the day
+  std::uint16_t flags = 0;
+  std::uint8_t persona = 0;
+  std::uint8_t days_late = 0;
+  Feedback feedback = Feedback::kNone;
+  std::int64_t gmv_cents = 0;
+  float trust_before = 0, trust_after = 0;
+  bool has(Flag f) const { return (flags >> f) & 1u; }
+  static BuyerEvent of(const OrderOutcome& o, std::uint32_t buyer, std::uint32_t seller,
+                       std::int32_t day, std::uint16_t seq, std::uint8_t persona,
+                       std::int64_t gmv_cents, float trust_before, float trust_after);
+};
+
+// Whether entity `id` is in a deterministic sample of `threshold` / 2^64 of
+// all ids (a fixed hash of the id: the same ids in every arm and run).
+inline std::uint64_t sample_threshold(double share) {
+  return share >= 1.0 ? ~std::uint64_t{0} : static_cast<std::uint64_t>(share * 0x1p64);
+}
+inline bool in_sample(std::uint64_t id, std::uint64_t threshold) {
+  std::uint64_t z = id + 0x9E3779B97F4A7C15ull;  // splitmix64 finaliser
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return (z ^ (z >> 31)) < threshold;
+}
+
 // Everything fixed for the run, derived from the arm's parameters.
 struct RunSettings {
   rng::StreamKey key;
@@ -219,6 +265,11 @@ class Marketplace {
   // outcomes); call once, after the warm-up and apply_arm.
   void begin_horizon();
 
+  // Records the horizon orders of a deterministic `share` of buyers (0: none).
+  void sample_buyer_events(double share);
+  // The sampled orders since the last call, in no particular order.
+  std::vector<BuyerEvent> take_buyer_events();
+
   const Sellers& sellers() const { return sellers_; }
   const Buyers& buyers() const { return buyers_; }
   const RunSettings& settings() const { return settings_; }
@@ -303,11 +354,11 @@ class Marketplace {
   void rebuild_offer_tables();  // collects every seller, then builds
   // One buyer's shopping events of the day; returns the day of its next event.
   std::int32_t shop(std::uint32_t buyer, std::int32_t day, OrderLog& log, std::size_t block_size,
-                    DayTotals& totals);
+                    DayTotals& totals, std::vector<BuyerEvent>& events);
   void come_back(Buyer& buyer, DayTotals& totals) const;
   void buy(Buyer& buyer, std::uint32_t buyer_id, std::uint32_t seller, std::size_t category,
            std::int32_t day, std::uint16_t seq, OrderLog& log, std::size_t block_size,
-           DayTotals& totals) const;
+           DayTotals& totals, std::vector<BuyerEvent>* sample) const;
   void record_order(OrderLog& log, std::size_t block_size, std::uint32_t seller,
                     std::int64_t gmv_cents, const OrderOutcome& o, DayTotals& totals) const;
   void update_trust(Buyer& buyer, const OrderOutcome& o, DayTotals& totals) const;
@@ -334,7 +385,12 @@ class Marketplace {
   struct alignas(64) Rescheduled {  // one thread's shoppers of the day and their next day
     std::vector<std::pair<std::uint32_t, std::int32_t>> shoppers;
   };
-  std::vector<Rescheduled> rescheduled_;     // [thread], empty between days
+  std::vector<Rescheduled> rescheduled_;  // [thread], empty between days
+  struct alignas(64) EventLog {           // one thread's sampled orders
+    std::vector<BuyerEvent> events;
+  };
+  std::vector<EventLog> event_logs_;         // [thread], emptied by take_buyer_events
+  std::uint64_t event_sample_ = 0;           // in_sample threshold of the buyer event sample
   std::vector<OrderLog> order_logs_;         // [thread][seller block], emptied as the day closes
   std::vector<SellerDay> day_counts_;        // [seller], zero between days
   std::vector<ListedOffers> listed_blocks_;  // [seller block]

@@ -29,6 +29,8 @@ inline constexpr const char* kSobol = "/analysis/sobol";
 inline constexpr const char* kTiming = "/timing";
 inline constexpr const char* kPolicyOutcomes = "/policy_outcomes";
 inline constexpr const char* kPolicyOutcomesLookup = "/lookup/policy_outcomes";
+inline constexpr const char* kSellerPanel = "/panels/sellers";
+inline constexpr const char* kBuyerEvents = "/panels/buyer_events";
 }  // namespace table_path
 
 struct RunMetadata {

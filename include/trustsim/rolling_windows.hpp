@@ -27,6 +27,9 @@ enum class Counter : std::uint8_t {
   kFeedback,     // feedback left, of any kind
   kPositiveFeedback,
   kNegativeFeedback,
+  kClaims,  // guarantee claims
+  kChargebacks,
+  kNotAsDescribed,  // items not as described or damaged, whoever is charged
   kCount
 };
 inline constexpr std::size_t kCounterCount = static_cast<std::size_t>(Counter::kCount);

@@ -18,10 +18,21 @@ struct OutputParams {
   TimeseriesStep timeseries = TimeseriesStep::kWeekly;
   std::vector<CohortDimension> cohorts{CohortDimension::kTenure, CohortDimension::kCategory,
                                        CohortDimension::kChannel};
+  bool timeseries_warmup = false;
+  double seller_panel = 0.0;  // share of sellers in the weekly panel (0: no panel)
+  double buyer_events = 0.0;  // share of buyers whose horizon orders are sampled (0: none)
   template <class V>
   void visit(V& v) {
     v.choice("timeseries", timeseries, "resolution of /timeseries");
     v.choices("cohorts", cohorts, "seller attributes that /cohort_summary breaks down by");
+    v.flag("timeseries_warmup", timeseries_warmup,
+           "/timeseries also holds the warm-up's periods (days < 0, before every arm forks)");
+    v.value("seller_panel", seller_panel, bounds::kShare,
+            "share of sellers (a fixed sample by seller id) in /panels/sellers, a weekly panel "
+            "of each one's orders, GMV, feedback, claims, defects, actions and status (0: none)");
+    v.value("buyer_events", buyer_events, bounds::kShare,
+            "share of buyers (a fixed sample by buyer id) whose horizon orders are written to "
+            "/panels/buyer_events: outcome, trust before and after, next order day (0: none)");
   }
 };
 

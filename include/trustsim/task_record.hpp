@@ -20,11 +20,13 @@ struct TaskSpec {
 };
 
 struct ArmRun {
-  std::vector<double> summary;                  // one value per summary outcome
-  std::vector<std::int64_t> period_start;       // horizon day of each timeseries row
-  std::vector<std::vector<double>> timeseries;  // [column][row]
-  std::vector<std::vector<double>> cohorts;     // [cohort][column]
-  std::vector<double> policy_outcomes;          // each policy's columns, in policy order
+  std::vector<double> summary;                    // one value per summary outcome
+  std::vector<std::int64_t> period_start;         // horizon day of each timeseries row
+  std::vector<std::vector<double>> timeseries;    // [column][row]
+  std::vector<std::vector<double>> cohorts;       // [cohort][column]
+  std::vector<double> policy_outcomes;            // each policy's columns, in policy order
+  std::vector<std::vector<double>> seller_panel;  // [column][row]; empty unless sampled
+  std::vector<std::vector<double>> buyer_events;  // [column][row]; empty unless sampled
 };
 
 struct TaskRun {

@@ -13,8 +13,12 @@ cd "$work"
 
 # A small scenario: 12 tasks of a fraction of a second each.
 scenario="$source_dir/scenarios/quickstart.yaml"
+# With every optional output on (panels, warm-up rows): they must be
+# bit-identical across ranks and threads and survive a resume too.
 small=(--set population.buyers.count=6000 --set population.sellers.count=300
-       --set warmup_days=20 --set horizon_days=40 --replications 12 --quiet)
+       --set warmup_days=20 --set horizon_days=40 --replications 12 --quiet
+       --set outputs.seller_panel=0.3 --set outputs.buyer_events=0.05
+       --set outputs.timeseries_warmup=true)
 
 # mpirun with N ranks; hybrid runs must not pin a rank's threads to one core.
 launch() {
