@@ -61,7 +61,9 @@ const std::vector<Column<PanelRow>>& seller_columns() {
       {{"orders", "orders", "orders in the week"},
        [](const R& r) { return r.counter(Counter::kOrders); }},
       {{"gmv", "currency", "GMV of the week's orders not cancelled"},
-       [](const R& r) { return static_cast<double>(r.now.gmv_cents - r.before.gmv_cents) / 100.0; }},
+       [](const R& r) {
+         return static_cast<double>(r.now.gmv_cents - r.before.gmv_cents) / 100.0;
+       }},
       {{"positive_feedback", "orders", "positive feedback left"},
        [](const R& r) { return r.counter(Counter::kPositiveFeedback); }},
       {{"neutral_feedback", "orders", "neutral feedback left"},

@@ -95,8 +95,8 @@ TEST(Oracle, SuspensionsOfFixedQualitySellersFollowTheBinomialTail) {
     // For docs/validation.md (tools/validation.py reads the test's JSON report).
     ::testing::Test::RecordProperty(
         fmt::format("cancel {:.3f}", p),
-        fmt::format("{:.0f} suspended, binomial tail {:.1f} +- {:.1f} (sd)", r.observed,
-                    r.expected, std::sqrt(r.variance)));
+        fmt::format("{:.0f} suspended, binomial tail {:.1f} +- {:.1f} (sd)", r.observed, r.expected,
+                    std::sqrt(r.variance)));
     // Under the threshold every suspension is wrongly imposed; over it, none.
     if (p < kThreshold) EXPECT_EQ(r.false_positives, static_cast<std::size_t>(r.observed));
     if (p > kThreshold) EXPECT_EQ(r.false_positives, 0u);

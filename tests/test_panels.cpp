@@ -66,8 +66,8 @@ TEST(Panels, FullSamplesAddUpToTheRunTotals) {
       // Every buyer: one event per order.
       const auto& late = arm.buyer_events[column(events, "late_delivery")];
       EXPECT_EQ(static_cast<double>(late.size()), orders);
-      EXPECT_NEAR(sum(late), arm.summary[column(summary, "late_deliveries_per_1k_orders")] *
-                                 orders / 1000.0,
+      EXPECT_NEAR(sum(late),
+                  arm.summary[column(summary, "late_deliveries_per_1k_orders")] * orders / 1000.0,
                   1e-6);
     }
 }
