@@ -2,6 +2,7 @@
 #include "trustsim/rolling_windows.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <stdexcept>
 
 namespace trustsim {
@@ -49,23 +50,28 @@ void RollingWindows::restride(std::size_t stride) {
 }
 
 void RollingWindows::begin_day(std::uint64_t day) {
-  leaving_slot_.resize(windows_.size());
+  // Where today's push_day reads and writes, as offsets of row starts: the
+  // day touches one slot of each ring for every seller.
+  leaving_.clear();
   for (std::size_t w = 0; w < windows_.size(); ++w) {
-    const std::uint64_t ring = ring_days_[static_cast<std::size_t>(windows_[w].counter)];
-    leaving_slot_[w] = static_cast<std::uint32_t>((day + ring - windows_[w].days) % ring);
+    const auto c = static_cast<std::size_t>(windows_[w].counter);
+    const std::uint64_t ring = ring_days_[c];
+    const auto slot = static_cast<std::size_t>((day + ring - windows_[w].days) % ring);
+    leaving_.push_back({c, w * stride_, slot * stride_});
   }
+  writing_.clear();
   for (std::size_t c = 0; c < kCounterCount; ++c)
-    write_slot_[c] = ring_days_[c] ? static_cast<std::uint32_t>(day % ring_days_[c]) : 0;
+    if (ring_days_[c])
+      writing_.push_back({c, static_cast<std::size_t>(day % ring_days_[c]) * stride_});
+  day_stride_ = stride_;
 }
 
 void RollingWindows::push_day(std::size_t seller, const DayCounts& counts) {
+  assert(day_stride_ == stride_ && "add_sellers between begin_day and push_day");
   // Subtract the day that leaves each window before the ring slot is reused.
-  for (std::size_t w = 0; w < windows_.size(); ++w) {
-    const auto c = static_cast<std::size_t>(windows_[w].counter);
-    sums_[w * stride_ + seller] += counts[c] - rings_[c][leaving_slot_[w] * stride_ + seller];
-  }
-  for (std::size_t c = 0; c < kCounterCount; ++c)
-    if (ring_days_[c]) rings_[c][write_slot_[c] * stride_ + seller] = counts[c];
+  for (const auto& w : leaving_)
+    sums_[w.sums + seller] += counts[w.counter] - rings_[w.counter][w.leaving + seller];
+  for (const auto& r : writing_) rings_[r.counter][r.today + seller] = counts[r.counter];
 }
 
 std::size_t RollingWindows::bytes_per_seller() const {

@@ -27,12 +27,14 @@ void Marketplace::close_seller_day(std::size_t s, std::int32_t day, const Seller
   const auto& counts = today.counts;
   const auto gmv_cents = today.gmv_cents;
   sl.windows.push_day(s, counts);
-  for (std::size_t c = 0; c < kCounterCount; ++c) totals.counters[c] += counts[c];
+  // Every counter comes from orders: a day without orders adds nothing.
+  const auto orders = counts[static_cast<std::size_t>(Counter::kOrders)];
+  if (orders > 0)
+    for (std::size_t c = 0; c < kCounterCount; ++c) totals.counters[c] += counts[c];
   if (sl.status[s] == SellerStatus::kExited) return;
   update_rating(s);
 
-  const auto orders = counts[static_cast<std::size_t>(Counter::kOrders)];
-  if (in_horizon(day)) {
+  if (in_horizon(day) && orders > 0) {
     auto& tally = sl.tally[s];
     for (std::size_t c = 0; c < kCounterCount; ++c) tally.counters[c] += counts[c];
     tally.gmv_cents += gmv_cents;

@@ -5,6 +5,7 @@
 // closes), so the result does not depend on the thread layout.
 #include <algorithm>
 #include <cmath>
+#include <span>
 
 #include "trustsim/marketplace.hpp"
 
@@ -47,16 +48,23 @@ const std::array<float, 1u << kLogisticBits> kLogisticTable = [] {
   return t;
 }();
 
-// Offer k's relevance to this search (standard logistic), K offers sampled:
-// the k-th 10-bit field of slots 5-7, then of slots 8 + K on.
-float relevance(ShoppingDraws& draws, std::size_t k, std::size_t k_offers) {
-  const auto i = static_cast<unsigned>(k);
-  const unsigned slot = i < kRelevancesBeforeOffers
-                            ? kFirstRelevanceSlot + i / kRelevancesPerSlot
-                            : kFirstOfferSlot + static_cast<unsigned>(k_offers) +
-                                  (i - kRelevancesBeforeOffers) / kRelevancesPerSlot;
-  const unsigned shift = kLogisticBits * (i % kRelevancesPerSlot);
-  return kLogisticTable[(draws.bits(slot) >> shift) & ((1u << kLogisticBits) - 1)];
+// The relevance to this search (standard logistic) of each of the K offers
+// sampled: offer k's is the k-th 10-bit field of slots 5-7, then of slots
+// 8 + K on. Read in one pass, a slot at a time (no division per offer).
+void relevances(ShoppingDraws& draws, std::size_t k_offers, std::span<float> out) {
+  unsigned slot = kFirstRelevanceSlot;
+  unsigned shift = 0;
+  std::uint32_t bits = draws.bits(slot);
+  for (std::size_t k = 0; k < k_offers; ++k) {
+    if (k == kRelevancesBeforeOffers || shift == kLogisticBits * kRelevancesPerSlot) {
+      slot = k == kRelevancesBeforeOffers ? kFirstOfferSlot + static_cast<unsigned>(k_offers)
+                                          : slot + 1;
+      shift = 0;
+      bits = draws.bits(slot);
+    }
+    out[k] = kLogisticTable[(bits >> shift) & ((1u << kLogisticBits) - 1)];
+    shift += kLogisticBits;
+  }
 }
 
 // Best first; ties by seller id so the order never depends on the draw order.
@@ -77,23 +85,31 @@ std::uint32_t choose_offer(ShoppingDraws& draws, const OfferTable& table,
                            const std::vector<double>& attraction, std::size_t personas,
                            std::uint8_t persona) {
   const auto& bias = ranking.position_bias;
-  const std::size_t k_offers = std::min<std::size_t>(ranking.offers_considered, kMaxOffers);
+  // At least one offer (the scenario check refuses offers_considered 0).
+  const std::size_t k_offers = std::clamp<std::size_t>(ranking.offers_considered, 1, kMaxOffers);
   std::array<Offer, kMaxOffers> offers;
   std::array<std::uint32_t, kMaxOffers> offer_bits;
   for (std::size_t k = 0; k < k_offers; ++k) {
     offer_bits[k] = draws.bits(kFirstOfferSlot + static_cast<unsigned>(k));
     table.prefetch32(offer_bits[k]);
   }
-  // Insertion sort: K is small, and this beats a general sort here.
+  // This search's relevance of each offer, added to its ranking score.
+  std::array<float, kMaxOffers> relevance;  // the first K are set when scale > 0
+  const auto scale = static_cast<float>(ranking.relevance_scale);
+  if (scale > 0.0f) relevances(draws, k_offers, relevance);
+  // Only the shown positions matter: keep the best `shown` offers in order
+  // (insertion into a short sorted array; ranks_before is a strict total
+  // order, so they are the first `shown` of a full sort).
+  const std::size_t shown = std::min(bias.size(), k_offers);
+  std::size_t kept = 0;
   for (std::size_t k = 0; k < k_offers; ++k) {
     Offer offer = table.sample32(offer_bits[k]);
-    if (ranking.relevance_scale > 0.0)  // this search's relevance of the offer
-      offer.score += static_cast<float>(ranking.relevance_scale) * relevance(draws, k, k_offers);
-    std::size_t j = k;
+    if (scale > 0.0f) offer.score += scale * relevance[k];
+    if (kept == shown && !ranks_before(offer, offers[shown - 1])) continue;
+    std::size_t j = kept < shown ? kept++ : shown - 1;
     for (; j > 0 && ranks_before(offer, offers[j - 1]); --j) offers[j] = offers[j - 1];
     offers[j] = offer;
   }
-  const std::size_t shown = std::min(bias.size(), k_offers);
   // Featured-offer eligibility: the best eligible offer takes position 1.
   if (offers[0].signal < ranking.featured_min_signal)
     for (std::size_t k = 1; k < shown; ++k)

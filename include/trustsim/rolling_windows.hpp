@@ -77,10 +77,17 @@ class RollingWindows {
   std::vector<std::uint32_t> sums_;
   std::size_t sellers_ = 0;
   std::size_t stride_ = 0;  // seller capacity; grows geometrically as sellers enter
-  // Slots for the current day: where each counter writes, and which slot
-  // leaves each window (no division per seller).
-  std::array<std::uint32_t, kCounterCount> write_slot_{};
-  std::vector<std::uint32_t> leaving_slot_;
+  // The current day's row offsets (begin_day): each window's sums and the
+  // ring slot that leaves it, and the slot of each ring today is written to.
+  struct Leaving {
+    std::size_t counter, sums, leaving;
+  };
+  struct Writing {
+    std::size_t counter, today;
+  };
+  std::vector<Leaving> leaving_;
+  std::vector<Writing> writing_;
+  std::size_t day_stride_ = 0;  // the stride begin_day computed the offsets with
 };
 
 }  // namespace trustsim
