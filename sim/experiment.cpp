@@ -13,9 +13,11 @@ namespace trustsim {
 namespace {
 
 // One arm over the horizon, from a marketplace already warmed up; its
-// /timeseries starts with the warm-up's rows when they were kept.
+// /timeseries starts with the warm-up's rows when they were kept. The
+// baseline also extends the steady-state series.
 ArmRun run_horizon(Marketplace& market, const RunSettings& arm, const ScenarioSettings& set,
-                   const std::vector<std::string>& labels, const ArmRun& warmup_rows, TaskRun& task,
+                   const std::vector<std::string>& labels, const ArmRun& warmup_rows,
+                   DailySeries* series, TaskRun& task,
                    const std::function<void(std::int64_t)>& on_day) {
   const auto warmup = static_cast<std::int32_t>(set.warmup_days);
   const auto horizon = static_cast<std::int32_t>(set.horizon_days);
@@ -30,6 +32,7 @@ ArmRun run_horizon(Marketplace& market, const RunSettings& arm, const ScenarioSe
   for (std::int32_t d = 0; d < horizon; ++d) {
     const auto totals = market.step_day(warmup + d);
     acc.add_day(market, totals, d, set.outputs.timeseries);
+    if (series) series->add(market, totals);
     task.orders_simulated += totals.orders;
     if (on_day) on_day(totals.orders);
   }
@@ -40,14 +43,15 @@ ArmRun run_horizon(Marketplace& market, const RunSettings& arm, const ScenarioSe
 
 // The warm-up, under the baseline; returns its /timeseries rows (days < 0)
 // when outputs.timeseries_warmup asks for them.
-ArmRun run_warmup(Marketplace& market, const ScenarioSettings& set, TaskRun& task,
-                  const std::function<void(std::int64_t)>& on_day) {
+ArmRun run_warmup(Marketplace& market, const ScenarioSettings& set, DailySeries* series,
+                  TaskRun& task, const std::function<void(std::int64_t)>& on_day) {
   const auto warmup = static_cast<std::int32_t>(set.warmup_days);
   ArmAccumulator rows;
   for (std::int32_t day = 0; day < warmup; ++day) {
     const auto totals = market.step_day(day);
     if (set.outputs.timeseries_warmup)
       rows.add_day(market, totals, day - warmup, set.outputs.timeseries);
+    if (series) series->add(market, totals);
     task.orders_simulated += totals.orders;
     if (on_day) on_day(totals.orders);
   }
@@ -82,6 +86,7 @@ TaskRun run_task(const Scenario& scenario, const TaskSpec& spec,
   task.point_id = spec.point_id;
   task.replication = spec.replication;
   const auto labels = cohort_labels(scenario);
+  DailySeries series;  // the baseline's, for the steady-state test
   double setup = 0;
   const auto start = Clock::now();
   if (!set.independent_arms) {
@@ -89,12 +94,12 @@ TaskRun run_task(const Scenario& scenario, const TaskSpec& spec,
     const auto arm_settings = settings_for(0);
     Marketplace warm(arm_settings.front(), arm_settings);
     setup = std::chrono::duration<double>(Clock::now() - start).count();
-    const auto warmup_rows = run_warmup(warm, set, task, on_day);
+    const auto warmup_rows = run_warmup(warm, set, &series, task, on_day);
     for (std::size_t a = 0; a < models.size(); ++a) {
       const bool last = a + 1 == models.size();
       Marketplace market = last ? std::move(warm) : warm;
-      task.arms.push_back(
-          run_horizon(market, arm_settings[a], set, labels, warmup_rows, task, on_day));
+      task.arms.push_back(run_horizon(market, arm_settings[a], set, labels, warmup_rows,
+                                      a == 0 ? &series : nullptr, task, on_day));
     }
   } else {
     // Each arm its own population, warm-up and shocks.
@@ -103,11 +108,13 @@ TaskRun run_task(const Scenario& scenario, const TaskSpec& spec,
       const auto created = Clock::now();
       Marketplace market(arm_settings.front(), arm_settings);
       setup += std::chrono::duration<double>(Clock::now() - created).count();
-      const auto warmup_rows = run_warmup(market, set, task, on_day);
+      DailySeries* baseline = a == 0 ? &series : nullptr;
+      const auto warmup_rows = run_warmup(market, set, baseline, task, on_day);
       task.arms.push_back(
-          run_horizon(market, arm_settings[a], set, labels, warmup_rows, task, on_day));
+          run_horizon(market, arm_settings[a], set, labels, warmup_rows, baseline, task, on_day));
     }
   }
+  task.steady_state = series.truncations();
   task.setup_seconds = setup;
   task.simulate_seconds = std::chrono::duration<double>(Clock::now() - start).count() - setup;
   return task;

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "outcomes.hpp"
+#include "trustsim/statistics.hpp"
 
 namespace trustsim {
 
@@ -336,6 +337,26 @@ void ArmAccumulator::add_day(Marketplace& market, const DayTotals& day, std::int
   for (std::size_t c = 0; c < row.size(); ++c) run.timeseries[c].push_back(row[c]);
   period = DayTotals{};
   period_first = kNoPeriod;
+}
+
+const std::vector<const char*>& steady_state_series() {
+  static const std::vector<const char*> names = {"orders", "buyers_present", "listed_sellers",
+                                                 "mean_trust"};
+  return names;
+}
+
+void DailySeries::add(const Marketplace& market, const DayTotals& day) {
+  values.resize(steady_state_series().size());
+  values[0].push_back(static_cast<double>(day.orders));
+  values[1].push_back(static_cast<double>(market.buyers_present()));
+  values[2].push_back(static_cast<double>(market.listed_sellers()));
+  values[3].push_back(mean_trust(market));
+}
+
+std::vector<std::int64_t> DailySeries::truncations() const {
+  std::vector<std::int64_t> out;
+  for (const auto& v : values) out.push_back(stats::mser(v).truncation);
+  return out;
 }
 
 namespace {

@@ -26,6 +26,18 @@ struct SellerPanel {
 // The buyer event sample as columns, each buyer's next order day joined in.
 std::vector<std::vector<double>> buyer_event_table(std::vector<BuyerEvent> events);
 
+// The baseline's daily series that the steady-state test (MSER-5) reads,
+// over the warm-up and the horizon: orders, buyers present, listed sellers
+// and mean trust, the outcomes the steady-state target names
+// (calibration-targets.md, "steady state").
+const std::vector<const char*>& steady_state_series();
+struct DailySeries {
+  std::vector<std::vector<double>> values;  // [series][day]
+  void add(const Marketplace& market, const DayTotals& day);
+  // MSER-5 truncation of each series (-1: none).
+  std::vector<std::int64_t> truncations() const;
+};
+
 struct ArmAccumulator {
   ArmRun run;
   DayTotals horizon;

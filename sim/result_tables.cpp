@@ -326,6 +326,66 @@ Table policy_outcomes_table(const Scenario& scenario, const std::vector<PolicyOu
   return t;
 }
 
+// Where the baseline's initial transient ends, per task and series (MSER-5).
+Table steady_state_table(const Scenario& scenario, const TaskList& tasks) {
+  Table t(table_path::kSteadyState);
+  RowKeys k;
+  std::vector<std::string> series;
+  std::vector<std::int64_t> truncation, within;
+  const auto warmup = static_cast<std::int64_t>(scenario.settings.warmup_days);
+  for (const auto* task : tasks)
+    for (std::size_t i = 0; i < task->steady_state.size(); ++i) {
+      k.add(task, 0);
+      series.push_back(steady_state_series()[i]);
+      truncation.push_back(task->steady_state[i]);
+      within.push_back(task->steady_state[i] >= 0 && task->steady_state[i] <= warmup ? 1 : 0);
+    }
+  t.add_int("task_id") = std::move(k.task);
+  t.add_int("point_id") = std::move(k.point);
+  t.add_int("replication") = std::move(k.replication);
+  t.add_text("series", "",
+             "the baseline's daily series: orders, buyers present, listed sellers, mean trust") =
+      std::move(series);
+  t.add_int("truncation_day", "day",
+            "MSER-5: the day (from the start of the warm-up) where the initial transient ends; "
+            "-1: no steady state (the minimum falls in the second half of warm-up + horizon)") =
+      std::move(truncation);
+  t.add_int("within_warmup", "0/1", "the transient ends within the warm-up") = std::move(within);
+  return t;
+}
+
+// What the steady-state test says about the warm-up: a series whose
+// transient outlasts the warm-up, or that never settles, in any task.
+std::vector<std::string> steady_state_warnings(const Scenario& scenario, const TaskList& tasks) {
+  const auto warmup = static_cast<std::int64_t>(scenario.settings.warmup_days);
+  std::vector<std::string> warnings;
+  for (std::size_t i = 0; i < steady_state_series().size(); ++i) {
+    std::size_t none = 0, late = 0, all = 0;
+    std::int64_t latest = 0;
+    for (const auto* task : tasks) {
+      if (i >= task->steady_state.size()) continue;
+      const auto d = task->steady_state[i];
+      all += 1;
+      if (d < 0) none += 1;
+      if (d > warmup) late += 1, latest = std::max(latest, d);
+    }
+    const char* name = steady_state_series()[i];
+    if (none > 0)
+      warnings.push_back(fmt::format(
+          "steady state: the baseline's series '{}' never settles in {} of {} replications (MSER-5 "
+          "finds no end of its transient in the first half of warm-up + horizon): it drifts "
+          "over the horizon",
+          name, none, all));
+    if (late > 0)
+      warnings.push_back(
+          fmt::format("steady state: the baseline's series '{}' settles after the warm-up in {} of "
+                      "{} replications "
+                      "(as late as day {}; warm-up {} days): lengthen warmup_days",
+                      name, late, all, latest, warmup));
+  }
+  return warnings;
+}
+
 // What the run should say about itself: each policy entry of an arm that
 // acted on no seller in any replication (its parameters cannot have changed
 // that arm's results through it).
@@ -597,6 +657,7 @@ ResultFile assemble_results(const Scenario& scenario, const FinishedTasks& finis
     file.tables.push_back(
         panel_table(table_path::kBuyerEvents, buyer_event_columns(), tasks, &ArmRun::buyer_events));
   file.tables.push_back(contrasts_table(scenario, by_point));
+  file.tables.push_back(steady_state_table(scenario, tasks));
   const auto precision = plan.precision_report(finished);
   if (plan.sequential()) file.tables.push_back(precision_table(precision));
   if (swept && set.sweep.design == SweepDesign::kSaltelli)
@@ -631,6 +692,7 @@ ResultFile assemble_results(const Scenario& scenario, const FinishedTasks& finis
   }
   std::string warnings;
   for (const auto& w : policy_warnings(scenario, policy_columns, tasks)) warnings += w + "\n";
+  for (const auto& w : steady_state_warnings(scenario, tasks)) warnings += w + "\n";
   file.root_attributes.push_back({"warnings", warnings});
   file.root_attributes.push_back({"results_digest", results_digest(file)});
   return file;

@@ -107,4 +107,44 @@ std::vector<double> adjust_p_values(std::span<const double> p_values, PAdjustmen
   return {p_values.begin(), p_values.end()};
 }
 
+SteadyState mser(std::span<const double> series, std::size_t batch) {
+  SteadyState out;
+  if (batch == 0) return out;
+  const std::size_t m = series.size() / batch;
+  out.batches = m;
+  // The statistic is unstable when few batches are kept (a few batch means
+  // can agree by chance): every truncation keeps at least kMinKept, so a
+  // series needs 2 * kMinKept batches to be judged at all.
+  constexpr std::size_t kMinKept = 10;
+  if (m < 2 * kMinKept) return out;
+  std::vector<double> means(m);
+  for (std::size_t i = 0; i < m; ++i) {
+    double sum = 0;
+    for (std::size_t j = 0; j < batch; ++j) sum += series[i * batch + j];
+    means[i] = sum / static_cast<double>(batch);
+  }
+  // Suffix sums give every truncation's mean and spread in one pass.
+  std::vector<double> sum(m + 1, 0.0), sum_sq(m + 1, 0.0);
+  for (std::size_t i = m; i-- > 0;) {
+    sum[i] = sum[i + 1] + means[i];
+    sum_sq[i] = sum_sq[i + 1] + means[i] * means[i];
+  }
+  double best = 0;
+  std::size_t best_d = 0;
+  // A minimum past the half is a verdict (no steady state: the series still
+  // moves), not a truncation to use.
+  for (std::size_t d = 0; d + kMinKept <= m; ++d) {
+    const auto kept = static_cast<double>(m - d);
+    const double mean = sum[d] / kept;
+    const double spread = std::max(0.0, sum_sq[d] - kept * mean * mean);
+    const double mse = spread / (kept * kept);
+    if (d == 0 || mse < best) {
+      best = mse;
+      best_d = d;
+    }
+  }
+  if (best_d <= m / 2) out.truncation = static_cast<std::ptrdiff_t>(best_d * batch);
+  return out;
+}
+
 }  // namespace trustsim::stats

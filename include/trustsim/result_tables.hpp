@@ -29,6 +29,7 @@ inline constexpr const char* kSobol = "/analysis/sobol";
 inline constexpr const char* kTiming = "/timing";
 inline constexpr const char* kPolicyOutcomes = "/policy_outcomes";
 inline constexpr const char* kPolicyOutcomesLookup = "/lookup/policy_outcomes";
+inline constexpr const char* kSteadyState = "/analysis/steady_state";
 inline constexpr const char* kSellerPanel = "/panels/sellers";
 inline constexpr const char* kBuyerEvents = "/panels/buyer_events";
 }  // namespace table_path

@@ -58,4 +58,19 @@ std::vector<double> benjamini_hochberg_adjust(std::span<const double> p_values);
 // The adjustment a scenario names (analysis.p_adjustment); kNone copies.
 std::vector<double> adjust_p_values(std::span<const double> p_values, PAdjustment method);
 
+// MSER-5 (White 1997; Franklin & White 2008): where a series' initial
+// transient ends. The series is cut into batches of `batch` values; for each
+// truncation d (batches dropped from the start, at most half of them), the
+// marginal standard error is the variance of the kept batch means divided by
+// their count; the truncation that minimises it marks the end of the
+// transient. Truncations keep at least 10 batches. `truncation` is in
+// values (d * batch), or -1 when the minimum falls in the second half of the
+// series (no steady state found: the series still moves) or the series has
+// fewer than 20 batches.
+struct SteadyState {
+  std::ptrdiff_t truncation = -1;
+  std::size_t batches = 0;
+};
+SteadyState mser(std::span<const double> series, std::size_t batch = 5);
+
 }  // namespace trustsim::stats

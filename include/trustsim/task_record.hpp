@@ -34,6 +34,10 @@ struct TaskRun {
   std::uint64_t point_id = 0;
   std::uint64_t replication = 0;
   std::vector<ArmRun> arms;  // in scenario arm order
+  // Where MSER-5 puts the end of the initial transient of each steady-state
+  // series of the baseline (steady_state_series(), days from the start of
+  // the warm-up; -1: no steady state within the run).
+  std::vector<std::int64_t> steady_state;
   // Wall-clock timing (never part of the bit-identical tables: /timing only).
   double setup_seconds = 0;           // creating the population
   double simulate_seconds = 0;        // the day loop: warm-up and every arm's horizon
