@@ -79,12 +79,6 @@ double metric_of(Metric metric, const std::array<std::int64_t, kCounterCount>& c
 
 // Each outcome once: name, unit, meaning and how it is computed. The order is
 // the order of the columns.
-template <class Facts>
-struct Outcome {
-  OutcomeDefinition definition;
-  std::function<double(const Facts&)> value;
-};
-
 // One column per metric of the metric table, after `table`'s own.
 template <class Facts, class Value>
 std::vector<Outcome<Facts>> with_metric_columns(std::vector<Outcome<Facts>> table,
@@ -261,21 +255,6 @@ const std::vector<Outcome<CohortSums>>& cohort_table() {
       "the cohort's horizon orders",
       [](const F& c, Metric metric) { return metric_of(metric, c.counters, *c.weights); });
   return table;
-}
-
-template <class Facts>
-std::vector<OutcomeDefinition> definitions(const std::vector<Outcome<Facts>>& table) {
-  std::vector<OutcomeDefinition> defs;
-  for (const auto& o : table) defs.push_back(o.definition);
-  return defs;
-}
-
-template <class Facts>
-std::vector<double> values(const std::vector<Outcome<Facts>>& table, const Facts& facts) {
-  std::vector<double> row;
-  row.reserve(table.size());
-  for (const auto& o : table) row.push_back(o.value(facts));
-  return row;
 }
 
 }  // namespace

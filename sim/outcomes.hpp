@@ -3,6 +3,7 @@
 #pragma once
 
 #include <climits>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,30 @@
 #include "trustsim/marketplace.hpp"
 
 namespace trustsim {
+
+// One output column, declared once: name, unit and meaning, and how it is
+// computed from `Facts` (what a row is made from). The order of a table's
+// entries is the order of its columns.
+template <class Facts>
+struct Outcome {
+  OutcomeDefinition definition;
+  std::function<double(const Facts&)> value;
+};
+
+template <class Facts>
+std::vector<OutcomeDefinition> definitions(const std::vector<Outcome<Facts>>& table) {
+  std::vector<OutcomeDefinition> defs;
+  for (const auto& o : table) defs.push_back(o.definition);
+  return defs;
+}
+
+template <class Facts>
+std::vector<double> values(const std::vector<Outcome<Facts>>& table, const Facts& facts) {
+  std::vector<double> row;
+  row.reserve(table.size());
+  for (const auto& o : table) row.push_back(o.value(facts));
+  return row;
+}
 
 // The weekly seller panel (outputs.seller_panel; sim/panels.cpp): each
 // sampled seller's tally at the last week's end, so a week's row is the

@@ -29,17 +29,11 @@ struct PanelRow {
   double counter(Counter c) const { return static_cast<double>(now.count(c) - before.count(c)); }
 };
 
-template <class Row>
-struct Column {
-  OutcomeDefinition definition;
-  std::function<double(const Row&)> value;
-};
-
 double status_code(SellerStatus status) { return static_cast<double>(static_cast<int>(status)); }
 
-const std::vector<Column<PanelRow>>& seller_columns() {
+const std::vector<Outcome<PanelRow>>& seller_columns() {
   using R = PanelRow;
-  static const std::vector<Column<R>> table = {
+  static const std::vector<Outcome<R>> table = {
       {{"seller", "id", "seller id (stable within the task)"},
        [](const R& r) { return static_cast<double>(r.seller); }},
       {{"week", "week", "horizon week (days 7w to 7w + 6); the last may be shorter"},
@@ -123,10 +117,10 @@ struct EventRow {
   double flag(BuyerEvent::Flag f) const { return event.has(f) ? 1.0 : 0.0; }
 };
 
-const std::vector<Column<EventRow>>& event_columns() {
+const std::vector<Outcome<EventRow>>& event_columns() {
   using R = EventRow;
   using F = BuyerEvent;
-  static const std::vector<Column<R>> table = {
+  static const std::vector<Outcome<R>> table = {
       {{"buyer", "id", "buyer id (stable within the task)"},
        [](const R& r) { return static_cast<double>(r.event.buyer); }},
       {{"day", "day", "horizon day of the order"},
@@ -175,28 +169,22 @@ const std::vector<Column<EventRow>>& event_columns() {
 }
 
 template <class Row>
-std::vector<OutcomeDefinition> definitions_of(const std::vector<Column<Row>>& table) {
-  std::vector<OutcomeDefinition> defs;
-  for (const auto& c : table) defs.push_back(c.definition);
-  return defs;
-}
-
-template <class Row>
-void append_row(const std::vector<Column<Row>>& table, const Row& row,
+void append_row(const std::vector<Outcome<Row>>& table, const Row& row,
                 std::vector<std::vector<double>>& columns) {
-  columns.resize(table.size());
-  for (std::size_t c = 0; c < table.size(); ++c) columns[c].push_back(table[c].value(row));
+  const auto row_values = values(table, row);
+  columns.resize(row_values.size());
+  for (std::size_t c = 0; c < row_values.size(); ++c) columns[c].push_back(row_values[c]);
 }
 
 }  // namespace
 
 const std::vector<OutcomeDefinition>& seller_panel_columns() {
-  static const auto defs = definitions_of(seller_columns());
+  static const auto defs = definitions(seller_columns());
   return defs;
 }
 
 const std::vector<OutcomeDefinition>& buyer_event_columns() {
-  static const auto defs = definitions_of(event_columns());
+  static const auto defs = definitions(event_columns());
   return defs;
 }
 

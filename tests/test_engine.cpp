@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <omp.h>
 
+#include "small_world.hpp"
 #include "trustsim/experiment.hpp"
 #include "trustsim/marketplace.hpp"
 #include "trustsim/scenario.hpp"
@@ -15,16 +16,7 @@ namespace {
 
 // A small but complete marketplace: every mechanism on, seconds to run.
 Scenario small_scenario(std::vector<std::string> sets = {}) {
-  LoadOptions options;
-  options.set_overrides = {"population.sellers.count=150",
-                           "population.buyers.count=6000",
-                           "population.buyers.arrivals_per_day=5",
-                           "population.sellers.entry_per_day=0.5",
-                           "warmup_days=40",
-                           "horizon_days=60",
-                           "replications=2"};
-  options.set_overrides.insert(options.set_overrides.end(), sets.begin(), sets.end());
-  return load_scenario(std::string(TRUSTSIM_SOURCE_DIR) + "/scenarios/quickstart.yaml", options);
+  return testing::small_quickstart(40, std::move(sets));
 }
 
 std::string digest_with_threads(const Scenario& scenario, int threads) {

@@ -13,6 +13,7 @@
 
 #include <gtest/gtest.h>
 
+#include "small_world.hpp"
 #include "trustsim/experiment.hpp"
 #include "trustsim/outcome_tables.hpp"
 #include "trustsim/result_tables.hpp"
@@ -22,16 +23,7 @@ namespace trustsim {
 namespace {
 
 Scenario panel_scenario(std::vector<std::string> sets = {}) {
-  LoadOptions options;
-  options.set_overrides = {"population.sellers.count=150",
-                           "population.buyers.count=6000",
-                           "population.buyers.arrivals_per_day=5",
-                           "population.sellers.entry_per_day=0.5",
-                           "warmup_days=30",
-                           "horizon_days=60",
-                           "replications=2"};
-  options.set_overrides.insert(options.set_overrides.end(), sets.begin(), sets.end());
-  return load_scenario(std::string(TRUSTSIM_SOURCE_DIR) + "/scenarios/quickstart.yaml", options);
+  return testing::small_quickstart(30, std::move(sets));
 }
 
 std::size_t column(const std::vector<OutcomeDefinition>& defs, const std::string& name) {
