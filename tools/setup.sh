@@ -9,7 +9,7 @@ preset="${1:-release}"
 packages=(
   g++ cmake ninja-build pkg-config git
   libhdf5-dev hdf5-tools libyaml-cpp-dev libfmt-dev libcli11-dev librandom123-dev
-  libboost-dev libboost-math-dev libboost-random-dev
+  libboost-dev libboost-math-dev libboost-random-dev libeigen3-dev
   libopenmpi-dev openmpi-bin
   libgtest-dev libbenchmark-dev clang-format
   python3 python3-h5py python3-pandas python3-matplotlib

@@ -29,6 +29,7 @@ enum class Purpose : std::uint64_t {
   kSellerBehaviour = 8,  // exit, appeal, coaching uptake (entity = seller)
   kEnforcement = 9,      // reinstatement decisions (entity = seller)
   kSweepDesign = 10,     // sweep design draws (entity = dimension or point)
+  kCalibration = 11,     // the calibration search's own draws (entity = generation)
 };
 
 // Sentinel day for draws made when an entity is created before day 0.
