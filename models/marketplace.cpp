@@ -63,9 +63,10 @@ void register_windows(RollingWindows& windows, const ModelParams& params) {
   windows.require(Counter::kOrders, w);
   windows.require(Counter::kOrders, 30);  // lost-sales comparison: last 30 vs prior 30 days
   windows.require(Counter::kOrders, 60);
-  const auto rating = static_cast<std::uint32_t>(params.signals.rating_window_days);
-  windows.require(Counter::kFeedback, rating);  // the displayed rating buyers see
-  windows.require(Counter::kPositiveFeedback, rating);
+}
+
+void register_rating_windows(WeeklyWindows& windows, const ModelParams& params) {
+  windows.require(static_cast<std::uint32_t>(params.signals.rating_window_weeks));
 }
 
 Marketplace::Marketplace(const RunSettings& baseline, std::span<const RunSettings> arms)
@@ -73,6 +74,8 @@ Marketplace::Marketplace(const RunSettings& baseline, std::span<const RunSetting
   const auto& p = settings_.params;
   register_windows(sellers_.windows, baseline.params);
   for (const auto& arm : arms) register_windows(sellers_.windows, arm.params);
+  register_rating_windows(sellers_.ratings, baseline.params);
+  for (const auto& arm : arms) register_rating_windows(sellers_.ratings, arm.params);
   bind_windows();
   read_shares();
   calendar_.assign(
@@ -83,6 +86,7 @@ Marketplace::Marketplace(const RunSettings& baseline, std::span<const RunSetting
   seller_capacity_ = expected_with_margin(
       p.population.sellers.count, p.population.sellers.entry_per_day, settings_.total_days());
   sellers_.windows.reserve(seller_capacity_);
+  sellers_.ratings.reserve(seller_capacity_);
   // Likewise for the buyers: growing the array as they arrive would copy it
   // (and fault in fresh pages) on one thread, in the middle of the day loop.
   buyer_capacity_ = expected_with_margin(
@@ -153,9 +157,8 @@ void Marketplace::bind_windows() {
   handles_.signal_orders = w.find(Counter::kOrders, days);
   handles_.orders_30 = w.find(Counter::kOrders, 30);
   handles_.orders_60 = w.find(Counter::kOrders, 60);
-  const auto rating = static_cast<std::uint32_t>(settings_.params.signals.rating_window_days);
-  handles_.feedback = w.find(Counter::kFeedback, rating);
-  handles_.positive_feedback = w.find(Counter::kPositiveFeedback, rating);
+  handles_.rating = sellers_.ratings.find(
+      static_cast<std::uint32_t>(settings_.params.signals.rating_window_weeks));
 }
 
 void Marketplace::read_shares() {
@@ -278,6 +281,7 @@ void Marketplace::create_sellers(std::size_t count, std::int32_t day, bool enter
   grow(s.tally, SellerTally{});
   grow(day_counts_, SellerDay{});
   s.windows.add_sellers(count);
+  s.ratings.add_sellers(count);
 
   for (std::size_t id = first; id < n; ++id) draw_seller_traits(id, entering);
 
@@ -517,6 +521,7 @@ void Marketplace::close_sellers(std::int32_t day, const DayPlan& plan,
   const std::size_t n_sellers = sellers_.size();
   const std::size_t block_size = plan.block_size;
   sellers_.windows.begin_day(static_cast<std::uint64_t>(day));
+  sellers_.ratings.begin_day(static_cast<std::uint64_t>(day));
 #pragma omp parallel
   {
     DayTotals& mine = per_thread[static_cast<std::size_t>(omp_get_thread_num())].totals;

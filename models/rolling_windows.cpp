@@ -81,3 +81,73 @@ std::size_t RollingWindows::bytes_per_seller() const {
 }
 
 }  // namespace trustsim
+
+namespace trustsim {
+
+std::uint32_t WeeklyWindows::require(std::uint32_t weeks) {
+  if (sellers_ != 0) throw std::logic_error("WeeklyWindows: require() after sellers were added");
+  if (weeks == 0) throw std::invalid_argument("WeeklyWindows: window of 0 weeks");
+  for (std::uint32_t i = 0; i < windows_.size(); ++i)
+    if (windows_[i] == weeks) return i;
+  windows_.push_back(weeks);
+  ring_weeks_ = std::max<std::size_t>(ring_weeks_, weeks);
+  return static_cast<std::uint32_t>(windows_.size() - 1);
+}
+
+std::uint32_t WeeklyWindows::find(std::uint32_t weeks) const {
+  for (std::uint32_t i = 0; i < windows_.size(); ++i)
+    if (windows_[i] == weeks) return i;
+  throw std::out_of_range("WeeklyWindows: window not registered");
+}
+
+void WeeklyWindows::reserve(std::size_t sellers) {
+  if (sellers > stride_) restride(sellers);
+}
+
+void WeeklyWindows::add_sellers(std::size_t count) {
+  const std::size_t needed = sellers_ + count;
+  if (needed > stride_) restride(std::max({needed, stride_ + stride_ / 4, std::size_t{64}}));
+  sellers_ = needed;
+}
+
+void WeeklyWindows::restride(std::size_t stride) {
+  auto wider = [&](std::vector<std::uint32_t>& data, std::size_t rows) {
+    std::vector<std::uint32_t> out(rows * stride, 0);
+    for (std::size_t r = 0; r < rows; ++r)
+      std::copy_n(data.begin() + static_cast<std::ptrdiff_t>(r * stride_), sellers_,
+                  out.begin() + static_cast<std::ptrdiff_t>(r * stride));
+    data = std::move(out);
+  };
+  wider(ring_, ring_weeks_ * kCounters);
+  wider(sums_, windows_.size() * kCounters);
+  stride_ = stride;
+}
+
+void WeeklyWindows::begin_day(std::uint64_t day) {
+  if (ring_weeks_ == 0) return;
+  const std::uint64_t week = day / 7;
+  bucket_ = static_cast<std::size_t>(week % ring_weeks_);
+  new_week_ = day % 7 == 0;
+  // On a week's first day, the week W weeks back leaves each W-week window.
+  leaving_.clear();
+  for (auto weeks : windows_)
+    leaving_.push_back(static_cast<std::size_t>((week + ring_weeks_ - weeks) % ring_weeks_));
+}
+
+void WeeklyWindows::push_day(std::size_t seller, const Counts& counts) {
+  if (ring_weeks_ == 0) return;
+  for (std::size_t c = 0; c < kCounters; ++c) {
+    if (new_week_) {
+      // Drop the week that leaves each window, then empty the reused bucket.
+      for (std::size_t w = 0; w < windows_.size(); ++w)
+        sums_[(w * kCounters + c) * stride_ + seller] -=
+            ring_[(leaving_[w] * kCounters + c) * stride_ + seller];
+      ring_[(bucket_ * kCounters + c) * stride_ + seller] = 0;
+    }
+    ring_[(bucket_ * kCounters + c) * stride_ + seller] += counts[c];
+    for (std::size_t w = 0; w < windows_.size(); ++w)
+      sums_[(w * kCounters + c) * stride_ + seller] += counts[c];
+  }
+}
+
+}  // namespace trustsim

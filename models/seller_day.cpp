@@ -27,6 +27,8 @@ void Marketplace::close_seller_day(std::size_t s, std::int32_t day, const Seller
   const auto& counts = today.counts;
   const auto gmv_cents = today.gmv_cents;
   sl.windows.push_day(s, counts);
+  sl.ratings.push_day(s, {counts[static_cast<std::size_t>(Counter::kFeedback)],
+                          counts[static_cast<std::size_t>(Counter::kPositiveFeedback)]});
   // Every counter comes from orders: a day without orders adds nothing.
   const auto orders = counts[static_cast<std::size_t>(Counter::kOrders)];
   if (orders > 0)
@@ -87,11 +89,12 @@ void Marketplace::close_seller_day(std::size_t s, std::int32_t day, const Seller
 }
 
 // The rating buyers see (MODEL.md 6): percent positive over the rating
-// window. When it moves, so does the seller's attraction for every persona.
+// window (this week and the weeks before it). When it moves, so does the seller's attraction for
+// every persona.
 void Marketplace::update_rating(std::size_t s) {
-  const auto& w = sellers_.windows;
-  const std::uint32_t left = w.sum(s, handles_.feedback);
-  const std::uint32_t positive = w.sum(s, handles_.positive_feedback);
+  const auto& w = sellers_.ratings;
+  const std::uint32_t left = w.sum(s, handles_.rating, 0);
+  const std::uint32_t positive = w.sum(s, handles_.rating, 1);
   const float deficit = left == 0
                             ? 0.0f
                             : static_cast<float>(100.0 * static_cast<double>(left - positive) /

@@ -106,28 +106,28 @@ void Cmaes::tell(std::span<const double> losses) {
   }
 
   Eigen::VectorXd step = Eigen::VectorXd::Zero(n);
-  for (std::size_t i = 0; i < mu_; ++i) step += weights_[static_cast<Eigen::Index>(i)] * steps_[order[i]];
+  for (std::size_t i = 0; i < mu_; ++i)
+    step += weights_[static_cast<Eigen::Index>(i)] * steps_[order[i]];
   mean_ += sigma_ * step;
   for (Eigen::Index i = 0; i < n; ++i) mean_[i] = std::clamp(mean_[i], 0.0, 1.0);
 
   // C^-1/2 step = B D^-1 B^T step.
-  const Eigen::VectorXd whitened =
-      basis_ * (basis_.transpose() * step).cwiseQuotient(scales_);
-  path_sigma_ = (1.0 - c_sigma_) * path_sigma_ +
-                std::sqrt(c_sigma_ * (2.0 - c_sigma_) * mu_eff_) * whitened;
+  const Eigen::VectorXd whitened = basis_ * (basis_.transpose() * step).cwiseQuotient(scales_);
+  path_sigma_ =
+      (1.0 - c_sigma_) * path_sigma_ + std::sqrt(c_sigma_ * (2.0 - c_sigma_) * mu_eff_) * whitened;
   const double generations = static_cast<double>(generation_ + 1);
-  const bool stalled = path_sigma_.norm() /
-                           std::sqrt(1.0 - std::pow(1.0 - c_sigma_, 2.0 * generations)) <
-                       (1.4 + 2.0 / (dn + 1.0)) * chi_n_;
-  path_c_ = (1.0 - c_c_) * path_c_ +
-            (stalled ? std::sqrt(c_c_ * (2.0 - c_c_) * mu_eff_) : 0.0) * step;
+  const bool stalled =
+      path_sigma_.norm() / std::sqrt(1.0 - std::pow(1.0 - c_sigma_, 2.0 * generations)) <
+      (1.4 + 2.0 / (dn + 1.0)) * chi_n_;
+  path_c_ =
+      (1.0 - c_c_) * path_c_ + (stalled ? std::sqrt(c_c_ * (2.0 - c_c_) * mu_eff_) : 0.0) * step;
   Eigen::MatrixXd rank_mu = Eigen::MatrixXd::Zero(n, n);
   for (std::size_t i = 0; i < mu_; ++i)
-    rank_mu += weights_[static_cast<Eigen::Index>(i)] * steps_[order[i]] *
-               steps_[order[i]].transpose();
+    rank_mu +=
+        weights_[static_cast<Eigen::Index>(i)] * steps_[order[i]] * steps_[order[i]].transpose();
   const double lost = stalled ? 0.0 : c_1_ * c_c_ * (2.0 - c_c_);
-  cov_ = (1.0 - c_1_ - c_mu_ + lost) * cov_ + c_1_ * path_c_ * path_c_.transpose() +
-         c_mu_ * rank_mu;
+  cov_ =
+      (1.0 - c_1_ - c_mu_ + lost) * cov_ + c_1_ * path_c_ * path_c_.transpose() + c_mu_ * rank_mu;
   sigma_ *= std::exp((c_sigma_ / d_sigma_) * (path_sigma_.norm() / chi_n_ - 1.0));
   sigma_ = std::min(sigma_, 1.0);  // no step larger than the box
 
@@ -140,8 +140,6 @@ void Cmaes::tell(std::span<const double> losses) {
   sampled_ = false;
 }
 
-bool Cmaes::converged(double tolerance) const {
-  return sigma_ * scales_.maxCoeff() < tolerance;
-}
+bool Cmaes::converged(double tolerance) const { return sigma_ * scales_.maxCoeff() < tolerance; }
 
 }  // namespace trustsim

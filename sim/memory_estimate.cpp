@@ -17,20 +17,22 @@ constexpr std::uint64_t kPolicyBytesPerSeller = 1 + sizeof(std::int32_t) + 1 + 1
 MemoryEstimate estimate_memory(const Scenario& scenario) {
   const auto& set = scenario.settings;
   RollingWindows windows;
+  WeeklyWindows ratings;
   std::size_t rules = 0;
   for (const auto& arm : scenario.arms) {
     register_windows(windows, arm.model);
+    register_rating_windows(ratings, arm.model);
     rules = std::max(rules, arm.model.policies.size());
   }
   // Per buyer: state arrays plus its calendar entry (vector growth slack 2x).
   const std::uint64_t per_buyer = 4 * sizeof(float) + sizeof(std::uint8_t) + sizeof(BuyerStatus) +
                                   2 * sizeof(std::int16_t) + sizeof(std::uint8_t) +
                                   sizeof(std::uint16_t) + 2 * sizeof(std::uint32_t);
-  const std::uint64_t per_seller = 3 + sizeof(SellerOrderProfile) + 9 * sizeof(float) +
-                                   4 * sizeof(std::int32_t) + sizeof(SellerStatus) +
-                                   rules * kPolicyBytesPerSeller + sizeof(std::uint16_t) +
-                                   sizeof(SellerTally) + sizeof(DayCounts) + sizeof(std::int64_t) +
-                                   windows.bytes_per_seller() + OfferTable::kBytesPerOffer;
+  const std::uint64_t per_seller =
+      3 + sizeof(SellerOrderProfile) + 9 * sizeof(float) + 4 * sizeof(std::int32_t) +
+      sizeof(SellerStatus) + rules * kPolicyBytesPerSeller + sizeof(std::uint16_t) +
+      sizeof(SellerTally) + sizeof(DayCounts) + sizeof(std::int64_t) + windows.bytes_per_seller() +
+      ratings.bytes_per_seller() + OfferTable::kBytesPerOffer;
   const double days = static_cast<double>(set.warmup_days + set.horizon_days);
   const auto& pop = set.model.population;
   const double buyers = static_cast<double>(pop.buyers.count) + pop.buyers.arrivals_per_day * days;

@@ -50,8 +50,8 @@ class Cmaes {
   Eigen::VectorXd weights_;
   double mu_eff_, c_sigma_, d_sigma_, c_c_, c_1_, c_mu_, chi_n_;
   Eigen::VectorXd mean_, path_sigma_, path_c_;
-  Eigen::MatrixXd cov_, basis_;  // C = B diag(D^2) B^T
-  Eigen::VectorXd scales_;       // D
+  Eigen::MatrixXd cov_, basis_;         // C = B diag(D^2) B^T
+  Eigen::VectorXd scales_;              // D
   std::vector<Eigen::VectorXd> steps_;  // y_k = (x_k - m) / sigma of this generation
   std::vector<std::vector<double>> candidates_;
   bool sampled_ = false;

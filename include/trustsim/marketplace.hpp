@@ -68,6 +68,7 @@ struct Sellers {
   std::vector<std::uint16_t> suppressions;  // policies holding the listings back
   std::vector<SellerTally> tally;
   RollingWindows windows;
+  WeeklyWindows ratings;  // feedback left and positive, for the displayed rating
 
   std::size_t size() const { return status.size(); }
   bool listed(std::size_t s) const {
@@ -225,6 +226,8 @@ SellerOrderProfile order_profile(const SellerDraws& draws, const ModelParams& pa
 
 // Registers every rolling sum the engine reads under these parameters.
 void register_windows(RollingWindows& windows, const ModelParams& params);
+// Registers the displayed rating's weekly window under these parameters.
+void register_rating_windows(WeeklyWindows& windows, const ModelParams& params);
 
 // Lays out a growing population array for `planned` entries at its first
 // growth and resizes it to `n`: arrays are not copied again and again.
@@ -240,7 +243,7 @@ struct WindowHandles {
   std::uint32_t signal_loss = 0, signal_orders = 0;
   std::uint32_t signal_defects = 0;
   std::uint32_t orders_30 = 0, orders_60 = 0;
-  std::uint32_t feedback = 0, positive_feedback = 0;  // over the displayed rating's window
+  std::uint32_t rating = 0;  // the displayed rating's weekly window
 };
 
 class Marketplace {
@@ -279,7 +282,7 @@ class Marketplace {
   std::size_t suspended_sellers() const;
   // Feedback in the seller's displayed-rating window.
   std::uint32_t rating_count(std::size_t seller) const {
-    return sellers_.windows.sum(seller, handles_.feedback);
+    return sellers_.ratings.sum(seller, handles_.rating, 0);
   }
   // The policies in force (the arm's, after apply_arm).
   const PolicySet& policies() const { return policies_; }

@@ -376,7 +376,7 @@ struct SignalParams {
   double dsi_no_response_24h = 0.4;
   double dsi_unresolved = 0.6;
   std::uint64_t window_days = 60;
-  std::uint64_t rating_window_days = 365;  // src: Amazon and eBay show the last 12 months
+  std::uint64_t rating_window_weeks = 52;  // src: Amazon and eBay show the last 12 months
   template <class V>
   void visit(V& v) {
     v.value("dsi_late_delivery", dsi_late_delivery, bounds::kNonNegative, "FQI weight");
@@ -387,8 +387,10 @@ struct SignalParams {
     v.value("dsi_no_response_24h", dsi_no_response_24h, bounds::kNonNegative, "CSQI weight");
     v.value("dsi_unresolved", dsi_unresolved, bounds::kNonNegative, "CSQI weight");
     v.value("window_days", window_days, bounds::kDays, "rolling window of FQI and CSQI");
-    v.value("rating_window_days", rating_window_days, bounds::kDays,
-            "window of the displayed seller rating (percent positive feedback) buyers see");
+    v.value("rating_window_weeks", rating_window_weeks,
+            {1.0, 520.0, "a whole number of weeks from 1 to 520"},
+            "window of the displayed seller rating (percent positive feedback) buyers see: this "
+            "week and the weeks before it, in all this many (52: 358 to 364 days)");
   }
 };
 

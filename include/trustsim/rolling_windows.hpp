@@ -91,3 +91,48 @@ class RollingWindows {
 };
 
 }  // namespace trustsim
+
+namespace trustsim {
+
+// Per-seller sums over the last W whole weeks (the current, partial week
+// and the W - 1 before it) of a few counters, kept in weekly buckets: a
+// window of a year costs 53 buckets per counter instead of 365 day slots.
+// Used for the displayed rating, which buyers see over about a year.
+// Integer counts: exact and independent of thread layout.
+class WeeklyWindows {
+ public:
+  static constexpr std::size_t kCounters = 2;
+  using Counts = std::array<std::uint32_t, kCounters>;
+
+  // Registers sums over `weeks` weeks; returns the handle. Before sellers.
+  std::uint32_t require(std::uint32_t weeks);
+  std::uint32_t find(std::uint32_t weeks) const;
+  void add_sellers(std::size_t count);
+  void reserve(std::size_t sellers);
+
+  // Fixes today's bucket; on a week's first day the oldest bucket is
+  // emptied as each seller is pushed. Call once per day before push_day.
+  void begin_day(std::uint64_t day);
+  void push_day(std::size_t seller, const Counts& counts);
+
+  std::uint32_t sum(std::size_t seller, std::uint32_t handle, std::size_t counter) const {
+    return sums_[(handle * kCounters + counter) * stride_ + seller];
+  }
+  std::size_t bytes_per_seller() const {
+    return (ring_weeks_ + windows_.size()) * kCounters * sizeof(std::uint32_t);
+  }
+
+ private:
+  void restride(std::size_t stride);
+  std::vector<std::uint32_t> windows_;  // weeks of each registered sum
+  std::size_t ring_weeks_ = 0;          // the longest window
+  // Week-major: ring_[(bucket * kCounters + c) * stride_ + seller],
+  // sums_[(window * kCounters + c) * stride_ + seller].
+  std::vector<std::uint32_t> ring_, sums_;
+  std::size_t sellers_ = 0, stride_ = 0;
+  std::size_t bucket_ = 0;            // today's
+  bool new_week_ = false;             // today starts a week: the bucket is reused
+  std::vector<std::size_t> leaving_;  // per window: the bucket that leaves it today
+};
+
+}  // namespace trustsim

@@ -120,7 +120,7 @@ std::vector<ArmKey> arm_keys() {
     if (key.path == "seller_behaviour.no_sales_days") key.other = "7";
     if (key.path == "trust.churn_high_trust") key.other = "0.7";  // above churn_low_trust 0.5
     if (key.path.ends_with(".grace_days")) key.other = "1";
-    if (key.path == "signals.rating_window_days") key.other = "7";
+    if (key.path == "signals.rating_window_weeks") key.other = "1";
     if (key.path == "categories.standard.search_share") {
       key.other = "0.5";
       key.with = "'categories.heavy_bulky.search_share': 0.5";
