@@ -7,6 +7,27 @@
 
 namespace trustsim {
 
+namespace {
+
+// The seller capacity after growing to `needed`: a quarter more each time (at
+// least 64), so sellers entering one by one do not lay the arrays out daily.
+std::size_t grown_stride(std::size_t needed, std::size_t stride) {
+  return std::max({needed, stride + stride / 4, std::size_t{64}});
+}
+
+// Lays `rows` seller-indexed rows (the first `sellers` values of each) out
+// again at a wider stride; the new room is zero.
+void widen_rows(std::vector<std::uint32_t>& data, std::size_t rows, std::size_t sellers,
+                std::size_t from, std::size_t to) {
+  std::vector<std::uint32_t> wider(rows * to, 0);
+  for (std::size_t r = 0; r < rows; ++r)
+    std::copy_n(data.begin() + static_cast<std::ptrdiff_t>(r * from), sellers,
+                wider.begin() + static_cast<std::ptrdiff_t>(r * to));
+  data = std::move(wider);
+}
+
+}  // namespace
+
 std::uint32_t RollingWindows::require(Counter counter, std::uint32_t window_days) {
   if (sellers_ != 0) throw std::logic_error("RollingWindows: require() after sellers were added");
   if (window_days == 0) throw std::invalid_argument("RollingWindows: window of 0 days");
@@ -30,23 +51,15 @@ void RollingWindows::reserve(std::size_t sellers) {
 
 void RollingWindows::add_sellers(std::size_t count) {
   const std::size_t needed = sellers_ + count;
-  if (needed > stride_) restride(std::max({needed, stride_ + stride_ / 4, std::size_t{64}}));
+  if (needed > stride_) restride(grown_stride(needed, stride_));
   sellers_ = needed;
 }
 
 void RollingWindows::restride(std::size_t stride) {
-  {
-    auto restride = [&](std::vector<std::uint32_t>& data, std::size_t rows) {
-      std::vector<std::uint32_t> wider(rows * stride, 0);
-      for (std::size_t r = 0; r < rows; ++r)
-        std::copy_n(data.begin() + static_cast<std::ptrdiff_t>(r * stride_), sellers_,
-                    wider.begin() + static_cast<std::ptrdiff_t>(r * stride));
-      data = std::move(wider);
-    };
-    for (std::size_t c = 0; c < kCounterCount; ++c) restride(rings_[c], ring_days_[c]);
-    restride(sums_, windows_.size());
-    stride_ = stride;
-  }
+  for (std::size_t c = 0; c < kCounterCount; ++c)
+    widen_rows(rings_[c], ring_days_[c], sellers_, stride_, stride);
+  widen_rows(sums_, windows_.size(), sellers_, stride_, stride);
+  stride_ = stride;
 }
 
 void RollingWindows::begin_day(std::uint64_t day) {
@@ -106,20 +119,13 @@ void WeeklyWindows::reserve(std::size_t sellers) {
 
 void WeeklyWindows::add_sellers(std::size_t count) {
   const std::size_t needed = sellers_ + count;
-  if (needed > stride_) restride(std::max({needed, stride_ + stride_ / 4, std::size_t{64}}));
+  if (needed > stride_) restride(grown_stride(needed, stride_));
   sellers_ = needed;
 }
 
 void WeeklyWindows::restride(std::size_t stride) {
-  auto wider = [&](std::vector<std::uint32_t>& data, std::size_t rows) {
-    std::vector<std::uint32_t> out(rows * stride, 0);
-    for (std::size_t r = 0; r < rows; ++r)
-      std::copy_n(data.begin() + static_cast<std::ptrdiff_t>(r * stride_), sellers_,
-                  out.begin() + static_cast<std::ptrdiff_t>(r * stride));
-    data = std::move(out);
-  };
-  wider(ring_, ring_weeks_ * kCounters);
-  wider(sums_, windows_.size() * kCounters);
+  widen_rows(ring_, ring_weeks_ * kCounters, sellers_, stride_, stride);
+  widen_rows(sums_, windows_.size() * kCounters, sellers_, stride_, stride);
   stride_ = stride;
 }
 
