@@ -3,8 +3,10 @@
 //     one-step "suspend" rule evaluated once: each seller's suspension is a
 //     binomial tail given the orders in its window.
 //  2. The exact expectation over the order decision tree equals the long-run
-//     frequency of simulated orders.
+//     frequency of simulated orders, and its closed form equals the
+//     enumeration of every path of the tree.
 #include <cmath>
+#include <random>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -142,6 +144,74 @@ TEST(Oracle, ExpectedRatesMatchSimulatedOrderFrequencies) {
     check(contacts, exact.cs_contacts, "contacts");
     // FQI loss is a weighted sum (bounded by the total weight): Hoeffding-style bound.
     EXPECT_NEAR(fqi / kOrders, exact.fqi_loss, 5 * dsi.fqi_total() / std::sqrt(kOrders));
+  }
+}
+
+// The engine's closed form of the expected rates against the brute-force
+// enumeration of decide()'s every path, over random worlds and sellers. Both
+// are exact, so they agree to rounding: 1e-12 on quantities of order 1 (a
+// few hundred products and sums of doubles each lose ~1e-16). Probabilities
+// of exactly 0 and 1 are drawn on purpose: they are the tree's certain
+// branches, which neither side splits. A mechanism added to decide() but not
+// to the closed form fails here.
+TEST(Oracle, ClosedFormRatesEqualTheEnumeratedTree) {
+  std::mt19937_64 gen(20261130);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  // A probability: sometimes certain (0 or 1), mostly small, sometimes any.
+  auto prob = [&]() {
+    const double u = unit(gen);
+    if (u < 0.08) return 0.0;
+    if (u < 0.12) return 1.0;
+    return u < 0.6 ? 0.1 * unit(gen) : unit(gen);
+  };
+  const ModelParams params;
+  const auto dsi = DsiWeights::from(params.signals);
+  for (int world = 0; world < 300; ++world) {
+    auto model = OrderModel::from(params);
+    for (auto& ch : model.channels) {
+      ch.seller_ships = unit(gen) < 0.5;
+      ch.seller_owns_delivery = unit(gen) < 0.5;
+      ch.late_delivery_if_shipped_late = prob();
+    }
+    for (auto& cs : model.cs_providers) {
+      cs.resolution = prob();
+      cs.resolution_if_slow = prob();
+    }
+    auto& o = model.orders;
+    for (double* p : {&o.cs_contact, &o.cs_contact_if_problem, &o.negative_feedback,
+                      &o.negative_feedback_if_problem, &o.negative_feedback_if_resolved,
+                      &o.claim_if_unresolved, &o.chargeback_if_unresolved})
+      *p = prob();
+    o.load_sensitivity = 2.0 * unit(gen);
+    o.untracked_defect_multiplier = 1.0 + 3.0 * unit(gen);
+    model.effort_efficacy = unit(gen);
+    const SellerOrderProfile seller{static_cast<float>(prob()),
+                                    static_cast<float>(prob()),
+                                    static_cast<float>(prob()),
+                                    static_cast<float>(prob()),
+                                    static_cast<float>(prob()),
+                                    static_cast<float>(prob()),
+                                    static_cast<float>(prob()),
+                                    static_cast<Channel>(gen() % enum_count<Channel>()),
+                                    static_cast<CsProvider>(gen() % enum_count<CsProvider>())};
+    const OrderConditions conditions{static_cast<float>(unit(gen)),
+                                     static_cast<float>(2.0 * unit(gen))};
+    const auto fast = expected_rates(model, seller, conditions, dsi);
+    const auto tree = enumerated_rates(model, seller, conditions, dsi);
+    const auto where = fmt::format("world {} channel {}", world, enum_name(seller.channel));
+    constexpr double kTol = 1e-12;
+    EXPECT_NEAR(fast.orders, tree.orders, kTol) << where;
+    EXPECT_NEAR(fast.cancelled, tree.cancelled, kTol) << where;
+    EXPECT_NEAR(fast.shipments, tree.shipments, kTol) << where;
+    EXPECT_NEAR(fast.late_shipments, tree.late_shipments, kTol) << where;
+    EXPECT_NEAR(fast.valid_tracking, tree.valid_tracking, kTol) << where;
+    EXPECT_NEAR(fast.deliveries, tree.deliveries, kTol) << where;
+    EXPECT_NEAR(fast.on_time, tree.on_time, kTol) << where;
+    EXPECT_NEAR(fast.order_defects, tree.order_defects, kTol) << where;
+    EXPECT_NEAR(fast.cs_contacts, tree.cs_contacts, kTol) << where;
+    EXPECT_NEAR(fast.cs_responded, tree.cs_responded, kTol) << where;
+    EXPECT_NEAR(fast.fqi_loss, tree.fqi_loss, kTol) << where;
+    EXPECT_NEAR(fast.csqi_loss, tree.csqi_loss, kTol) << where;
   }
 }
 

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstdint>
 #include <span>
 #include <utility>
@@ -312,7 +313,9 @@ class Marketplace {
     DayCounts counts{};
     std::int64_t gmv_cents = 0;
     void add(const OrderRecord& order) {
-      for (std::size_t c = 0; c < kCounterCount; ++c) counts[c] += (order.flags >> c) & 1u;
+      // Visit only the set bits: an order sets a few of the counters.
+      for (std::uint32_t bits = order.flags; bits != 0; bits &= bits - 1)
+        ++counts[static_cast<std::size_t>(std::countr_zero(bits))];
       counts[static_cast<std::size_t>(Counter::kFqiLoss)] += order.fqi_loss;
       counts[static_cast<std::size_t>(Counter::kCsqiLoss)] += order.csqi_loss;
       gmv_cents += order.gmv_cents;

@@ -8,7 +8,9 @@
 // either draws each chance from the order's random stream (simulation) or
 // enumerates both branches with their probabilities (expected rates). The
 // engine uses the expected rates to judge whether a suspended seller was
-// truly over a threshold, so both must come from the same tree.
+// truly over a threshold, so both must come from the same tree: the engine's
+// closed form (expected_rates) is tested equal to the enumeration of the
+// tree itself (enumerated_rates).
 #pragma once
 
 #include <algorithm>
@@ -169,9 +171,14 @@ struct ExpectedRates {
   double csqi_loss = 0;  // expected DSI-weighted CSQI defects per order
 };
 
-// Exact expectation over the decision tree (all branches enumerated).
+// Exact expectation over the decision tree, in closed form (a few hundred
+// operations): what the engine uses.
 ExpectedRates expected_rates(const OrderModel& model, const SellerOrderProfile& s,
                              const OrderConditions& c, const DsiWeights& weights);
+// The same expectation by running decide() down every path of the tree
+// (hundreds of paths): the oracle that expected_rates is tested against.
+ExpectedRates enumerated_rates(const OrderModel& model, const SellerOrderProfile& s,
+                               const OrderConditions& c, const DsiWeights& weights);
 
 // ---------------------------------------------------------------------------
 
