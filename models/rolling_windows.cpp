@@ -140,8 +140,12 @@ void WeeklyWindows::begin_day(std::uint64_t day) {
     leaving_.push_back(static_cast<std::size_t>((week + ring_weeks_ - weeks) % ring_weeks_));
 }
 
-void WeeklyWindows::push_day(std::size_t seller, const Counts& counts) {
-  if (ring_weeks_ == 0) return;
+bool WeeklyWindows::push_day(std::size_t seller, const Counts& counts) {
+  if (ring_weeks_ == 0) return false;
+  // Most seller-days bring no feedback: outside a week's first day, nothing moves.
+  bool counted = false;
+  for (const auto count : counts) counted = counted || count != 0;
+  if (!counted && !new_week_) return false;
   for (std::size_t c = 0; c < kCounters; ++c) {
     if (new_week_) {
       // Drop the week that leaves each window, then empty the reused bucket.
@@ -154,6 +158,7 @@ void WeeklyWindows::push_day(std::size_t seller, const Counts& counts) {
     for (std::size_t w = 0; w < windows_.size(); ++w)
       sums_[(w * kCounters + c) * stride_ + seller] += counts[c];
   }
+  return true;
 }
 
 }  // namespace trustsim

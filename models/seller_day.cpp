@@ -27,14 +27,15 @@ void Marketplace::close_seller_day(std::size_t s, std::int32_t day, const Seller
   const auto& counts = today.counts;
   const auto gmv_cents = today.gmv_cents;
   sl.windows.push_day(s, counts);
-  sl.ratings.push_day(s, {counts[static_cast<std::size_t>(Counter::kFeedback)],
-                          counts[static_cast<std::size_t>(Counter::kPositiveFeedback)]});
+  const bool rating_inputs_moved =
+      sl.ratings.push_day(s, {counts[static_cast<std::size_t>(Counter::kFeedback)],
+                              counts[static_cast<std::size_t>(Counter::kPositiveFeedback)]});
   // Every counter comes from orders: a day without orders adds nothing.
   const auto orders = counts[static_cast<std::size_t>(Counter::kOrders)];
   if (orders > 0)
     for (std::size_t c = 0; c < kCounterCount; ++c) totals.counters[c] += counts[c];
   if (sl.status[s] == SellerStatus::kExited) return;
-  update_rating(s);
+  if (rating_inputs_moved) update_rating(s);
 
   if (in_horizon(day) && orders > 0) {
     auto& tally = sl.tally[s];

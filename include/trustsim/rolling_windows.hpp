@@ -113,7 +113,9 @@ class WeeklyWindows {
   // Fixes today's bucket; on a week's first day the oldest bucket is
   // emptied as each seller is pushed. Call once per day before push_day.
   void begin_day(std::uint64_t day);
-  void push_day(std::size_t seller, const Counts& counts);
+  // Returns whether the seller's sums may have changed (a count today, or a
+  // week leaving the windows): a day with neither touches nothing.
+  bool push_day(std::size_t seller, const Counts& counts);
 
   std::uint32_t sum(std::size_t seller, std::uint32_t handle, std::size_t counter) const {
     return sums_[(handle * kCounters + counter) * stride_ + seller];
