@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <CLI/CLI.hpp>
 
+#include "trustsim/calibration.hpp"
 #include "trustsim/errors.hpp"
 #include "trustsim/experiment.hpp"
 #include "trustsim/journal.hpp"
@@ -124,12 +125,14 @@ struct RunArgs {
   bool force = false;
   bool resume = false;
   bool output_given = false;
+  bool calibrate = false;  // `trustsim calibrate`: the calibration search, not the experiment
+  std::string fragment;    // calibrate: where the fitted values go as YAML
 };
 
-// What a journal must match to be resumed: the resolved scenario and the build.
-std::string run_identity(const Scenario& scenario) {
-  return fmt::format("config_sha256={}\nengine={} {}\n", sha256_hex(scenario.resolved_yaml),
-                     engine_version(), git_sha());
+// What a journal must match to be resumed: the command, the resolved scenario and the build.
+std::string run_identity(const Scenario& scenario, bool calibrate) {
+  return fmt::format("{}config_sha256={}\nengine={} {}\n", calibrate ? "command=calibrate\n" : "",
+                     sha256_hex(scenario.resolved_yaml), engine_version(), git_sha());
 }
 
 // Longest result-file name: the journal, lock and temporary files beside it add up to 27
@@ -183,23 +186,13 @@ std::size_t remove_leftovers(const std::filesystem::path& out) {
   return removed;
 }
 
-// A finished task this run can have produced: its id is in the plan, and its shape is the
-// scenario's. Guards the resume journal (and results from other ranks) against records
-// that checksum but cannot belong to this run.
-void check_task_belongs(const Scenario& scenario, const ReplicationPlan& plan,
-                        const TaskRun& task) {
+// A finished task with the scenario's shape: its arms and this build's table
+// columns. Guards the resume journal (and results from other ranks) against
+// records that checksum but cannot belong to this run.
+void check_task_shape(const Scenario& scenario, const TaskRun& task) {
   const auto refuse = [&](const std::string& why) {
     throw InputError(fmt::format("task {}: {}", task.task_id, why));
   };
-  if (plan.point_of(task.task_id) >= plan.points())
-    refuse(fmt::format("its id is beyond the experiment's {} task ids", plan.max_tasks()));
-  if (task.point_id != plan.point_of(task.task_id) ||
-      task.replication != plan.replication_of(task.task_id))
-    refuse(
-        fmt::format("it says point {} replication {}, but its id means point {} "
-                    "replication {}",
-                    task.point_id, task.replication, plan.point_of(task.task_id),
-                    plan.replication_of(task.task_id)));
   if (task.arms.size() != scenario.arms.size())
     refuse(fmt::format("it has {} arms, the scenario {}", task.arms.size(), scenario.arms.size()));
   const auto cohorts = cohort_labels(scenario).size();
@@ -214,12 +207,32 @@ void check_task_belongs(const Scenario& scenario, const ReplicationPlan& plan,
   }
 }
 
+// A finished task this run can have produced: its id is in the plan, and its shape is the
+// scenario's.
+void check_task_belongs(const Scenario& scenario, const ReplicationPlan& plan,
+                        const TaskRun& task) {
+  const auto refuse = [&](const std::string& why) {
+    throw InputError(fmt::format("task {}: {}", task.task_id, why));
+  };
+  if (plan.point_of(task.task_id) >= plan.points())
+    refuse(fmt::format("its id is beyond the experiment's {} task ids", plan.max_tasks()));
+  if (task.point_id != plan.point_of(task.task_id) ||
+      task.replication != plan.replication_of(task.task_id))
+    refuse(
+        fmt::format("it says point {} replication {}, but its id means point {} "
+                    "replication {}",
+                    task.point_id, task.replication, plan.point_of(task.task_id),
+                    plan.replication_of(task.task_id)));
+  check_task_shape(scenario, task);
+}
+
 // Rank 0's checks before anything runs: the output may be written, no other run is live
 // on it (the lock, held until the result file is in place), an existing file or journal
 // is never replaced silently, and a resume matches.
 ResumeJournal open_journal(const RunArgs& args, const Scenario& scenario,
-                           const ReplicationPlan& plan, const std::filesystem::path& out,
-                           std::optional<RunLock>& lock, FinishedTasks& finished) {
+                           const std::function<void(const TaskRun&)>& check,
+                           const std::filesystem::path& out, std::optional<RunLock>& lock,
+                           FinishedTasks& finished) {
   const auto journal = journal_path(out);
   check_output_writable(out);
   lock.emplace(RunLock::acquire(out, utc_now()));
@@ -239,9 +252,8 @@ ResumeJournal open_journal(const RunArgs& args, const Scenario& scenario,
         fmt::format("'{}' is not a regular file: remove it or write the results elsewhere with -o",
                     journal.string()));
   if (args.resume) {
-    auto opened = ResumeJournal::resume(
-        journal, run_identity(scenario), finished,
-        [&](const TaskRun& task) { check_task_belongs(scenario, plan, task); });
+    auto opened =
+        ResumeJournal::resume(journal, run_identity(scenario, args.calibrate), finished, check);
     if (std::filesystem::exists(out) && !args.force)
       throw InputError(fmt::format(
           "'{}' already exists; pass --force to replace it when the resumed run completes",
@@ -259,7 +271,7 @@ ResumeJournal open_journal(const RunArgs& args, const Scenario& scenario,
   if (state.exists && state.records == 0)
     std::fprintf(stderr, "trustsim: note: replacing '%s', a journal without any finished task\n",
                  journal.c_str());
-  return ResumeJournal::create(journal, run_identity(scenario));
+  return ResumeJournal::create(journal, run_identity(scenario, args.calibrate));
 }
 
 // Everything a run holds between its phases (rank 0 holds the lock, the
@@ -270,6 +282,7 @@ struct RunState {
   std::optional<RunLock> lock;
   std::optional<ResumeJournal> journal;
   FinishedTasks finished;
+  std::uint64_t journal_records = 0;  // tasks in the journal (resumed ones included)
   std::filesystem::path out;
   FarmOutcome setup_error;  // a rank that could not prepare to run
 };
@@ -281,6 +294,37 @@ void warn_if_oversubscribed() {
                  "make the run much slower (results are the same); use --threads %d or fewer\n",
                  omp_get_max_threads(), omp_get_num_procs(), omp_get_num_procs() == 1 ? "" : "s",
                  omp_get_num_procs());
+}
+
+// Where calibrate writes the fitted values: --fragment, or beside the result
+// file as STEM.fitted.yaml.
+std::filesystem::path fragment_path(const RunArgs& args, const std::filesystem::path& out) {
+  if (!args.fragment.empty()) return args.fragment;
+  auto path = out;
+  return path.replace_extension(".fitted.yaml");
+}
+
+// The fragment is never replaced silently, and its directory must take it.
+void check_fragment_writable(const RunArgs& args, const std::filesystem::path& out) {
+  const auto path = fragment_path(args, out);
+  if (std::filesystem::exists(path) && !args.force)
+    throw InputError(fmt::format(
+        "'{}' already exists; pass --force to replace it or --fragment to write elsewhere",
+        path.string()));
+  check_output_writable(path);
+}
+
+// The scenario as the command runs it: calibrate runs the calibration world
+// (the baseline arm alone) and needs a calibration section.
+Scenario load_for(const RunArgs& args, const std::string& text, const LoadOptions& options) {
+  Scenario scenario = load_scenario_text(text, args.scenario, options);
+  if (!args.calibrate) return scenario;
+  if (scenario.settings.calibration.parameters.empty())
+    throw InputError(
+        fmt::format("{}: no calibration section: calibrate needs calibration.parameters and "
+                    "calibration.moments (docs/calibration.md)",
+                    args.scenario));
+  return calibration_world(std::move(scenario));
 }
 
 // Load: rank 0 reads and checks everything (output, scenario, lock, journal),
@@ -296,10 +340,20 @@ int load_run(const RunArgs& args, const MpiSession& mpi, RunState& run) {
   if (lead) {
     try {
       run.out = checked_output(args);
+      if (args.calibrate) check_fragment_writable(args, run.out);
       run.text = read_scenario_text(args.scenario);
-      run.scenario = load_scenario_text(run.text, args.scenario, options);
-      run.journal.emplace(open_journal(args, *run.scenario, ReplicationPlan(*run.scenario), run.out,
-                                       run.lock, run.finished));
+      run.scenario = load_for(args, run.text, options);
+      const Scenario& scenario = *run.scenario;
+      const ReplicationPlan plan(scenario);
+      const auto check = [&](const TaskRun& task) {
+        // A calibration's task ids are checked batch by batch, as the search reaches them.
+        if (args.calibrate)
+          check_task_shape(scenario, task);
+        else
+          check_task_belongs(scenario, plan, task);
+      };
+      run.journal.emplace(open_journal(args, scenario, check, run.out, run.lock, run.finished));
+      run.journal_records = run.finished.size();
     } catch (...) {
       status = classify_exception(std::current_exception()).exit_code;
       mpi.broadcast(status);
@@ -320,7 +374,7 @@ int load_run(const RunArgs& args, const MpiSession& mpi, RunState& run) {
   } else if (!lead) {
     try {
       options.check_memory = false;  // rank 0 checked; this host is the user's choice
-      run.scenario = load_scenario_text(run.text, args.scenario, options);
+      run.scenario = load_for(args, run.text, options);
     } catch (...) {
       run.setup_error = classify_exception(std::current_exception());
     }
@@ -368,8 +422,7 @@ FarmOutcome farm(const FarmWorld& world, RunState& run, const Scenario& loaded,
 }
 
 // Rank 0 after a farm that did not finish: what is kept and how to go on.
-int report_stop(const FarmOutcome& outcome, const RunState& run) {
-  const auto kept = run.finished.size();
+int report_stop(const FarmOutcome& outcome, const RunState& run, std::uint64_t kept) {
   const auto journal = run.journal->path().string();
   if (outcome.exit_code == kExitInterrupted) {
     std::cerr << fmt::format(
@@ -459,9 +512,243 @@ int do_run(const RunArgs& args, const std::string& command_line) {
   const FarmOutcome outcome = farm(world, run, loaded, plan, progress);
   if (!lead) return outcome.exit_code;
   progress.finish();
-  if (outcome.exit_code != kExitOk) return report_stop(outcome, run);
+  if (outcome.exit_code != kExitOk) return report_stop(outcome, run, run.finished.size());
   const ResultFile file = write_results(run, command_line, progress.seconds(), world.size);
   if (!args.quiet) report_results(file, run, progress.seconds(), world.size);
+  report_warnings(file);
+  return kExitOk;
+}
+
+// One line per calibration batch on stderr: where the search stands.
+void report_batch(const Calibration& c, const CalibrationBatch& batch, double seconds) {
+  double best = std::numeric_limits<double>::infinity();
+  std::size_t failed = 0;
+  const auto& history = c.history();
+  const auto rows = batch.stage == CalibrationStage::kSensitivity ? 0 : batch.points.size();
+  for (std::size_t k = history.size() - rows; k < history.size(); ++k) {
+    best = std::min(best, history[k].loss);
+    failed += history[k].problem.empty() ? 0 : 1;
+  }
+  const std::string where = batch.stage == CalibrationStage::kSearch
+                                ? fmt::format("generation {}", batch.generation + 1)
+                                : std::string(stage_name(batch.stage));
+  std::string line =
+      fmt::format("  {:<14} {:>3} candidate{} x {} replications", where, batch.points.size(),
+                  batch.points.size() == 1 ? " " : "s", batch.replications);
+  if (rows > 0) line += fmt::format("  best loss {:.4g}", best);
+  if (failed > 0) line += fmt::format("  ({} could not run)", failed);
+  std::cerr << line << fmt::format("  [{:.0f} s]\n", seconds);
+}
+
+// Rank 0: a batch's results from its finished tasks (checked to be the
+// batch's), which then leave memory; the final batch's are moved to `kept`.
+std::vector<CandidateResult> collect_batch(const Scenario& scenario, const CalibrationBatch& batch,
+                                           const BatchWorld& world, FinishedTasks& finished,
+                                           FinishedTasks& kept) {
+  auto results = batch_results(
+      scenario, batch, world,
+      [&](std::uint64_t id, std::size_t k, std::uint64_t r) -> const TaskRun& {
+        const auto it = finished.find(id);
+        if (it == finished.end()) throw RunError(fmt::format("calibration task {} is missing", id));
+        if (it->second.point_id != k || it->second.replication != r)
+          throw InputError(fmt::format(
+              "task {}: it says candidate {} replication {}, but this calibration's task {} is "
+              "candidate {} replication {} of its {} batch: the journal is not this "
+              "calibration's",
+              id, it->second.point_id, it->second.replication, id, k, r, stage_name(batch.stage)));
+        return it->second;
+      });
+  const auto end = batch.first_task + batch.points.size() * batch.replications;
+  for (auto it = finished.lower_bound(batch.first_task); it != finished.end() && it->first < end;) {
+    if (batch.stage == CalibrationStage::kFinal) kept[it->first] = std::move(it->second);
+    it = finished.erase(it);
+  }
+  return results;
+}
+
+// The result file of a calibration: the calibrated world's own tables (the
+// fitted point's final replications, as `run` writes a one-arm run) and the
+// /calibration tables.
+ResultFile calibration_results(const RunArgs& args, const RunState& run, const Calibration& c,
+                               std::uint64_t final_first_task, FinishedTasks& kept,
+                               const std::string& command_line) {
+  LoadOptions options;
+  options.set_overrides = args.sets;
+  const auto& params = c.params().parameters;
+  for (std::size_t j = 0; j < params.size(); ++j)
+    options.set_overrides.push_back(fmt::format("{}={:.17g}", params[j].key, c.fitted()[j]));
+  options.check_memory = false;
+  Scenario fitted = calibration_world(load_scenario_text(run.text, args.scenario, options));
+  const auto reps = c.fitted_moments().replications;
+  fitted.settings.replications = reps;
+  FinishedTasks tasks;
+  for (std::uint64_t r = 0; r < reps; ++r) {
+    auto task = std::move(kept.at(final_first_task + c.fitted_candidate() * reps + r));
+    task.task_id = r;
+    task.point_id = 0;
+    tasks.emplace(r, std::move(task));
+  }
+  ResultFile file = assemble_results(fitted, tasks, {command_line, utc_now()});
+  for (auto& table : calibration_tables(c)) file.tables.push_back(std::move(table));
+  std::erase_if(file.root_attributes,
+                [](const Attribute& a) { return a.name == "results_digest"; });
+  file.root_attributes.push_back({"command", std::string("calibrate")});
+  file.root_attributes.push_back(
+      {"calibration_evaluations", static_cast<std::int64_t>(c.evaluations())});
+  file.root_attributes.push_back({"calibration_loss", c.fitted_loss()});
+  file.root_attributes.push_back({"results_digest", results_digest(file)});
+  return file;
+}
+
+// Writes `text` to `path` by a temporary name and a rename: whole or not at all.
+void write_text_atomically(const std::filesystem::path& path, const std::string& text) {
+  auto temporary = path;
+  temporary += fmt::format(".tmp.{}", getpid());
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.flush();
+    if (!out) {
+      std::error_code ignored;
+      std::filesystem::remove(temporary, ignored);
+      throw RunError(fmt::format("cannot write '{}'", temporary.string()));
+    }
+  }
+  std::error_code error;
+  std::filesystem::rename(temporary, path, error);
+  if (error) {
+    std::filesystem::remove(temporary, error);
+    throw RunError(fmt::format("cannot write '{}'", path.string()));
+  }
+}
+
+// `trustsim calibrate`: rank 0 steps the search; each batch runs as tasks on
+// every rank; the result file and the fragment are written at the end.
+int do_calibrate(const RunArgs& args, const std::string& command_line) {
+  install_interrupt_handlers();
+  MpiSession mpi;
+  const FarmWorld world = mpi.world();
+  const bool lead = world.rank == 0;
+  if (args.threads > 0) omp_set_num_threads(args.threads);
+  if (lead) warn_if_oversubscribed();
+  RunState run;
+  if (const int status = load_run(args, mpi, run); status != kExitOk) return status;
+  const Scenario unloaded;
+  const Scenario& base = run.scenario ? *run.scenario : unloaded;
+  std::optional<Calibration> calibration;
+  if (lead) {
+    calibration.emplace(base.settings.calibration);
+    if (!args.quiet) {
+      const auto& c = base.settings.calibration;
+      std::cerr << fmt::format(
+          "trustsim calibrate {}: {} parameters, {} moments, budget {} candidates x {} "
+          "replications, {} rank{} x {} threads\n",
+          base.settings.name, c.parameters.size(), c.moments.size(), c.budget, c.replications,
+          world.size, world.size == 1 ? "" : "s", omp_get_max_threads());
+      if (args.resume)
+        std::cerr << fmt::format("  resuming: {} finished tasks read from {}\n",
+                                 run.finished.size(), run.journal->path().string());
+    }
+  }
+  const auto started = std::chrono::steady_clock::now();
+  auto seconds = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  };
+  FinishedTasks kept;
+  std::uint64_t final_first_task = 0;
+  std::optional<CalibrationBatch> ran;  // rank 0: the batch the last farm ran
+  BatchWorld ran_world;
+  for (;;) {
+    // Rank 0 tells the batch it ran and sends the next; a failure on the way is
+    // sent too ("!"), so no rank waits for a batch that never comes.
+    std::string text;
+    std::exception_ptr failure;
+    if (lead) {
+      try {
+        if (ran) {
+          if (ran->stage == CalibrationStage::kFinal) final_first_task = ran->first_task;
+          calibration->tell(collect_batch(base, *ran, ran_world, run.finished, kept));
+          if (!args.quiet) report_batch(*calibration, *ran, seconds());
+        }
+        if (calibration->pending()) text = encode_batch(*calibration->pending());
+      } catch (...) {
+        failure = std::current_exception();
+        text = "!";
+      }
+    }
+    mpi.broadcast(text);
+    if (text == "!") {
+      if (lead) std::rethrow_exception(failure);
+      return kExitRunFailure;
+    }
+    if (text.empty()) break;
+    const CalibrationBatch batch = decode_batch(text);
+    BatchWorld batch_run =
+        run.scenario ? batch_world(base, run.text, args.scenario, args.sets, batch) : BatchWorld{};
+    FarmHooks hooks;
+    hooks.run = [&](std::uint64_t id, const std::function<void(std::int64_t)>& on_day) {
+      const auto offset = id - batch.first_task;
+      return run_task(batch_run.scenario,
+                      {id, offset / batch.replications, offset % batch.replications}, on_day);
+    };
+    hooks.required = [&](const FinishedTasks& done) {
+      std::vector<std::uint64_t> ids;
+      for (std::size_t k = 0; k < batch.points.size(); ++k)
+        if (batch_run.problems[k].empty())
+          for (std::uint64_t r = 0; r < batch.replications; ++r) {
+            const auto id = batch.first_task + k * batch.replications + r;
+            if (!done.count(id)) ids.push_back(id);
+          }
+      return ids;
+    };
+    hooks.on_finished = [&](const TaskRun& task, int ran_on) {
+      try {
+        check_task_shape(batch_run.scenario, task);
+      } catch (const InputError& e) {
+        throw RunError(
+            fmt::format("rank {} sent a result this run cannot have: {}", ran_on, e.what()));
+      }
+      run.journal->append(task);
+      ++run.journal_records;
+      test_fault_point(0, "journal", run.journal_records);
+    };
+    hooks.on_orders = [](std::int64_t) {};
+    const FarmOutcome outcome = run_farm(world, hooks, run.finished, run.setup_error);
+    if (outcome.exit_code != kExitOk)
+      return lead ? report_stop(outcome, run, run.journal_records) : outcome.exit_code;
+    if (lead) {
+      ran = batch;
+      ran_world = std::move(batch_run);
+    }
+  }
+  if (!lead) return kExitOk;
+  const ResultFile file =
+      calibration_results(args, run, *calibration, final_first_task, kept, command_line);
+  test_fault_point(0, "write", 1);
+  const auto fragment = fragment_path(args, run.out);
+  try {
+    run.lock->check_held();
+    write_result_file(run.out, file);
+    write_text_atomically(
+        fragment, calibration_fragment(*calibration, fmt::format("{}, {} {}", args.scenario,
+                                                                 engine_version(), git_sha())));
+  } catch (const RunError& e) {
+    throw RunError(fmt::format(
+        "{}; the finished tasks are kept in {}: run the same command with --resume once this "
+        "is fixed",
+        e.what(), run.journal->path().string()));
+  }
+  run.journal->remove();
+  run.lock->release();
+  if (!args.quiet) {
+    std::cout << format_moment_table(*calibration);
+    std::string digest = "?";
+    for (const auto& a : file.root_attributes)
+      if (const auto* t = std::get_if<std::string>(&a.value); t && a.name == "results_digest")
+        digest = *t;
+    std::cout << fmt::format("\nwrote {} and {}\n  results digest {}\n  {:.1f} s\n",
+                             run.out.string(), fragment.string(), digest, seconds());
+  }
   report_warnings(file);
   return kExitOk;
 }
@@ -491,6 +778,11 @@ int do_validate(const std::string& path, const std::vector<std::string>& sets, b
       static_cast<double>(
           estimate_results_memory(scenario, ReplicationPlan(scenario).max_tasks())) /
           (1 << 20));
+  if (const auto& c = set.calibration; !c.parameters.empty())
+    std::cout << fmt::format(
+        "  calibration: {} parameters to {} moments, at most {} candidates x {} replications "
+        "(trustsim calibrate)\n",
+        c.parameters.size(), c.moments.size(), c.budget, c.replications);
   return kExitOk;
 }
 
@@ -521,6 +813,31 @@ int cli_main(int argc, char** argv) {
   run_cmd->add_flag("--resume", run.resume,
                     "finish an interrupted run of the same scenario: only missing tasks run");
 
+  RunArgs calibrate;
+  calibrate.calibrate = true;
+  auto* calibrate_cmd = app.add_subcommand(
+      "calibrate",
+      "fit the scenario's calibration.parameters to calibration.moments (simulated method of "
+      "moments, CMA-ES); writes a result file and the fitted values as YAML");
+  calibrate_cmd
+      ->add_option("scenario", calibrate.scenario, "scenario YAML with a calibration section")
+      ->required();
+  calibrate_cmd->add_option("-o,--output", calibrate.output,
+                            "result file (default: SCENARIO_STEM.h5)");
+  calibrate_cmd->add_option("--fragment", calibrate.fragment,
+                            "fitted values as YAML (default: beside the result file, "
+                            "STEM.fitted.yaml)");
+  calibrate_cmd->add_option("--set", calibrate.sets, "override a scenario value: KEY.PATH=VALUE")
+      ->take_all();
+  calibrate_cmd
+      ->add_option("--threads", calibrate.threads, "OpenMP threads (default: OMP_NUM_THREADS)")
+      ->check(CLI::Range(1, 4096));
+  calibrate_cmd->add_flag("--quiet", calibrate.quiet, "no progress and no moment table");
+  calibrate_cmd->add_flag("--force", calibrate.force,
+                          "replace existing output files (or discard an interrupted search)");
+  calibrate_cmd->add_flag("--resume", calibrate.resume,
+                          "finish an interrupted calibration: finished tasks are not run again");
+
   std::string validate_path;
   std::vector<std::string> validate_sets;
   bool print_resolved = false, print_reference = false;
@@ -547,6 +864,10 @@ int cli_main(int argc, char** argv) {
     if (*run_cmd) {
       run.output_given = run_cmd->count("--output") > 0;
       return do_run(run, join_args(argc, argv));
+    }
+    if (*calibrate_cmd) {
+      calibrate.output_given = calibrate_cmd->count("--output") > 0;
+      return do_calibrate(calibrate, join_args(argc, argv));
     }
     if (*validate_cmd) {
       if (print_reference) {

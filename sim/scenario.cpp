@@ -30,10 +30,21 @@ using config::Problems;
 using config::Reader;
 
 // Keys an arm may not override: arms share one marketplace and one calendar.
-constexpr std::string_view kFixedAcrossArms[] = {
-    "name",       "description",       "seed", "warmup_days", "horizon_days",     "replications",
-    "population", "outputs",           "arms", "analysis",    "independent_arms", "precision",
-    "sweep",      "reference_standard"};
+constexpr std::string_view kFixedAcrossArms[] = {"name",
+                                                 "description",
+                                                 "seed",
+                                                 "warmup_days",
+                                                 "horizon_days",
+                                                 "replications",
+                                                 "population",
+                                                 "outputs",
+                                                 "arms",
+                                                 "analysis",
+                                                 "independent_arms",
+                                                 "precision",
+                                                 "sweep",
+                                                 "reference_standard",
+                                                 "calibration"};
 // Keys a sweep may not vary: they define the experiment, not the marketplace.
 constexpr std::string_view kFixedAcrossPoints[] = {"name",
                                                    "description",
@@ -47,7 +58,8 @@ constexpr std::string_view kFixedAcrossPoints[] = {"name",
                                                    "sweep",
                                                    "analysis",
                                                    "arms",
-                                                   "reference_standard"};
+                                                   "reference_standard",
+                                                   "calibration"};
 
 bool starts_with_key(const std::string& path, std::string_view key) {
   return path.starts_with(key) &&
@@ -55,23 +67,47 @@ bool starts_with_key(const std::string& path, std::string_view key) {
 }
 
 // Semantic checks that span several values.
-// The position of the node at a dotted path (without list indices), or of
-// the deepest mapping on the way that the file writes.
-SourceMark mark_at(const YAML::Node& root, const Origins& origins, const std::string& path) {
+// The node at a key path ("a.b[2].c"), or the deepest node on the way that
+// exists (the root when nothing does).
+YAML::Node node_at(const YAML::Node& root, const std::string& path, bool* complete = nullptr) {
   YAML::Node node = root;
+  if (complete) *complete = false;
   std::size_t start = 0;
-  while (start <= path.size()) {
-    const auto dot = path.find('.', start);
-    const auto key = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-    if (!node.IsMap()) break;
+  while (start < path.size()) {
+    auto end = path.find_first_of(".[", start);
+    const std::string key = path.substr(start, end == std::string::npos ? end : end - start);
     const YAML::Node& const_node = node;
-    YAML::Node next = const_node[key];
-    if (!next.IsDefined()) break;
-    node.reset(next);
-    if (dot == std::string::npos) break;
-    start = dot + 1;
+    if (!key.empty()) {
+      if (!node.IsMap() || !const_node[key].IsDefined()) return node;
+      node.reset(const_node[key]);
+    }
+    while (end != std::string::npos && path[end] == '[') {
+      const auto close = path.find(']', end);
+      std::size_t index = 0;
+      try {
+        index = std::stoul(path.substr(end + 1, close - end - 1));
+      } catch (const std::exception&) {
+        return node;
+      }
+      const YAML::Node& list = node;
+      if (close == std::string::npos || !node.IsSequence() || index >= node.size()) return node;
+      node.reset(list[index]);
+      end = close + 1 < path.size() ? close + 1 : std::string::npos;
+    }
+    if (end == std::string::npos) {
+      if (complete) *complete = true;
+      return node;
+    }
+    start = end + 1;
   }
-  return origins.mark_of(node);
+  if (complete) *complete = true;
+  return node;
+}
+
+// The position of the node at a key path, or of the deepest node on the way
+// that the file writes.
+SourceMark mark_at(const YAML::Node& root, const Origins& origins, const std::string& path) {
+  return origins.mark_of(node_at(root, path));
 }
 
 void check_model(const ModelParams& m, const Origins& origins, const YAML::Node& root,
@@ -678,6 +714,46 @@ void check_precision(const Scenario& scenario, bool replications_given, const YA
   }
 }
 
+// Checks shared by swept and calibrated parameters: `key` names a
+// marketplace or policy parameter, is varied once (`earlier`: the keys varied
+// before it) and no candidate arm overrides it (the value applies to every arm).
+void check_varied_key(const Scenario& scenario, const std::string& key,
+                      const std::vector<std::string>& earlier, const char* varied,
+                      const SourceMark& mark, const std::string& path, Problems& problems) {
+  if (key.empty())
+    problems.add(mark, path + ".key", "no key path given",
+                 "a scenario key path such as policies[0].above");
+  for (auto fixed : kFixedAcrossPoints)
+    if (starts_with_key(key, fixed))
+      problems.add(mark, path + ".key",
+                   fmt::format("'{}' defines the experiment and cannot be {}", key, varied),
+                   "a marketplace or policy parameter");
+  for (const auto& other : earlier)
+    if (other == key)
+      problems.add(mark, path + ".key", fmt::format("'{}' is {} twice", key, varied),
+                   fmt::format("each key {} once", varied));
+  for (std::size_t a = 1; a < scenario.arms.size(); ++a)
+    for (const auto& o : scenario.arms[a].overrides) {
+      const auto arm_key = o.substr(0, o.find('='));
+      if (starts_with_key(arm_key, key) || starts_with_key(key, arm_key))
+        problems.add(
+            mark, path + ".key",
+            fmt::format("arm '{}' also sets '{}'", scenario.arms[a].name, arm_key),
+            fmt::format("a key no arm overrides (the value {} applies to every arm)", varied));
+    }
+}
+
+// A [min, max] range that is not empty, and positive on a log scale.
+void check_range(double min, double max, ParameterScale scale, const SourceMark& mark,
+                 const std::string& path, Problems& problems) {
+  if (!(min < max))
+    problems.add(mark, path + ".max", fmt::format("the range [{}, {}] is empty", min, max),
+                 "min < max");
+  else if (scale == ParameterScale::kLog && min <= 0)
+    problems.add(mark, path + ".min", fmt::format("{} on a log scale", min),
+                 "min > 0 for scale: log");
+}
+
 // Checks of the sweep section against the arms; returns the number of sweep
 // points (above kMaxSweepPoints when the design is too large).
 std::uint64_t check_sweep(const Scenario& scenario, const YAML::Node& root, const Origins& origins,
@@ -695,26 +771,9 @@ std::uint64_t check_sweep(const Scenario& scenario, const YAML::Node& root, cons
   for (std::size_t i = 0; i < sweep.parameters.size(); ++i) {
     const auto& p = sweep.parameters[i];
     const auto path = fmt::format("sweep.parameters[{}]", i);
-    if (p.key.empty())
-      problems.add(mark("sweep.parameters"), path + ".key", "no key path given",
-                   "a scenario key path such as policies[0].above");
-    for (auto fixed : kFixedAcrossPoints)
-      if (starts_with_key(p.key, fixed))
-        problems.add(mark("sweep.parameters"), path + ".key",
-                     fmt::format("'{}' defines the experiment and cannot be swept", p.key),
-                     "a marketplace or policy parameter");
-    for (std::size_t j = 0; j < i; ++j)
-      if (sweep.parameters[j].key == p.key)
-        problems.add(mark("sweep.parameters"), path + ".key",
-                     fmt::format("'{}' is swept twice", p.key), "each key swept once");
-    for (std::size_t a = 1; a < scenario.arms.size(); ++a)
-      for (const auto& o : scenario.arms[a].overrides) {
-        const auto key = o.substr(0, o.find('='));
-        if (starts_with_key(key, p.key) || starts_with_key(p.key, key))
-          problems.add(mark("sweep.parameters"), path + ".key",
-                       fmt::format("arm '{}' also sets '{}'", scenario.arms[a].name, key),
-                       "a key no arm overrides (the sweep applies to every arm)");
-      }
+    std::vector<std::string> earlier;
+    for (std::size_t j = 0; j < i; ++j) earlier.push_back(sweep.parameters[j].key);
+    check_varied_key(scenario, p.key, earlier, "swept", mark(path), path, problems);
     if (!sampled) {
       if (p.values.empty())
         problems.add(mark("sweep.parameters"), path + ".values", "no values for a grid design",
@@ -727,12 +786,7 @@ std::uint64_t check_sweep(const Scenario& scenario, const YAML::Node& root, cons
         problems.add(mark("sweep.parameters"), path + ".values",
                      fmt::format("values given for a {} design", enum_name(sweep.design)),
                      "min and max (a sampled design draws the values)");
-      if (!(p.min < p.max))
-        problems.add(mark("sweep.parameters"), path + ".max",
-                     fmt::format("the range [{}, {}] is empty", p.min, p.max), "min < max");
-      else if (p.scale == ParameterScale::kLog && p.min <= 0)
-        problems.add(mark("sweep.parameters"), path + ".min",
-                     fmt::format("{} on a log scale", p.min), "min > 0 for scale: log");
+      check_range(p.min, p.max, p.scale, mark(path), path, problems);
     }
   }
   if (!sampled && grid_points > kMaxSweepPoints)
@@ -757,11 +811,128 @@ std::uint64_t check_sweep(const Scenario& scenario, const YAML::Node& root, cons
 
 // Checks of the experiment sections (precision, sweep) against the arms, and
 // of the number of tasks they make.
+// `name` among `defs`; else a problem listing them.
+bool known_column(const std::vector<OutcomeDefinition>& defs, const std::string& name,
+                  const SourceMark& mark, const std::string& path, const char* table,
+                  Problems& problems) {
+  std::string names;
+  for (const auto& d : defs) {
+    if (d.name == name) return true;
+    names += (names.empty() ? "" : ", ") + d.name;
+  }
+  problems.add(mark, path, fmt::format("unknown {} column '{}'", table, name), "one of: " + names);
+  return false;
+}
+
+// One calibration moment: exactly one kind, with names the result tables have.
+void check_moment(const Scenario& scenario, std::size_t i, const SourceMark& mark,
+                  Problems& problems) {
+  const auto& moments = scenario.settings.calibration.moments;
+  const auto& m = moments[i];
+  const auto path = fmt::format("calibration.moments[{}]", i);
+  if (m.name.empty()) problems.add(mark, path + ".name", "no name given", "a moment name");
+  for (std::size_t j = 0; j < i; ++j)
+    if (moments[j].name == m.name && !m.name.empty())
+      problems.add(mark, path + ".name", fmt::format("'{}' names two moments", m.name),
+                   "a name of its own");
+  const int kinds = !m.outcome.empty() + !m.series.empty() + !m.cohort.empty() + !m.panel.empty() +
+                    !m.numerator.empty();
+  if (kinds != 1)
+    problems.add(mark, path,
+                 kinds == 0 ? "says nothing to measure" : "says more than one thing to measure",
+                 "exactly one of outcome, series, cohort (with column), panel or numerator "
+                 "(with denominator)");
+  if (!m.outcome.empty())
+    known_column(summary_outcomes(), m.outcome, mark, path + ".outcome", "/summary", problems);
+  if (!m.series.empty())
+    known_column(timeseries_outcomes(), m.series, mark, path + ".series", "/timeseries", problems);
+  if (m.reduce != SeriesReduce::kMean && m.series.empty())
+    problems.add(mark, path + ".reduce",
+                 fmt::format("reduce: {} without a series", enum_name(m.reduce)),
+                 "reduce only with series");
+  if (!m.cohort.empty()) {
+    const auto labels = cohort_labels(scenario);
+    if (std::find(labels.begin(), labels.end(), m.cohort) == labels.end()) {
+      std::string names;
+      for (const auto& l : labels) names += (names.empty() ? "" : ", ") + l;
+      problems.add(
+          mark, path + ".cohort", fmt::format("unknown cohort '{}'", m.cohort),
+          names.empty() ? "outputs.cohorts naming the dimension first" : "one of: " + names);
+    }
+    known_column(cohort_outcomes(), m.column, mark, path + ".column", "/cohort_summary", problems);
+  } else if (!m.column.empty()) {
+    problems.add(mark, path + ".column", "column without a cohort", "column only with cohort");
+  }
+  if (!m.panel.empty()) {
+    known_column(seller_panel_columns(), m.panel, mark, path + ".panel", "/panels/sellers",
+                 problems);
+    if (scenario.settings.outputs.seller_panel <= 0)
+      problems.add(mark, path + ".panel", "a panel moment without a seller panel",
+                   "outputs.seller_panel > 0");
+  }
+  if (m.numerator.empty() != m.denominator.empty())
+    problems.add(mark, path, "a ratio needs both numerator and denominator",
+                 "numerator and denominator, each the name of another moment");
+  for (const auto* part : {&m.numerator, &m.denominator}) {
+    if (part->empty()) continue;
+    const auto it = std::find_if(moments.begin(), moments.end(),
+                                 [&](const CalibrationMoment& o) { return o.name == *part; });
+    if (it == moments.end() || &*it == &m || !it->numerator.empty())
+      problems.add(mark, path + (part == &m.numerator ? ".numerator" : ".denominator"),
+                   fmt::format("'{}' is not the name of another moment that is not a ratio", *part),
+                   "the name of an outcome, series, cohort or panel moment");
+  }
+  if (m.fit && !(m.tolerance > 0))
+    problems.add(mark, path + ".tolerance", fmt::format("{} for a fitted moment", m.tolerance),
+                 "a tolerance > 0");
+}
+
+// The calibration section: parameters that name varied model keys, moments
+// the result tables have, a search that can run.
+void check_calibration(const Scenario& scenario, const YAML::Node& root, const Origins& origins,
+                       Problems& problems) {
+  auto mark = [&](const std::string& path) { return mark_at(root, origins, path); };
+  const auto& c = scenario.settings.calibration;
+  if (c.parameters.empty() && c.moments.empty()) return;
+  if (c.parameters.empty() || c.moments.empty())
+    problems.add(mark("calibration"), "calibration",
+                 c.parameters.empty() ? "moments without parameters to fit"
+                                      : "parameters without moments to fit them to",
+                 "both calibration.parameters and calibration.moments");
+  if (!scenario.settings.sweep.parameters.empty())
+    problems.add(mark("calibration"), "calibration", "a calibration and a sweep in one scenario",
+                 "one or the other: calibrate first, then sweep the calibrated world");
+  std::vector<std::string> earlier;
+  for (std::size_t i = 0; i < c.parameters.size(); ++i) {
+    const auto& p = c.parameters[i];
+    const auto path = fmt::format("calibration.parameters[{}]", i);
+    check_varied_key(scenario, p.key, earlier, "calibrated", mark(path), path, problems);
+    check_range(p.min, p.max, p.scale, mark(path), path, problems);
+    if (!std::isnan(p.start) && !(p.start >= p.min && p.start <= p.max))
+      problems.add(mark(path + ".start"), path + ".start",
+                   fmt::format("{} is outside [{}, {}]", p.start, p.min, p.max),
+                   "a start within [min, max]");
+    earlier.push_back(p.key);
+  }
+  bool fitted = false;
+  for (std::size_t i = 0; i < c.moments.size(); ++i) {
+    check_moment(scenario, i, mark(fmt::format("calibration.moments[{}]", i)), problems);
+    fitted = fitted || c.moments[i].fit;
+  }
+  if (!c.moments.empty() && !fitted)
+    problems.add(mark("calibration.moments"), "calibration.moments", "no moment is fitted",
+                 "at least one moment with fit: true");
+  if (c.population == 1)
+    problems.add(mark("calibration.population"), "calibration.population",
+                 "1 candidate per generation", "0 (the default size) or at least 2");
+}
+
 void check_experiment(const Scenario& scenario, bool replications_given, const YAML::Node& root,
                       const Origins& origins, Problems& problems) {
   auto mark = [&](const std::string& path) { return mark_at(root, origins, path); };
   const auto& precision = scenario.settings.precision;
   check_precision(scenario, replications_given, root, origins, problems);
+  check_calibration(scenario, root, origins, problems);
   const auto& reference = scenario.settings.reference_standard;
   if (!reference.empty() && scenario.arms[scenario.reference_arm()].name != reference) {
     std::string names;
@@ -830,6 +1001,54 @@ void expand_sweep(Scenario& scenario, const YAML::Node& root, Origins& origins,
   }
 }
 
+// Each calibrated key at its min, max and start, read as the arms would be
+// (an unknown key, or a value the key does not allow, is refused now rather
+// than mid-search); a start not given becomes the scenario's own value.
+void resolve_calibration(Scenario& scenario, const YAML::Node& root, Origins& origins,
+                         const Overlay& set_overlay, Problems& problems) {
+  auto& c = scenario.settings.calibration;
+  const YAML::Node baseline = model_node(scenario.arms.front().model);
+  for (std::size_t i = 0; i < c.parameters.size(); ++i) {
+    auto& p = c.parameters[i];
+    const auto path = fmt::format("calibration.parameters[{}]", i);
+    const SourceMark mark = mark_at(root, origins, path);
+    if (std::isnan(p.start)) {
+      bool complete = false;
+      const YAML::Node node = node_at(baseline, p.key, &complete);
+      double value = 0;
+      char* end = nullptr;
+      if (complete && node.IsScalar()) value = std::strtod(node.Scalar().c_str(), &end);
+      if (!complete || !node.IsScalar() || end == node.Scalar().c_str() || *end != '\0') {
+        problems.add(mark, path + ".key", fmt::format("'{}' is not a numeric model key", p.key),
+                     "a key path to a number, e.g. orders.claim_if_unresolved");
+        continue;
+      }
+      if (!(value >= p.min && value <= p.max)) {
+        problems.add(
+            mark, path + ".start",
+            fmt::format("the scenario's value {} is outside [{}, {}]", value, p.min, p.max),
+            "a range around the scenario's value, or a start");
+        continue;
+      }
+      p.start = value;
+    }
+    for (const auto& [what, value] :
+         {std::pair{"min", p.min}, {"max", p.max}, {"start", p.start}}) {
+      Overlay overlay = set_overlay;
+      const YAML::Node node(fmt::format("{:.17g}", value));
+      origins.overrides.emplace_back(node, mark);
+      overlay.entries[p.key] = node;
+      Problems at_value;
+      read_arms(root, origins, overlay, at_value, false);
+      for (auto& problem : at_value.list) {
+        problem.message += fmt::format(" ({}.{} = {})", path, what, value);
+        problems.list.push_back(std::move(problem));
+      }
+      if (!at_value.list.empty()) break;
+    }
+  }
+}
+
 Scenario load(const std::string& text, const std::string& label, const LoadOptions& options) {
   auto doc = parse_document(text, label);
   Problems problems;
@@ -852,6 +1071,8 @@ Scenario load(const std::string& text, const std::string& label, const LoadOptio
   check_experiment(scenario, options.replications.has_value(), doc.root, doc.origins, problems);
   if (!problems.list.empty()) throw InputError(problems.list);
   expand_sweep(scenario, doc.root, doc.origins, set_overlay, problems);
+  if (!problems.list.empty()) throw InputError(problems.list);
+  resolve_calibration(scenario, doc.root, doc.origins, set_overlay, problems);
   if (!problems.list.empty()) throw InputError(problems.list);
   if (options.check_memory) check_memory(scenario, doc.root, doc.origins, problems);
   if (!problems.list.empty()) throw InputError(problems.list);

@@ -892,3 +892,65 @@ TEST(ScenarioReference, ListsEveryTopLevelSection) {
 
 }  // namespace
 }  // namespace trustsim
+
+namespace trustsim {
+namespace {
+
+// The calibration section: each class of mistake names the entry's key path
+// and what was expected, at the entry's position (before any simulation).
+TEST(ScenarioErrors, CalibrationSectionMistakes) {
+  const std::string param = "{key: orders.positive_feedback, min: 0.01, max: 0.1}";
+  const std::string moment = "{name: a, outcome: orders, target: 1, tolerance: 1}";
+  auto with_moments = [&](const std::string& moments) {
+    return "seed: 1\ncalibration:\n  parameters: [" + param + "]\n  moments:\n" + moments;
+  };
+  auto with_parameter = [&](const std::string& p) {
+    return "seed: 1\ncalibration:\n  parameters:\n    - " + p + "\n  moments: [" + moment + "]\n";
+  };
+  expect_problem(
+      only_problem(with_moments("    - {name: a, outcome: order, target: 1, tolerance: 1}\n")),
+      kLabel, 5, 7, "calibration.moments[0].outcome", "unknown /summary column 'order'",
+      "cancellations_per_1k_orders");
+  expect_problem(only_problem(with_moments("    - " + moment +
+                                           "\n    - {name: r, numerator: a, denominator: b, "
+                                           "fit: false}\n")),
+                 kLabel, 6, 7, "calibration.moments[1].denominator", "'b' is not the name",
+                 "the name of an outcome");
+  expect_problem(only_problem(with_moments("    - {name: a, outcome: orders, target: 1}\n")),
+                 kLabel, 5, 7, "calibration.moments[0].tolerance", "for a fitted moment",
+                 "a tolerance > 0");
+  expect_problem(
+      only_problem(with_moments(
+          "    - {name: a, outcome: orders, series: orders, target: 1, tolerance: 1}\n")),
+      kLabel, 5, 7, "calibration.moments[0]", "more than one thing to measure", "exactly one of");
+  expect_problem(
+      only_problem(with_parameter("{key: orders.positive_feedback, min: 0.1, max: 0.1}")), kLabel,
+      4, 7, "calibration.parameters[0].max", "the range [0.1, 0.1] is empty", "min < max");
+  expect_problem(
+      only_problem(with_parameter("{key: orders.positive_feedback, min: 0, max: 0.1, scale: log}")),
+      kLabel, 4, 7, "calibration.parameters[0].min", "0 on a log scale", "min > 0");
+  expect_problem(only_problem(with_parameter(
+                     "{key: orders.positive_feedback, min: 0.01, max: 0.1, start: 0.5}")),
+                 kLabel, 4, 67, "calibration.parameters[0].start", "0.5 is outside [0.01, 0.1]",
+                 "a start within [min, max]");
+  expect_problem(only_problem(with_parameter("{key: seed, min: 1, max: 10}")), kLabel, 4, 7,
+                 "calibration.parameters[0].key", "cannot be calibrated",
+                 "a marketplace or policy parameter");
+  expect_problem(
+      only_problem(with_parameter("{key: orders.positive_feedbak, min: 0.01, max: 0.1}")), kLabel,
+      4, 7, "calibration.parameters[0].key", "is not a numeric model key", "a key path");
+  // A bound the key itself does not allow is refused now, not mid-search.
+  expect_problem(only_problem(with_parameter(
+                     "{key: orders.positive_feedback, min: 0.01, max: 1.5, start: 0.05}")),
+                 kLabel, 4, 7, "orders.positive_feedback",
+                 "1.5 is out of range (calibration.parameters[0].max = 1.5)", "a probability");
+  expect_problem(only_problem("seed: 1\nsweep:\n  parameters: [{key: orders.cs_contact, values: "
+                              "[0.1]}]\ncalibration:\n  parameters: [" +
+                              param + "]\n  moments: [" + moment + "]\n"),
+                 kLabel, 5, 3, "calibration", "a calibration and a sweep", "one or the other");
+  expect_problem(only_problem("seed: 1\ncalibration:\n  parameters: [" + param + "]\n"), kLabel, 3,
+                 3, "calibration", "parameters without moments", "both");
+}
+
+}  // namespace
+}  // namespace trustsim

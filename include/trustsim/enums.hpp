@@ -42,6 +42,9 @@ enum class TimeseriesStep : std::uint8_t { kDaily, kWeekly };
 enum class PAdjustment : std::uint8_t { kHolm, kBenjaminiHochberg, kNone };
 enum class SweepDesign : std::uint8_t { kGrid, kLatinHypercube, kSobol, kSaltelli };
 enum class ParameterScale : std::uint8_t { kLinear, kLog };
+// Calibration: how a /timeseries series becomes one number, and how moments are weighted.
+enum class SeriesReduce : std::uint8_t { kMean, kTrend, kQuantile };
+enum class MomentWeights : std::uint8_t { kTolerance, kVariance };
 
 template <class E>
 struct EnumNames;
@@ -72,6 +75,8 @@ TRUSTSIM_ENUM_NAMES(TimeseriesStep, "daily", "weekly");
 TRUSTSIM_ENUM_NAMES(PAdjustment, "holm", "benjamini_hochberg", "none");
 TRUSTSIM_ENUM_NAMES(SweepDesign, "grid", "latin_hypercube", "sobol", "saltelli");
 TRUSTSIM_ENUM_NAMES(ParameterScale, "linear", "log");
+TRUSTSIM_ENUM_NAMES(SeriesReduce, "mean", "trend", "quantile");
+TRUSTSIM_ENUM_NAMES(MomentWeights, "tolerance", "variance");
 #undef TRUSTSIM_ENUM_NAMES
 
 template <class E>

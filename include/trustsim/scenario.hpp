@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -137,6 +138,105 @@ struct SweepParams {
   }
 };
 
+// Calibration (`trustsim calibrate`, docs/calibration.md): parameters fitted
+// by the simulated method of moments.
+struct CalibrationParameter {
+  std::string key;
+  double min = 0;
+  double max = 0;
+  ParameterScale scale = ParameterScale::kLinear;
+  double start = std::numeric_limits<double>::quiet_NaN();  // NaN: the scenario's own value
+  template <class V>
+  void visit(V& v) {
+    v.text("key", key, "scenario key path of a model parameter, e.g. orders.claim_if_unresolved");
+    v.value("min", min, bounds::kAny, "lowest value the search may try");
+    v.value("max", max, bounds::kAny, "highest value the search may try");
+    v.choice("scale", scale, "linear, or log (searched on the log of the value; min > 0)");
+    v.value("start", start, bounds::kAny,
+            "where the search starts (absent: the value the scenario gives the key)");
+  }
+};
+
+// One moment: a number every replication of the baseline produces, and the
+// value it should take. Exactly one of outcome, series, cohort (with
+// column), panel or numerator (with denominator) says what it is.
+struct CalibrationMoment {
+  std::string name;
+  std::string outcome;  // a /summary outcome
+  std::string series;   // a /timeseries column over the horizon, reduced by `reduce`
+  SeriesReduce reduce = SeriesReduce::kMean;
+  double quantile = 0.5;
+  std::string cohort;       // a /cohort_summary cohort label ...
+  std::string column;       // ... and column
+  std::string panel;        // a /panels/sellers column, mean over the panel's rows
+  std::string numerator;    // a ratio of two other moments (by name) ...
+  std::string denominator;  // ... numerator / denominator
+  bool fit = true;          // false: reported (and usable in ratios), not fitted
+  double target = 0;
+  double tolerance = 0;
+  template <class V>
+  void visit(V& v) {
+    v.text("name", name, "the moment's name in tables and the terminal");
+    v.text("outcome", outcome, "a /summary outcome of the baseline (see /lookup/metrics)");
+    v.text("series", series, "a /timeseries column of the baseline over the horizon");
+    v.choice("reduce", reduce,
+             "how a series becomes one number: mean (over the horizon's rows), trend (least-"
+             "squares change over the horizon relative to the series mean: -0.03 is a 3% "
+             "decline) or quantile");
+    v.value("quantile", quantile, bounds::kProbability, "the quantile of reduce: quantile");
+    v.text("cohort", cohort, "a /cohort_summary cohort label (e.g. tenure:new), with column");
+    v.text("column", column, "the /cohort_summary column of the cohort moment");
+    v.text("panel", panel,
+           "a /panels/sellers column, mean over the panel's rows (needs outputs.seller_panel)");
+    v.text("numerator", numerator, "a ratio moment: the name of the moment divided ...");
+    v.text("denominator", denominator, "... by the moment of this name");
+    v.flag("fit", fit, "fit this moment (false: report it, and let ratios use it)");
+    v.value("target", target, bounds::kAny, "the value the moment should take");
+    v.value("tolerance", tolerance, bounds::kNonNegative,
+            "how far from the target is one unit of distance (weight 1 / tolerance^2); > 0 for "
+            "a fitted moment");
+  }
+};
+
+struct CalibrationParams {
+  std::vector<CalibrationParameter> parameters;
+  std::vector<CalibrationMoment> moments;
+  std::uint64_t replications = 4;
+  std::uint64_t final_replications = 0;
+  std::uint64_t budget = 120;
+  std::uint64_t population = 0;
+  double sigma = 0.3;
+  double sensitivity_step = 0.05;
+  std::uint64_t seed = 1;
+  MomentWeights weights = MomentWeights::kTolerance;
+  template <class V>
+  void visit(V& v) {
+    v.list("parameters", parameters, "parameters to fit; none means no calibration");
+    v.list("moments", moments, "moments to match");
+    v.value("replications", replications, {1.0, 10000.0, "a whole number from 1 to 10000"},
+            "replications per evaluation of a candidate (common random numbers: every "
+            "candidate runs replications 0, 1, ...)");
+    v.value("final_replications", final_replications,
+            {0.0, 10000.0, "a whole number from 0 to 10000"},
+            "replications of the final evaluation that the moment table reports (0: twice "
+            "replications)");
+    v.value("budget", budget, {1.0, 100000.0, "a whole number from 1 to 100000"},
+            "most candidates the search evaluates");
+    v.value("population", population, {0.0, 1000.0, "a whole number from 0 to 1000"},
+            "candidates per CMA-ES generation (0: 4 + 3 ln(parameters))");
+    v.value("sigma", sigma, {1e-6, 1.0, "a number between 1e-6 and 1"},
+            "initial CMA-ES step, as a share of each parameter's (scaled) range");
+    v.value("sensitivity_step", sensitivity_step, {1e-4, 0.5, "a number between 1e-4 and 0.5"},
+            "step of the central differences of the local sensitivity, as a share of each "
+            "parameter's (scaled) range");
+    v.value("seed", seed, {0.0, 1.8e19, "a whole number >= 0"},
+            "seed of the search's own draws (separate from the simulation seed)");
+    v.choice("weights", weights,
+             "moment weights: tolerance (1 / tolerance^2) or variance (1 / the variance across "
+             "replications at the start)");
+  }
+};
+
 // Experiment-level settings plus the baseline model, as one YAML document.
 struct ScenarioSettings {
   std::string name = "scenario";
@@ -152,6 +252,7 @@ struct ScenarioSettings {
   AnalysisParams analysis;
   PrecisionParams precision;
   SweepParams sweep;
+  CalibrationParams calibration;
   template <class V>
   void visit(V& v) {
     v.text("name", name, "short name of the experiment");
@@ -179,6 +280,8 @@ struct ScenarioSettings {
     v.section("analysis", analysis, "how contrasts are tested");
     v.section("precision", precision, "replicate until contrasts are precise enough");
     v.section("sweep", sweep, "run the experiment at several parameter points");
+    v.section("calibration", calibration,
+              "fit model parameters to target moments (trustsim calibrate)");
   }
 };
 
