@@ -59,10 +59,8 @@ double reduce_series(const ArmRun& run, std::size_t column, const CalibrationMom
   const double n = static_cast<double>(value.size());
   const double mean = std::accumulate(value.begin(), value.end(), 0.0) / n;
   switch (m.reduce) {
-    case SeriesReduce::kMean:
-      return mean;
-    case SeriesReduce::kQuantile:
-      return quantile_of(value, m.quantile);
+    case SeriesReduce::kMean: return mean;
+    case SeriesReduce::kQuantile: return quantile_of(value, m.quantile);
     case SeriesReduce::kTrend: {
       // Least-squares slope times the span of the rows, over the mean: the
       // fitted line's change from the first row to the last, relative.
@@ -93,8 +91,8 @@ std::vector<double> replication_moments(const Scenario& scenario, const ArmRun& 
       values[i] = reduce_series(baseline, column_of(timeseries_outcomes(), m.series), m);
     } else if (!m.cohort.empty()) {
       const auto labels = cohort_labels(scenario);
-      const auto c = static_cast<std::size_t>(
-          std::find(labels.begin(), labels.end(), m.cohort) - labels.begin());
+      const auto c = static_cast<std::size_t>(std::find(labels.begin(), labels.end(), m.cohort) -
+                                              labels.begin());
       values[i] = baseline.cohorts.at(c).at(column_of(cohort_outcomes(), m.column));
     } else if (!m.panel.empty()) {
       const auto& column = baseline.seller_panel.at(column_of(seller_panel_columns(), m.panel));
@@ -145,14 +143,10 @@ double unit_value(const CalibrationParameter& p, double natural) {
 
 const char* stage_name(CalibrationStage stage) {
   switch (stage) {
-    case CalibrationStage::kStart:
-      return "start";
-    case CalibrationStage::kSearch:
-      return "search";
-    case CalibrationStage::kFinal:
-      return "final";
-    case CalibrationStage::kSensitivity:
-      return "sensitivity";
+    case CalibrationStage::kStart: return "start";
+    case CalibrationStage::kSearch: return "search";
+    case CalibrationStage::kFinal: return "final";
+    case CalibrationStage::kSensitivity: return "sensitivity";
   }
   return "?";
 }
@@ -208,14 +202,14 @@ double Calibration::loss(const MomentStats& m) const {
 
 void Calibration::record(const CandidateResult& r, std::size_t k) {
   const auto& batch = *pending_;
-  HistoryRow row{batch.stage,
-                 batch.generation,
-                 k,
-                 batch.points[k],
-                 r.problem.empty() ? loss(r.moments) : kInf,
-                 r.problem.empty() ? r.moments.mean
-                                   : std::vector<double>(params_.moments.size(), kNaN),
-                 r.problem};
+  HistoryRow row{
+      batch.stage,
+      batch.generation,
+      k,
+      batch.points[k],
+      r.problem.empty() ? loss(r.moments) : kInf,
+      r.problem.empty() ? r.moments.mean : std::vector<double>(params_.moments.size(), kNaN),
+      r.problem};
   if (row.problem.empty() && std::isinf(row.loss)) {
     for (std::size_t i = 0; i < params_.moments.size(); ++i)
       if (weights_[i] > 0 && std::isnan(row.moments[i]))
@@ -271,8 +265,7 @@ void Calibration::tell(const std::vector<CandidateResult>& results) {
           chosen = k;
       }
       if (chosen == results.size())
-        throw RunError("the calibration's final evaluation cannot run: " +
-                       results.front().problem);
+        throw RunError("the calibration's final evaluation cannot run: " + results.front().problem);
       fitted_ = pending_->points[chosen];
       fitted_candidate_ = chosen;
       fitted_moments_ = results[chosen].moments;
@@ -400,9 +393,9 @@ void Calibration::finish_sensitivity(const std::vector<CandidateResult>& results
 }
 
 std::string encode_batch(const CalibrationBatch& batch) {
-  std::string text = fmt::format("{} {} {} {} {}\n", static_cast<int>(batch.stage),
-                                 batch.generation, batch.first_task, batch.replications,
-                                 batch.points.size());
+  std::string text =
+      fmt::format("{} {} {} {} {}\n", static_cast<int>(batch.stage), batch.generation,
+                  batch.first_task, batch.replications, batch.points.size());
   for (const auto& point : batch.points) {
     for (std::size_t j = 0; j < point.size(); ++j)
       text += fmt::format("{}{:a}", j ? " " : "", point[j]);  // hexadecimal: exact
@@ -502,10 +495,10 @@ Calibration calibrate_in_process(const Scenario& base, const std::string& text,
           const auto id = batch->first_task + k * batch->replications + r;
           tasks.emplace(id, run_task(world.scenario, {id, k, r}));
         }
-    calibration.tell(batch_results(base, *batch, world,
-                                   [&](std::uint64_t id, std::size_t, std::uint64_t) -> const TaskRun& {
-                                     return tasks.at(id);
-                                   }));
+    calibration.tell(batch_results(
+        base, *batch, world, [&](std::uint64_t id, std::size_t, std::uint64_t) -> const TaskRun& {
+          return tasks.at(id);
+        }));
   }
   return calibration;
 }
@@ -671,27 +664,27 @@ std::string calibration_fragment(const Calibration& c, const std::string& proven
 
 std::string format_moment_table(const Calibration& c) {
   const auto& params = c.params();
-  std::string text = fmt::format("\n{:<28} {:>12} {:>12} {:>12} {:>10} {:>9}\n", "moment",
-                                 "target", "simulated", "+- SE", "tolerance", "distance");
+  std::string text = fmt::format("\n{:<28} {:>12} {:>12} {:>12} {:>10} {:>9}\n", "moment", "target",
+                                 "simulated", "+- SE", "tolerance", "distance");
   const auto& m = c.fitted_moments();
   for (std::size_t i = 0; i < params.moments.size(); ++i) {
     const auto& d = params.moments[i];
     const bool judged = d.tolerance > 0;  // a target to be measured against
-    text += fmt::format("{:<28} {:>12} {:>12.6g} {:>12.3g} {:>10} {:>9}\n",
-                        d.name + (d.fit ? "" : " (not fitted)"),
-                        judged ? fmt::format("{:.6g}", d.target) : "-", m.mean[i], m.se[i],
-                        judged ? fmt::format("{:.3g}", d.tolerance) : "-",
-                        judged ? fmt::format("{:+.2f}", (m.mean[i] - d.target) / d.tolerance)
-                               : "-");
+    text += fmt::format(
+        "{:<28} {:>12} {:>12.6g} {:>12.3g} {:>10} {:>9}\n", d.name + (d.fit ? "" : " (not fitted)"),
+        judged ? fmt::format("{:.6g}", d.target) : "-", m.mean[i], m.se[i],
+        judged ? fmt::format("{:.3g}", d.tolerance) : "-",
+        judged ? fmt::format("{:+.2f}", (m.mean[i] - d.target) / d.tolerance) : "-");
   }
   text += fmt::format("\n{:<40} {:>14} {:>14}\n", "parameter", "start", "fitted");
   for (std::size_t j = 0; j < params.parameters.size(); ++j)
     text += fmt::format("{:<40} {:>14.6g} {:>14.6g}\n", params.parameters[j].key,
                         params.parameters[j].start, c.fitted()[j]);
-  text += fmt::format("\nloss {:.6g} at the fit ({}, {} replications); {} candidates, {} "
-                      "generations{}\n",
-                      c.fitted_loss(), c.fitted_from(), m.replications, c.evaluations(),
-                      c.generations(), c.converged() ? ", converged" : "");
+  text += fmt::format(
+      "\nloss {:.6g} at the fit ({}, {} replications); {} candidates, {} "
+      "generations{}\n",
+      c.fitted_loss(), c.fitted_from(), m.replications, c.evaluations(), c.generations(),
+      c.converged() ? ", converged" : "");
   for (const auto& note : c.identification_notes()) text += "note: " + note + "\n";
   return text;
 }

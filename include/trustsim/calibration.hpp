@@ -108,9 +108,7 @@ class Calibration {
   // [moment][parameter], and the same in tolerance units per tenth of the
   // parameter's (scaled) range (NaN for moments without a tolerance).
   const std::vector<std::vector<double>>& sensitivity() const { return sensitivity_; }
-  const std::vector<std::vector<double>>& standardised_sensitivity() const {
-    return standardised_;
-  }
+  const std::vector<std::vector<double>>& standardised_sensitivity() const { return standardised_; }
   // Parameters the fitted targets do not identify, in words (one per line).
   const std::vector<std::string>& identification_notes() const { return notes_; }
 
