@@ -343,6 +343,9 @@ int load_run(const RunArgs& args, const MpiSession& mpi, RunState& run) {
       if (args.calibrate) check_fragment_writable(args, run.out);
       run.text = read_scenario_text(args.scenario);
       run.scenario = load_for(args, run.text, options);
+      // What the other ranks (and calibration candidates) load: one document,
+      // included files merged in, so no rank needs to see them.
+      run.text = self_contained_text(run.text, args.scenario);
       const Scenario& scenario = *run.scenario;
       const ReplicationPlan plan(scenario);
       const auto check = [&](const TaskRun& task) {

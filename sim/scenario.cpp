@@ -229,6 +229,95 @@ ParsedDocument parse_document(const std::string& text, const std::string& label)
   return doc;
 }
 
+// Every node of an included document remembers its file, line and column,
+// so problems in it are reported there.
+void mark_included(const YAML::Node& node, const std::string& file, Origins& origins) {
+  const auto m = node.Mark();
+  origins.overrides.emplace_back(
+      node, m.is_null() ? SourceMark{file, 0, 0} : SourceMark{file, m.line + 1, m.column + 1});
+  if (node.IsMap()) {
+    for (const auto& kv : node) {
+      mark_included(kv.first, file, origins);
+      mark_included(kv.second, file, origins);
+    }
+  } else if (node.IsSequence()) {
+    for (const auto& item : node) mark_included(item, file, origins);
+  }
+}
+
+// `over` laid on `base`: maps merge key by key, anything else replaces. New
+// keys keep their own key nodes (and so their file positions).
+void merge_into(YAML::Node base, const YAML::Node& over) {
+  for (const auto& kv : over) {
+    const auto key = config::key_text(kv.first);
+    const YAML::Node& const_base = base;
+    const YAML::Node existing = const_base[key];
+    if (!existing.IsDefined())
+      base.force_insert(kv.first, kv.second);
+    else if (existing.IsMap() && kv.second.IsMap())
+      merge_into(existing, kv.second);
+    else
+      base[key] = kv.second;
+  }
+}
+
+constexpr int kMaxIncludeDepth = 8;
+
+// `include: PATH` or `include: [PATH, ...]` (relative to the including file):
+// the included documents, merged in order, lie beneath the including one.
+// `chain` holds the files being included, to refuse a cycle.
+void expand_includes(YAML::Node& root, const std::string& label, Origins& origins,
+                     std::vector<std::string>& chain) {
+  const YAML::Node& const_root = root;
+  const YAML::Node include = const_root["include"];
+  if (!include.IsDefined()) return;
+  const auto refuse = [&](const YAML::Node& at, const std::string& why,
+                          const std::string& expected) {
+    throw InputError({InputProblem{origins.mark_of(at), "include", why, expected}});
+  };
+  std::vector<YAML::Node> entries;
+  if (include.IsScalar()) {
+    entries.push_back(include);
+  } else if (include.IsSequence()) {
+    for (const auto& item : include) entries.push_back(item);
+  }
+  for (const auto& entry : entries)
+    if (!entry.IsScalar() || entry.Scalar().empty()) entries.clear();
+  if (entries.empty())
+    refuse(include, fmt::format("got {}", config::describe_node(include)),
+           "a scenario file path, or a list of them, relative to this file");
+  if (chain.size() > static_cast<std::size_t>(kMaxIncludeDepth))
+    refuse(include, fmt::format("includes nested more than {} deep", kMaxIncludeDepth),
+           "a shallower chain of included files");
+  YAML::Node merged(YAML::NodeType::Map);
+  for (const auto& entry : entries) {
+    std::filesystem::path path = entry.Scalar();
+    if (path.is_relative()) path = std::filesystem::path(label).parent_path() / path;
+    const std::string file = path.lexically_normal().string();
+    if (std::find(chain.begin(), chain.end(), file) != chain.end()) {
+      std::string cycle;
+      for (const auto& c : chain) cycle += c + " -> ";
+      refuse(entry, "an include cycle: " + cycle + file, "files that do not include each other");
+    }
+    std::string text;
+    try {
+      text = read_scenario_text(path);
+    } catch (const InputError& e) {
+      refuse(entry, e.what(), "a readable scenario file");
+    }
+    auto doc = parse_document(text, file);
+    mark_included(doc.root, file, origins);
+    for (auto& o : doc.origins.overrides) origins.overrides.push_back(o);
+    chain.push_back(file);
+    expand_includes(doc.root, file, origins, chain);
+    chain.pop_back();
+    merge_into(merged, doc.root);
+  }
+  root.remove("include");
+  merge_into(merged, root);
+  root = merged;
+}
+
 // --set KEY.PATH=VALUE -> overlay entry; VALUE is YAML (0.008, [warn, suspend], ...).
 void add_set_overrides(const std::vector<std::string>& sets, Overlay& overlay, Origins& origins,
                        Problems& problems) {
@@ -1051,6 +1140,8 @@ void resolve_calibration(Scenario& scenario, const YAML::Node& root, Origins& or
 
 Scenario load(const std::string& text, const std::string& label, const LoadOptions& options) {
   auto doc = parse_document(text, label);
+  std::vector<std::string> chain{std::filesystem::path(label).lexically_normal().string()};
+  expand_includes(doc.root, label, doc.origins, chain);
   Problems problems;
   Overlay set_overlay;
   add_set_overrides(options.set_overrides, set_overlay, doc.origins, problems);
@@ -1142,6 +1233,17 @@ std::string read_scenario_text(const std::filesystem::path& file) {
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
+}
+
+std::string self_contained_text(const std::string& text, const std::string& label) {
+  auto doc = parse_document(text, label);
+  const YAML::Node& root = doc.root;
+  if (!root["include"].IsDefined()) return text;
+  std::vector<std::string> chain{std::filesystem::path(label).lexically_normal().string()};
+  expand_includes(doc.root, label, doc.origins, chain);
+  YAML::Emitter out;
+  out << doc.root;
+  return std::string(out.c_str()) + "\n";
 }
 
 Scenario load_scenario(const std::filesystem::path& file, const LoadOptions& options) {

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "policies/threshold_rule.hpp"
+#include "test_directory.hpp"
 #include "trustsim/enums.hpp"
 #include "trustsim/errors.hpp"
 #include "trustsim/params.hpp"
@@ -950,6 +951,80 @@ TEST(ScenarioErrors, CalibrationSectionMistakes) {
                  kLabel, 5, 3, "calibration", "a calibration and a sweep", "one or the other");
   expect_problem(only_problem("seed: 1\ncalibration:\n  parameters: [" + param + "]\n"), kLabel, 3,
                  3, "calibration", "parameters without moments", "both");
+}
+
+}  // namespace
+}  // namespace trustsim
+
+namespace trustsim {
+namespace {
+
+void write_file(const std::filesystem::path& path, const std::string& text) {
+  std::ofstream(path) << text;
+}
+
+// `include:` lays a scenario on the files it names: maps merge key by key,
+// lists and values are replaced, and the result is the scenario written out
+// whole (its resolved form is identical, bit for bit).
+TEST(ScenarioInclude, IncludedFilesLieBeneathTheScenario) {
+  testing::TestDirectory dir("include");
+  write_file(dir.path() / "world.yaml",
+             "population:\n  sellers: {count: 300, entry_per_day: 0.5}\n"
+             "  buyers: {count: 4000}\n"
+             "trust: {initial: 0.8, loss_cancelled: 0.07}\n"
+             "policies:\n  - {kind: threshold_rule, metric: cancel_rate, above: 0.02}\n");
+  write_file(dir.path() / "horizon.yaml", "horizon_days: 30\nwarmup_days: 5\n");
+  write_file(dir.path() / "study.yaml",
+             "include: [world.yaml, horizon.yaml]\nseed: 4\n"
+             "trust: {initial: 0.9}\npopulation:\n  buyers: {count: 5000}\n");
+  const auto included = load_scenario(dir.path() / "study.yaml");
+  const auto flat = load_scenario_text(
+      "seed: 4\nhorizon_days: 30\nwarmup_days: 5\n"
+      "population:\n  sellers: {count: 300, entry_per_day: 0.5}\n  buyers: {count: 5000}\n"
+      "trust: {initial: 0.9, loss_cancelled: 0.07}\n"
+      "policies:\n  - {kind: threshold_rule, metric: cancel_rate, above: 0.02}\n",
+      "flat.yaml");
+  EXPECT_EQ(included.resolved_yaml, flat.resolved_yaml);
+  EXPECT_EQ(included.settings.model.population.buyers.count, 5000u);  // the scenario's own
+  EXPECT_EQ(included.settings.model.trust.loss_cancelled, 0.07);      // the world's, merged
+  // The self-contained text (what other ranks load) is the same scenario.
+  const auto text = read_scenario_text(dir.path() / "study.yaml");
+  const auto whole = self_contained_text(text, (dir.path() / "study.yaml").string());
+  EXPECT_EQ(whole.find("include"), std::string::npos);
+  EXPECT_EQ(load_scenario_text(whole, "elsewhere/study.yaml").resolved_yaml, flat.resolved_yaml);
+  // Without includes the text is passed on untouched.
+  EXPECT_EQ(self_contained_text("seed: 1\n", "x.yaml"), "seed: 1\n");
+}
+
+TEST(ScenarioInclude, ProblemsNameTheFileTheyAreIn) {
+  testing::TestDirectory dir("include");
+  const auto study = dir.path() / "study.yaml";
+  const auto world = (dir.path() / "world.yaml").lexically_normal().string();
+  write_file(world, "population:\n  sellers: {count: 300}\ntrust:\n  intial: 0.8\n");
+  write_file(study, "seed: 1\ninclude: world.yaml\n");
+  auto problem_of = [&]() -> InputProblem {
+    try {
+      load_scenario(study);
+    } catch (const InputError& e) {
+      if (e.problems().size() == 1) return e.problems().front();
+      ADD_FAILURE() << e.what();
+    }
+    ADD_FAILURE() << "no problem reported";
+    return {};
+  };
+  // An unknown key inside the included file: its file, line and column.
+  expect_problem(problem_of(), world, 4, 3, "trust.intial", "unknown key", "initial");
+  // A missing file, a cycle and a value that is not a path: at the include.
+  write_file(study, "seed: 1\ninclude: [missing.yaml]\n");
+  auto p = problem_of();
+  expect_problem(p, study.string(), 2, 11, "include", "no such file", "a readable scenario file");
+  write_file(world, "include: study.yaml\n");
+  write_file(study, "seed: 1\ninclude: world.yaml\n");
+  p = problem_of();
+  expect_problem(p, world, 1, 10, "include", "an include cycle", "do not include each other");
+  write_file(study, "seed: 1\ninclude: {file: world.yaml}\n");
+  expect_problem(problem_of(), study.string(), 2, 10, "include", "got a mapping",
+                 "a scenario file path");
 }
 
 }  // namespace

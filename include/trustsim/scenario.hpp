@@ -325,6 +325,12 @@ Scenario load_scenario(const std::filesystem::path& file, const LoadOptions& opt
 // The text of a scenario file; InputError if it cannot be read.
 std::string read_scenario_text(const std::filesystem::path& file);
 
+// A scenario's text with its `include:` files merged in, as one document
+// that loads without them (what rank 0 sends the other ranks, which may not
+// see the same files); the text itself when it includes nothing. `label` is
+// the scenario's path, which relative includes start from.
+std::string self_contained_text(const std::string& text, const std::string& label);
+
 // Same from YAML text (tests, tools, MPI ranks given rank 0's text);
 // `file_label` names the source in messages.
 // Each candidate arm's resolved values that differ from the baseline's, as
