@@ -118,7 +118,7 @@ class OrderDraws {
   double uniform(unsigned slot) { return slots_.uniform(slot); }
 
  private:
-  rng::SlotStream<8> slots_;  // 13 slots used; a typical order reads two blocks
+  rng::SlotStream<8> slots_;  // 13 slots used (decide's Slot); most orders read two blocks
 };
 
 struct DsiWeights {
@@ -185,19 +185,24 @@ ExpectedRates enumerated_rates(const OrderModel& model, const SellerOrderProfile
 template <class Brancher>
 OrderOutcome OrderModel::decide(Brancher& b, const SellerOrderProfile& s,
                                 const OrderConditions& c) const {
-  // Draw slots: part of the RNG layout (golden tests); append, never reorder.
+  // Draw slots: part of the RNG layout (a change changes every result; say
+  // so and regenerate the references). Four slots per Philox block, drawn
+  // lazily: what every order draws comes first, so an order of a channel
+  // whose seller does not ship, without a CS contact, reads blocks 0 and 1
+  // only (slots 0-6), and a cancelled order block 0 alone. The seller's
+  // shipping, the CS exchange and the rarer reactions follow.
   enum Slot : unsigned {
     kCancel,
-    kLateShipment,
-    kTracking,
+    kFeedback,
     kLateDelivery,
     kDelayOrEarly,
     kNotAsDescribed,
     kDamage,
     kContact,
+    kLateShipment,
+    kTracking,
     kResponse,
     kResolution,
-    kFeedback,
     kClaim,
     kChargeback
   };
