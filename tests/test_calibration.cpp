@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <omp.h>
 #include <yaml-cpp/yaml.h>
 
 #include "trustsim/calibration.hpp"
@@ -31,6 +32,21 @@ Scenario recovery_world(const std::vector<std::string>& sets = {}) {
   options.set_overrides = sets;
   return calibration_world(load_scenario_text(recovery_text(), kRecovery, options));
 }
+
+// One OpenMP thread while a test searches: a search is hundreds of small
+// tasks, where threads only add barriers, and under `ctest -j2` two tests
+// share two cores, where each barrier can wait a scheduler slice (results do
+// not depend on the thread count).
+class OneThread {
+ public:
+  OneThread() : before_(omp_get_max_threads()) { omp_set_num_threads(1); }
+  ~OneThread() { omp_set_num_threads(before_); }
+  OneThread(const OneThread&) = delete;
+  OneThread& operator=(const OneThread&) = delete;
+
+ private:
+  int before_;
+};
 
 std::size_t moment_index(const Scenario& s, const std::string& name) {
   const auto& m = s.settings.calibration.moments;
@@ -129,6 +145,7 @@ TEST(Calibration, ScalesMapTheUnitBoxOntoTheRange) {
 // file's budget and seeds), and the final loss must be below 1 (each moment
 // within its tolerance, 1/20 and 1/10 of its target).
 TEST(Calibration, RecoversParametersFromTargetsTheModelGenerated) {
+  const OneThread one_thread;
   const std::vector<std::string> truth = {"orders.positive_feedback=0.045",
                                           "channels.platform_fulfilled.cancel=0.01"};
   Scenario at_truth = recovery_world(truth);
@@ -168,6 +185,7 @@ TEST(Calibration, RecoversParametersFromTargetsTheModelGenerated) {
 // channel's late shipments (the platform ships; no seller metric or buyer
 // sees them) move no moment at all under common random numbers.
 TEST(Calibration, NamesAParameterTheTargetsDoNotIdentify) {
+  const OneThread one_thread;
   Scenario base = recovery_world();
   auto& c = base.settings.calibration;
   c.parameters.push_back(
