@@ -47,11 +47,18 @@ double quantile_of(std::vector<double> values, double q) {
   return values[lo] + (h - static_cast<double>(lo)) * (values[hi] - values[lo]);
 }
 
-// A horizon series reduced to one number.
+// A horizon series reduced to one number, over the horizon's whole periods:
+// warm-up rows (outputs.timeseries_warmup) are not horizon, and a shorter
+// last period (a 365-day horizon ends with a 1-day "week") would weigh a
+// flow such as orders at a seventh of its rate.
 double reduce_series(const ArmRun& run, std::size_t column, const CalibrationMoment& m) {
+  const auto& period_days = run.timeseries.at(column_of(timeseries_outcomes(), "period_days"));
+  double whole = 0;
+  for (std::size_t row = 0; row < run.period_start.size(); ++row)
+    if (run.period_start[row] >= 0) whole = std::max(whole, period_days[row]);
   std::vector<double> day, value;
   for (std::size_t row = 0; row < run.period_start.size(); ++row)
-    if (run.period_start[row] >= 0) {  // warm-up rows (outputs.timeseries_warmup) are not horizon
+    if (run.period_start[row] >= 0 && period_days[row] == whole) {
       day.push_back(static_cast<double>(run.period_start[row]));
       value.push_back(run.timeseries[column][row]);
     }

@@ -82,11 +82,16 @@ calibration:
   ArmRun run = crafted_run(s);
   run.summary[0] = 700;  // orders is the first /summary column
   ASSERT_EQ(summary_outcomes()[0].name, "orders");
-  // Two warm-up rows (ignored) and four horizon rows of a straight line 10, 12, 14, 16.
-  run.period_start = {-14, -7, 0, 7, 14, 21};
-  std::size_t orders_column = 0;
-  while (timeseries_outcomes()[orders_column].name != "orders") ++orders_column;
-  run.timeseries[orders_column] = {1000, 1000, 10, 12, 14, 16};
+  // Two warm-up rows and a last 1-day period (both left out) around four
+  // whole weeks of a straight line 10, 12, 14, 16.
+  run.period_start = {-14, -7, 0, 7, 14, 21, 28};
+  auto column = [](const char* name) {
+    std::size_t c = 0;
+    while (timeseries_outcomes()[c].name != name) ++c;
+    return c;
+  };
+  run.timeseries[column("orders")] = {1000, 1000, 10, 12, 14, 16, 2};
+  run.timeseries[column("period_days")] = {7, 7, 7, 7, 7, 7, 1};
   const auto labels = cohort_labels(s);
   const auto new_cohort = static_cast<std::size_t>(
       std::find(labels.begin(), labels.end(), "tenure:new") - labels.begin());
