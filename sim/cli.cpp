@@ -494,16 +494,22 @@ void report_results(const ResultFile& file, const RunState& run, double seconds,
       ranks, ranks == 1 ? "" : "s", peak_memory_mib());
 }
 
+// What run and calibrate do once MPI is up: threads, and the scenario loaded
+// on every rank (rank 0's exit status; not kExitOk stops every rank).
+int prepare(const RunArgs& args, const MpiSession& mpi, RunState& run) {
+  if (args.threads > 0) omp_set_num_threads(args.threads);
+  if (mpi.world().rank == 0) warn_if_oversubscribed();
+  return load_run(args, mpi, run);
+}
+
 // `trustsim run`: load, farm, write, report.
 int do_run(const RunArgs& args, const std::string& command_line) {
   install_interrupt_handlers();
   MpiSession mpi;
   const FarmWorld world = mpi.world();
   const bool lead = world.rank == 0;
-  if (args.threads > 0) omp_set_num_threads(args.threads);
-  if (lead) warn_if_oversubscribed();
   RunState run;
-  if (const int status = load_run(args, mpi, run); status != kExitOk) return status;
+  if (const int status = prepare(args, mpi, run); status != kExitOk) return status;
 
   const Scenario unloaded;  // a rank that failed to load reports the error and runs nothing
   const Scenario& loaded = run.scenario ? *run.scenario : unloaded;
@@ -632,10 +638,8 @@ int do_calibrate(const RunArgs& args, const std::string& command_line) {
   MpiSession mpi;
   const FarmWorld world = mpi.world();
   const bool lead = world.rank == 0;
-  if (args.threads > 0) omp_set_num_threads(args.threads);
-  if (lead) warn_if_oversubscribed();
   RunState run;
-  if (const int status = load_run(args, mpi, run); status != kExitOk) return status;
+  if (const int status = prepare(args, mpi, run); status != kExitOk) return status;
   const Scenario unloaded;
   const Scenario& base = run.scenario ? *run.scenario : unloaded;
   std::optional<Calibration> calibration;

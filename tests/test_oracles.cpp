@@ -200,18 +200,20 @@ TEST(Oracle, ClosedFormRatesEqualTheEnumeratedTree) {
     const auto tree = enumerated_rates(model, seller, conditions, dsi);
     const auto where = fmt::format("world {} channel {}", world, enum_name(seller.channel));
     constexpr double kTol = 1e-12;
-    EXPECT_NEAR(fast.orders, tree.orders, kTol) << where;
-    EXPECT_NEAR(fast.cancelled, tree.cancelled, kTol) << where;
-    EXPECT_NEAR(fast.shipments, tree.shipments, kTol) << where;
-    EXPECT_NEAR(fast.late_shipments, tree.late_shipments, kTol) << where;
-    EXPECT_NEAR(fast.valid_tracking, tree.valid_tracking, kTol) << where;
-    EXPECT_NEAR(fast.deliveries, tree.deliveries, kTol) << where;
-    EXPECT_NEAR(fast.on_time, tree.on_time, kTol) << where;
-    EXPECT_NEAR(fast.order_defects, tree.order_defects, kTol) << where;
-    EXPECT_NEAR(fast.cs_contacts, tree.cs_contacts, kTol) << where;
-    EXPECT_NEAR(fast.cs_responded, tree.cs_responded, kTol) << where;
-    EXPECT_NEAR(fast.fqi_loss, tree.fqi_loss, kTol) << where;
-    EXPECT_NEAR(fast.csqi_loss, tree.csqi_loss, kTol) << where;
+    using R = ExpectedRates;
+    for (const auto& [field, name] : {std::pair{&R::orders, "orders"},
+                                      {&R::cancelled, "cancelled"},
+                                      {&R::shipments, "shipments"},
+                                      {&R::late_shipments, "late_shipments"},
+                                      {&R::valid_tracking, "valid_tracking"},
+                                      {&R::deliveries, "deliveries"},
+                                      {&R::on_time, "on_time"},
+                                      {&R::order_defects, "order_defects"},
+                                      {&R::cs_contacts, "cs_contacts"},
+                                      {&R::cs_responded, "cs_responded"},
+                                      {&R::fqi_loss, "fqi_loss"},
+                                      {&R::csqi_loss, "csqi_loss"}})
+      EXPECT_NEAR(fast.*field, tree.*field, kTol) << where << " " << name;
   }
 }
 
