@@ -534,13 +534,14 @@ std::vector<Table> calibration_tables(const Calibration& c) {
   }
   {
     Table t("/calibration/moments");
-    std::vector<std::string> name;
+    std::vector<std::string> name, source;
     std::vector<std::int64_t> fit;
     std::vector<double> target, tol, z;
     const auto& m = c.fitted_moments();
     for (std::size_t i = 0; i < params.moments.size(); ++i) {
       const auto& d = params.moments[i];
       name.push_back(d.name);
+      source.push_back(d.source);
       fit.push_back(d.fit ? 1 : 0);
       target.push_back(d.target);
       tol.push_back(d.tolerance);
@@ -555,6 +556,8 @@ std::vector<Table> calibration_tables(const Calibration& c) {
     t.add_real("se", "", "standard error of the simulated mean") = m.se;
     t.add_real("distance", "tolerances",
                "(simulated - target) / tolerance; NaN without a tolerance") = std::move(z);
+    t.add_text("source", "", "where the target comes from, as the scenario says") =
+        std::move(source);
     tables.push_back(std::move(t));
   }
   {

@@ -174,6 +174,7 @@ struct CalibrationMoment {
   bool fit = true;          // false: reported (and usable in ratios), not fitted
   double target = 0;
   double tolerance = 0;
+  std::string source;  // where the target comes from, and how solid it is
   template <class V>
   void visit(V& v) {
     v.text("name", name, "the moment's name in tables and the terminal");
@@ -195,6 +196,8 @@ struct CalibrationMoment {
     v.value("tolerance", tolerance, bounds::kNonNegative,
             "how far from the target is one unit of distance (weight 1 / tolerance^2); > 0 for "
             "a fitted moment");
+    v.text("source", source,
+           "where the target comes from and how solid it is (kept in /calibration/moments)");
   }
 };
 
