@@ -15,6 +15,7 @@
 #include "trustsim/errors.hpp"
 #include "trustsim/experiment.hpp"
 #include "trustsim/outcome_tables.hpp"
+#include "trustsim/statistics.hpp"
 
 namespace trustsim {
 
@@ -68,18 +69,9 @@ double reduce_series(const ArmRun& run, std::size_t column, const CalibrationMom
   switch (m.reduce) {
     case SeriesReduce::kMean: return mean;
     case SeriesReduce::kQuantile: return quantile_of(value, m.quantile);
-    case SeriesReduce::kTrend: {
-      // Least-squares slope times the span of the rows, over the mean: the
-      // fitted line's change from the first row to the last, relative.
-      if (value.size() < 2) return kNaN;
-      const double mean_day = std::accumulate(day.begin(), day.end(), 0.0) / n;
-      double sxy = 0, sxx = 0;
-      for (std::size_t i = 0; i < value.size(); ++i) {
-        sxy += (day[i] - mean_day) * (value[i] - mean);
-        sxx += (day[i] - mean_day) * (day[i] - mean_day);
-      }
-      return sxy / sxx * (day.back() - day.front()) / mean;
-    }
+    case SeriesReduce::kTrend:
+      // The fitted line's change from the first row to the last, relative.
+      return stats::relative_trend(day, value);
   }
   return kNaN;
 }

@@ -115,6 +115,7 @@ TaskRun run_task(const Scenario& scenario, const TaskSpec& spec,
     }
   }
   task.steady_state = series.truncations();
+  task.steady_state_drift = series.drifts(set.warmup_days);
   task.setup_seconds = setup;
   task.simulate_seconds = std::chrono::duration<double>(Clock::now() - start).count() - setup;
   return task;

@@ -338,6 +338,18 @@ std::vector<std::int64_t> DailySeries::truncations() const {
   return out;
 }
 
+std::vector<double> DailySeries::drifts(std::size_t first) const {
+  std::vector<double> out;
+  for (const auto& v : values) {
+    const std::span<const double> days(
+        v.begin() + static_cast<std::ptrdiff_t>(std::min(first, v.size())), v.end());
+    std::vector<double> day(days.size());
+    std::iota(day.begin(), day.end(), 0.0);
+    out.push_back(stats::relative_trend(day, days));
+  }
+  return out;
+}
+
 namespace {
 
 // Sellers with horizon orders whose true rates at the end breach the

@@ -61,6 +61,8 @@ struct DailySeries {
   void add(const Marketplace& market, const DayTotals& day);
   // MSER-5 truncation of each series (-1: none).
   std::vector<std::int64_t> truncations() const;
+  // Each series' relative trend over its days from `first` on (the horizon).
+  std::vector<double> drifts(std::size_t first) const;
 };
 
 struct ArmAccumulator {

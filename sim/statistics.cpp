@@ -107,6 +107,21 @@ std::vector<double> adjust_p_values(std::span<const double> p_values, PAdjustmen
   return {p_values.begin(), p_values.end()};
 }
 
+double relative_trend(std::span<const double> x, std::span<const double> y) {
+  const std::size_t n = std::min(x.size(), y.size());
+  if (n < 2) return std::numeric_limits<double>::quiet_NaN();
+  const double count = static_cast<double>(n);
+  const double mean_x = std::accumulate(x.begin(), x.begin() + n, 0.0) / count;
+  const double mean_y = std::accumulate(y.begin(), y.begin() + n, 0.0) / count;
+  double sxy = 0, sxx = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    sxy += (x[i] - mean_x) * (y[i] - mean_y);
+    sxx += (x[i] - mean_x) * (x[i] - mean_x);
+  }
+  if (sxx == 0 || mean_y == 0) return std::numeric_limits<double>::quiet_NaN();
+  return sxy / sxx * (x[n - 1] - x[0]) / mean_y;
+}
+
 SteadyState mser(std::span<const double> series, std::size_t batch) {
   SteadyState out;
   if (batch == 0) return out;

@@ -11,7 +11,7 @@ namespace trustsim {
 
 namespace {
 
-constexpr std::uint32_t kTaskRecordVersion = 5;
+constexpr std::uint32_t kTaskRecordVersion = 6;
 
 }  // namespace
 
@@ -26,6 +26,7 @@ std::vector<std::uint8_t> encode_task(const TaskRun& task) {
   w.put(task.orders_simulated);
   w.put(task.phases.seconds);
   w.put_vector(task.steady_state);
+  w.put_vector(task.steady_state_drift);
   w.put<std::uint64_t>(task.arms.size());
   for (const auto& arm : task.arms) {
     w.put_vector(arm.summary);
@@ -56,6 +57,7 @@ TaskRun decode_task(std::span<const std::uint8_t> bytes) {
   task.orders_simulated = r.get<std::int64_t>();
   task.phases.seconds = r.get<decltype(task.phases.seconds)>();
   task.steady_state = r.get_vector<std::int64_t>();
+  task.steady_state_drift = r.get_vector<double>();
   task.arms.resize(r.get_count(sizeof(std::uint64_t)));
   for (auto& arm : task.arms) {
     arm.summary = r.get_vector<double>();

@@ -347,6 +347,54 @@ TEST(PolicyOutcomes, EachRulesActionsAddUpToTheSummaryAndARuleThatNeverActsIsNam
   EXPECT_EQ(warnings.find("arm 'baseline': policies[2]"), std::string::npos) << warnings;
 }
 
+// The steady-state verdicts in the result file: each series' MSER-5
+// truncation and horizon drift in /analysis/steady_state; a warning for a
+// transient that outlasts the warm-up, and for a series that never settles
+// only when it also drifts by more than 1% over the horizon.
+TEST(SteadyState, WarnsOfALateTransientAndOfAMaterialDriftOnly) {
+  const auto scenario = quickstart({"replications=1"}, true);  // 20 warm-up days
+  auto tasks = run_all_tasks(scenario);
+  ASSERT_EQ(tasks.size(), 1u);
+  auto& task = tasks.begin()->second;
+  ASSERT_EQ(task.steady_state.size(), 4u);  // orders, buyers_present, listed_sellers, mean_trust
+  ASSERT_EQ(task.steady_state_drift.size(), 4u);
+  for (double drift : task.steady_state_drift) EXPECT_TRUE(std::isfinite(drift));
+  const auto warnings_of = [&](const FinishedTasks& finished) {
+    const auto file = assemble_results(scenario, finished, {"test", "now"});
+    for (const auto& a : file.root_attributes)
+      if (a.name == "warnings") return std::get<std::string>(a.value);
+    return std::string();
+  };
+  // orders: settled in the warm-up; buyers_present: never settles but creeps
+  // by 0.4%; listed_sellers: never settles and falls by 5%; mean_trust:
+  // settles on day 30, after the 20-day warm-up.
+  task.steady_state = {10, -1, -1, 30};
+  task.steady_state_drift = {0.02, 0.004, -0.05, 0.0};
+  const auto warnings = warnings_of(tasks);
+  EXPECT_EQ(warnings.find("'orders'"), std::string::npos) << warnings;
+  EXPECT_EQ(warnings.find("'buyers_present'"), std::string::npos) << warnings;
+  EXPECT_NE(warnings.find("steady state: the baseline's series 'listed_sellers' never settles in 1 "
+                          "of 1 replications (MSER-5 finds no end of its transient in the first "
+                          "half of warm-up + horizon) and drifts by up to -5.0% over the horizon"),
+            std::string::npos)
+      << warnings;
+  EXPECT_NE(warnings.find("'mean_trust' settles after the warm-up in 1 of 1 replications (as late "
+                          "as day 30; warm-up 20 days)"),
+            std::string::npos)
+      << warnings;
+  const auto file = assemble_results(scenario, tasks, {"test", "now"});
+  const auto& t = table_named(file, "/analysis/steady_state");
+  EXPECT_EQ(column_of<double>(t, "horizon_drift"), (std::vector<double>{0.02, 0.004, -0.05, 0.0}));
+  EXPECT_EQ(column_of<std::int64_t>(t, "within_warmup"), (std::vector<std::int64_t>{1, 0, 0, 0}));
+  // A drift of exactly the 1% floor is not material; one just above it is.
+  task.steady_state = {-1, 10, 10, 10};
+  task.steady_state_drift = {0.01, 0, 0, 0};
+  EXPECT_EQ(warnings_of(tasks).find("never settles"), std::string::npos) << warnings_of(tasks);
+  task.steady_state_drift = {-0.0101, 0, 0, 0};
+  EXPECT_NE(warnings_of(tasks).find("'orders' never settles"), std::string::npos)
+      << warnings_of(tasks);
+}
+
 // Weekly periods that do not fit the horizon: the last one says how many
 // days it holds, so its counts are not read as a week's.
 TEST(Timeseries, APartialLastPeriodSaysHowManyDaysItHolds) {

@@ -416,6 +416,23 @@ TEST(SteadyState, StationaryNoiseNeedsLittleTruncation) {
   EXPECT_GE(early, 18);
 }
 
+// The relative trend of a straight line is its rise over its span divided by
+// its mean, whatever the noise-free points' spacing; it is undefined without
+// two distinct x or with a zero mean.
+TEST(RelativeTrend, OfAStraightLineIsItsRiseOverItsMean) {
+  std::vector<double> x, y;
+  for (int t = 0; t < 100; ++t) x.push_back(3.0 * t), y.push_back(100.0 + 0.1 * t);
+  EXPECT_NEAR(trustsim::stats::relative_trend(x, y), 9.9 / 104.95, 1e-12);
+  std::vector<double> falling(y.rbegin(), y.rend());
+  EXPECT_NEAR(trustsim::stats::relative_trend(x, falling), -9.9 / 104.95, 1e-12);
+  EXPECT_TRUE(std::isnan(
+      trustsim::stats::relative_trend(std::vector<double>{1.0}, std::vector<double>{2.0})));
+  EXPECT_TRUE(std::isnan(trustsim::stats::relative_trend(std::vector<double>{1.0, 1.0},
+                                                         std::vector<double>{2.0, 3.0})));
+  EXPECT_TRUE(std::isnan(trustsim::stats::relative_trend(std::vector<double>{0.0, 1.0},
+                                                         std::vector<double>{-1.0, 1.0})));
+}
+
 TEST(SteadyState, ADriftingSeriesHasNoSteadyState) {
   for (std::uint64_t seed = 1; seed <= 10; ++seed) {
     const auto s = trustsim::stats::mser(noisy(600, seed, [](double t) { return 0.05 * t; }));

@@ -73,4 +73,10 @@ struct SteadyState {
 };
 SteadyState mser(std::span<const double> series, std::size_t batch = 5);
 
+// The least-squares line through (x, y), its change from the first x to the
+// last relative to the mean of y: how far a series drifts over its span
+// (-0.05: the fitted line ends 5% of the mean below where it starts). NaN
+// with fewer than two points, equal x or a zero mean.
+double relative_trend(std::span<const double> x, std::span<const double> y);
+
 }  // namespace trustsim::stats

@@ -38,6 +38,9 @@ struct TaskRun {
   // series of the baseline (steady_state_series(), days from the start of
   // the warm-up; -1: no steady state within the run).
   std::vector<std::int64_t> steady_state;
+  // Each of those series' relative trend over the horizon (least squares on
+  // the daily values; -0.01: the fitted line falls by 1% of the mean).
+  std::vector<double> steady_state_drift;
   // Wall-clock timing (never part of the bit-identical tables: /timing only).
   double setup_seconds = 0;           // creating the population
   double simulate_seconds = 0;        // the day loop: warm-up and every arm's horizon
