@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
 #include <Eigen/Dense>
 
 #include "trustsim/errors.hpp"
@@ -611,57 +612,122 @@ std::vector<Table> calibration_tables(const Calibration& c) {
   return tables;
 }
 
-std::string calibration_fragment(const Calibration& c, const std::string& provenance) {
-  std::string text = "# Fitted by trustsim calibrate (" + provenance + ").\n";
-  text += fmt::format("# Loss {:.6g} at the fit ({}), {} candidates in {} generations{}.\n",
+namespace {
+
+// A key path's parts: "policies[0].above" -> {"policies", "[0]", "above"}.
+std::vector<std::string> key_parts(const std::string& key) {
+  std::vector<std::string> parts;
+  std::string part;
+  for (const char ch : key) {
+    if (ch == '.' || ch == '[') {
+      if (!part.empty()) parts.push_back(part);
+      part = ch == '[' ? "[" : "";
+    } else if (ch == ']') {
+      parts.push_back(part + "]");
+      part.clear();
+    } else {
+      part += ch;
+    }
+  }
+  if (!part.empty()) parts.push_back(part);
+  return parts;
+}
+
+bool is_index(const std::string& part) { return !part.empty() && part.front() == '['; }
+
+// The node of a resolved scenario at the first `n` parts of a key path.
+YAML::Node node_at_parts(const YAML::Node& root, const std::vector<std::string>& parts,
+                         std::size_t n) {
+  YAML::Node node = root;
+  for (std::size_t i = 0; i < n; ++i) {
+    const YAML::Node& at = node;
+    const YAML::Node next = is_index(parts[i]) ? at[std::stoul(parts[i].substr(1))] : at[parts[i]];
+    if (!next.IsDefined())
+      throw RunError(fmt::format("the calibrated world has no key {}", parts[i]));
+    node.reset(next);
+  }
+  return node;
+}
+
+// Writes `value` into `fragment` at the first `n` parts (map keys only).
+void put_at(YAML::Node fragment, const std::vector<std::string>& parts, std::size_t n,
+            const YAML::Node& value) {
+  for (std::size_t i = 0; i + 1 < n; ++i) {
+    if (!fragment[parts[i]].IsMap()) fragment[parts[i]] = YAML::Node(YAML::NodeType::Map);
+    fragment.reset(fragment[parts[i]]);
+  }
+  fragment[parts[n - 1]] = YAML::Clone(value);
+}
+
+std::string emit(const YAML::Node& node) {
+  YAML::Emitter out;
+  out << node;
+  return std::string(out.c_str()) + "\n";
+}
+
+}  // namespace
+
+std::string calibration_fragment(const Calibration& c, const std::string& provenance,
+                                 const std::string& text, const std::string& label,
+                                 const std::vector<std::string>& sets) {
+  const auto& params = c.params().parameters;
+  LoadOptions options;
+  options.check_memory = false;
+  const auto world_with = [&](const std::vector<std::size_t>& keys) {
+    auto o = options;
+    o.set_overrides = sets;
+    for (const auto j : keys)
+      o.set_overrides.push_back(fmt::format("{}={:.17g}", params[j].key, c.fitted()[j]));
+    return load_scenario_text(text, label, o).resolved_yaml;
+  };
+  // The resolved scenario with `fragment` laid over it; empty when it does
+  // not load (a lone persona whose share is not 1, say).
+  const auto laid_over = [&](const std::string& fragment) -> std::string {
+    auto o = options;
+    o.set_overrides = sets;
+    try {
+      return load_scenario_text(lay_over(text, fragment, label), label, o).resolved_yaml;
+    } catch (const InputError&) {
+      return {};
+    }
+  };
+  // Each key on its own: the fewest parts of its path (deepest node) whose
+  // copy, laid over the scenario, gives the world that key's fitted value
+  // gives. A list element cannot be laid over a list: only the whole list.
+  std::vector<std::size_t> all(params.size());
+  std::iota(all.begin(), all.end(), std::size_t{0});
+  YAML::Node fragment(YAML::NodeType::Map);
+  const YAML::Node world = YAML::Load(world_with(all));
+  for (std::size_t j = 0; j < params.size(); ++j) {
+    const auto parts = key_parts(params[j].key);
+    const auto expected = world_with({j});
+    const YAML::Node world_j = YAML::Load(expected);
+    std::size_t depth = 0;
+    for (std::size_t n = parts.size(); n >= 1 && depth == 0; --n) {
+      if (is_index(parts[n - 1])) continue;
+      YAML::Node alone(YAML::NodeType::Map);
+      put_at(alone, parts, n, node_at_parts(world_j, parts, n));
+      if (laid_over(emit(alone)) == expected) depth = n;
+    }
+    if (depth == 0)
+      throw RunError(
+          fmt::format("the fitted value of {} cannot be written as a fragment that reproduces the "
+                      "calibrated world",
+                      params[j].key));
+    put_at(fragment, parts, depth, node_at_parts(world, parts, depth));
+  }
+  const auto body = emit(fragment);
+  if (laid_over(body) != world_with(all))
+    throw RunError("the fragment of the fitted values does not reproduce the calibrated world");
+  std::string head = "# Fitted by trustsim calibrate (" + provenance + ").\n";
+  head += fmt::format("# Loss {:.6g} at the fit ({}), {} candidates in {} generations{}.\n",
                       c.fitted_loss(), c.fitted_from(), c.evaluations(), c.generations(),
                       c.converged() ? ", converged" : "");
-  // Dotted keys become nested maps; a key through a list (policies[0].above)
-  // cannot be merged as a map and is given as a --set line instead.
-  std::map<std::string, std::map<std::string, std::string>> nested;
-  std::vector<std::string> sets;
-  std::vector<std::string> flat;
-  const auto& params = c.params().parameters;
-  for (std::size_t j = 0; j < params.size(); ++j) {
-    const auto& key = params[j].key;
-    const auto value = fmt::format("{:.17g}", c.fitted()[j]);
-    if (key.find('[') != std::string::npos) {
-      sets.push_back(fmt::format("#   --set {}={}", key, value));
-      continue;
-    }
-    flat.push_back(key + "=" + value);
-  }
-  std::sort(flat.begin(), flat.end());
-  // Emit the nested maps with two-space indentation, sharing common prefixes.
-  std::vector<std::string> open;
-  for (const auto& entry : flat) {
-    const auto eq = entry.find('=');
-    std::vector<std::string> parts;
-    for (std::size_t start = 0;;) {
-      const auto dot = entry.find('.', start);
-      if (dot == std::string::npos || dot > eq) {
-        parts.push_back(entry.substr(start, eq - start));
-        break;
-      }
-      parts.push_back(entry.substr(start, dot - start));
-      start = dot + 1;
-    }
-    std::size_t common = 0;
-    while (common < open.size() && common + 1 < parts.size() && open[common] == parts[common])
-      ++common;
-    open.resize(common);
-    for (std::size_t d = common; d + 1 < parts.size(); ++d) {
-      text += std::string(2 * d, ' ') + parts[d] + ":\n";
-      open.push_back(parts[d]);
-    }
-    text += std::string(2 * (parts.size() - 1), ' ') + parts.back() + ": " + entry.substr(eq + 1) +
-            "\n";
-  }
-  if (!sets.empty()) {
-    text += "# Keys inside lists, to give on the command line or in the list entry:\n";
-    for (const auto& s : sets) text += s + "\n";
-  }
-  return text;
+  head +=
+      "# Laid over the calibration's scenario (include it from a scenario that does not\n"
+      "# set these keys), it reproduces the calibrated world; a key inside a named map or a\n"
+      "# list is given with the whole map or list it belongs to.\n";
+  return head + body;
 }
 
 std::string format_moment_table(const Calibration& c) {

@@ -736,9 +736,10 @@ int do_calibrate(const RunArgs& args, const std::string& command_line) {
   try {
     run.lock->check_held();
     write_result_file(run.out, file);
-    write_text_atomically(
-        fragment, calibration_fragment(*calibration, fmt::format("{}, {} {}", args.scenario,
-                                                                 engine_version(), git_sha())));
+    write_text_atomically(fragment, calibration_fragment(*calibration,
+                                                         fmt::format("{}, {} {}", args.scenario,
+                                                                     engine_version(), git_sha()),
+                                                         run.text, args.scenario, args.sets));
   } catch (const RunError& e) {
     throw RunError(fmt::format(
         "{}; the finished tasks are kept in {}: run the same command with --resume once this "

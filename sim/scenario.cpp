@@ -1246,6 +1246,15 @@ std::string self_contained_text(const std::string& text, const std::string& labe
   return std::string(out.c_str()) + "\n";
 }
 
+std::string lay_over(const std::string& base, const std::string& top, const std::string& label) {
+  auto doc = parse_document(base, label);
+  const auto over = parse_document(top, label + " (laid over)");
+  merge_into(doc.root, over.root);
+  YAML::Emitter out;
+  out << doc.root;
+  return std::string(out.c_str()) + "\n";
+}
+
 Scenario load_scenario(const std::filesystem::path& file, const LoadOptions& options) {
   return load(read_scenario_text(file), file.string(), options);
 }

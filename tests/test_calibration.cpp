@@ -215,11 +215,49 @@ TEST(Calibration, NamesAParameterTheTargetsDoNotIdentify) {
   for (const auto& row : fit.sensitivity()) EXPECT_EQ(row[2], 0.0);
 
   // The fragment gives the fitted values under their keys, exactly.
-  const YAML::Node fragment = YAML::Load(calibration_fragment(fit, "test"));
+  const YAML::Node fragment =
+      YAML::Load(calibration_fragment(fit, "test", recovery_text(), kRecovery, {}));
   EXPECT_EQ(fragment["orders"]["positive_feedback"].as<double>(), fit.fitted()[0]);
   EXPECT_EQ(fragment["channels"]["platform_fulfilled"]["cancel"].as<double>(), fit.fitted()[1]);
   EXPECT_EQ(fragment["channels"]["platform_fulfilled"]["late_shipment"].as<double>(),
             fit.fitted()[2]);
+}
+
+// A fitted key inside a named map (a persona) or a list (a policy entry)
+// cannot be written alone: the map's presence in a document replaces the
+// default personas, and a list is replaced whole. The fragment carries the
+// whole map and list from the calibrated world, and laid over the scenario
+// it gives that world: three personas, four policies, the fitted values.
+TEST(Calibration, FragmentOfKeysInsideAMapOrAListReproducesTheWorld) {
+  const OneThread one_thread;
+  Scenario base = recovery_world();
+  auto& c = base.settings.calibration;
+  c.parameters = {
+      {"population.buyers.personas.speed_sensitive.speed", 0.2, 2.0, ParameterScale::kLog, 1.2},
+      {"policies[0].above", 0.005, 0.02, ParameterScale::kLinear, 0.01}};
+  c.budget = 8;
+  const Calibration fit = calibrate_in_process(base, recovery_text(), kRecovery, {});
+  const auto text = calibration_fragment(fit, "test", recovery_text(), kRecovery, {});
+  const YAML::Node fragment = YAML::Load(text);
+  const YAML::Node personas = fragment["population"]["buyers"]["personas"];
+  ASSERT_TRUE(personas.IsMap()) << text;
+  EXPECT_EQ(personas.size(), 3u) << text;
+  EXPECT_EQ(personas["speed_sensitive"]["speed"].as<double>(), fit.fitted()[0]);
+  EXPECT_EQ(personas["price_sensitive"]["share"].as<double>(), 0.5);
+  ASSERT_TRUE(fragment["policies"].IsSequence()) << text;
+  EXPECT_EQ(fragment["policies"].size(), 4u);
+  EXPECT_EQ(fragment["policies"][0]["above"].as<double>(), fit.fitted()[1]);
+  // Nothing else: the fragment holds only what the fitted keys need.
+  EXPECT_EQ(fragment.size(), 2u) << text;
+
+  LoadOptions options;
+  options.check_memory = false;
+  const Scenario laid =
+      load_scenario_text(lay_over(recovery_text(), text, kRecovery), kRecovery, options);
+  const auto& model = laid.arms.front().model;
+  ASSERT_EQ(model.population.buyers.personas.size(), 3u);
+  EXPECT_EQ(model.population.buyers.personas[1].second.speed, fit.fitted()[0]);
+  EXPECT_EQ(model.population.buyers.personas[0].second.share, 0.5);
 }
 
 // A candidate the model refuses is ranked last and recorded, never run.

@@ -179,10 +179,18 @@ Calibration calibrate_in_process(const Scenario& base, const std::string& text,
 // distance), history (every candidate), sensitivity (long form), notes.
 std::vector<Table> calibration_tables(const Calibration& calibration);
 
-// The fitted values as a YAML fragment of the scenario's keys (nested maps;
-// list entries such as policies[0] as comments with --set lines), headed by
-// where they came from.
-std::string calibration_fragment(const Calibration& calibration, const std::string& provenance);
+// The fitted values as a YAML fragment to include, headed by where they came
+// from. Laid over the calibration's scenario (`text`, self-contained, read
+// with `sets`), it must give the calibrated world: each fitted key is written
+// at its value, nested as in a scenario, and a key inside a container the
+// reader takes whole (a named map such as population.buyers.personas, whose
+// presence replaces the default entries; a list such as policies) is widened
+// to that container, copied from the calibrated world's resolved scenario.
+// Every key's form is checked by loading, and so is the whole fragment:
+// RunError if it does not reproduce the world.
+std::string calibration_fragment(const Calibration& calibration, const std::string& provenance,
+                                 const std::string& text, const std::string& label,
+                                 const std::vector<std::string>& sets);
 
 // The moment table for the terminal.
 std::string format_moment_table(const Calibration& calibration);

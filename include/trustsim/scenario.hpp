@@ -334,6 +334,12 @@ std::string read_scenario_text(const std::filesystem::path& file);
 // the scenario's path, which relative includes start from.
 std::string self_contained_text(const std::string& text, const std::string& label);
 
+// The document `top` laid over `base` (both YAML texts, `base` without
+// includes), `top` winning: maps merge key by key, lists and values are
+// replaced whole, as an included file's keys give way to the including
+// scenario's. `label` names `base` in messages.
+std::string lay_over(const std::string& base, const std::string& top, const std::string& label);
+
 // Same from YAML text (tests, tools, MPI ranks given rank 0's text);
 // `file_label` names the source in messages.
 // Each candidate arm's resolved values that differ from the baseline's, as
