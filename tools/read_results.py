@@ -38,6 +38,15 @@ def read_table(h5file, path):
     return pd.DataFrame(data, columns=names)
 
 
+def write_text(text, path=None):
+    """Write a report to `path`, or to standard output when no path is given."""
+    if path:
+        with open(path, "w") as out:
+            out.write(text)
+    else:
+        sys.stdout.write(text)
+
+
 def contrasts_with_names(h5file):
     """/analysis/contrasts with the arm and metric names joined in from /lookup."""
     contrasts = read_table(h5file, "/analysis/contrasts")
