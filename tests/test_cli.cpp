@@ -325,11 +325,15 @@ TEST_F(CliTest, RunThenSummarize) {
 }
 
 TEST_F(CliTest, RunDefaultOutputName) {
-  fs::copy_file(fs::path(TRUSTSIM_SOURCE_DIR) / "scenarios" / "quickstart.yaml",
-                work_ / "study.yaml");
+  // The quickstart and the reference world it includes, beside each other.
+  const auto scenarios = fs::path(TRUSTSIM_SOURCE_DIR) / "scenarios";
+  fs::copy_file(scenarios / "quickstart.yaml", work_ / "study.yaml");
+  for (const char* name : {"reference-world.yaml", "reference-world.fitted.yaml"})
+    fs::copy_file(scenarios / name, work_ / name);
   const auto r = run(std::string("run study.yaml --quiet ") + kSmall);
   EXPECT_EQ(r.code, 0) << describe(r);
-  EXPECT_EQ(work_entries(), (std::set<std::string>{"study.yaml", "study.h5"}));
+  EXPECT_EQ(work_entries(), (std::set<std::string>{"study.yaml", "study.h5", "reference-world.yaml",
+                                                   "reference-world.fitted.yaml"}));
 }
 
 TEST_F(CliTest, QuietPrintsNothingOnStdout) {

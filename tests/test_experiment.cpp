@@ -585,17 +585,27 @@ TEST(SweepPoints, SampledDesignsMapOntoTheRangeAndRoundWholeValues) {
   EXPECT_EQ(saltelli.points.size(), 4u * (2 + 2));
 }
 
+// Every scenario that ships loads (a .fitted.yaml is a fragment to include,
+// not a scenario), and every one but the benchmark (which keeps the model's
+// defaults to measure the engine) starts from the calibrated reference world.
 TEST(ShippedScenarios, EveryScenarioInTheRepositoryLoads) {
   std::size_t count = 0;
   for (const auto& entry :
        std::filesystem::directory_iterator(std::string(TRUSTSIM_SOURCE_DIR) + "/scenarios")) {
-    if (entry.path().extension() != ".yaml") continue;
+    const auto name = entry.path().filename().string();
+    if (entry.path().extension() != ".yaml" || name.ends_with(".fitted.yaml")) continue;
     LoadOptions options;
     options.check_memory = false;  // bench.yaml is sized for the benchmark machine
     EXPECT_NO_THROW(load_scenario(entry.path(), options)) << entry.path();
     ++count;
+    if (name == "bench.yaml" || name == "reference-world.yaml" ||
+        name == "calibrate-reference-world.yaml")
+      continue;
+    EXPECT_NE(read_scenario_text(entry.path()).find("include: reference-world.yaml"),
+              std::string::npos)
+        << name << " does not start from the reference world";
   }
-  EXPECT_GE(count, 3u);
+  EXPECT_GE(count, 5u);  // quickstart, bench, the ODR study, the world and its calibration
   // The policy study's sweep: 3 windows x 2 floors, four arms at each point.
   const auto study =
       load_scenario(std::string(TRUSTSIM_SOURCE_DIR) + "/scenarios/odr-threshold-study.yaml");

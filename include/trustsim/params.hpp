@@ -95,7 +95,8 @@ struct SellerPopulation {
             "how strongly a seller's latent quality moves its own CS response rate (logit "
             "scale); platform and outsourced CS do not depend on the seller");
     v.value("entry_per_day", entry_per_day, bounds::kNonNegative,
-            "mean new sellers per day (Poisson), drawn from the same cohort mix as new sellers");
+            "mean new sellers per day (Poisson), drawn from the same cohort mix as new sellers"
+            "; fitted in the reference world: docs/calibration.md");
   }
 };
 
@@ -108,7 +109,9 @@ struct Persona {
   void visit(V& v) {
     v.value("share", share, bounds::kShare, "share of buyers with this persona");
     v.value("price", price, bounds::kNonNegative, "logit weight on -log(price level)");
-    v.value("speed", speed, bounds::kNonNegative, "logit weight on -(promised delivery days)");
+    v.value("speed", speed, bounds::kNonNegative,
+            "logit weight on -(promised delivery days); speed_sensitive's is fitted in the "
+            "reference world: docs/calibration.md");
     v.value("rating", rating, bounds::kNonNegative,
             "logit weight on -(percentage points of the displayed rating below 100% positive)");
   }
@@ -131,8 +134,9 @@ struct BuyerPopulation {
             "mean purchase intensity at the initial trust level (orders per 30 days)");
     v.value("orders_per_month_shape", orders_per_month_shape, bounds::kPositive,
             "gamma shape of purchase intensity across buyers (< 1: heavy-tailed)");
-    v.value("arrivals_per_day", arrivals_per_day, bounds::kNonNegative,
-            "mean new buyers per day (Poisson)");
+    v.value(
+        "arrivals_per_day", arrivals_per_day, bounds::kNonNegative,
+        "mean new buyers per day (Poisson); fitted in the reference world: docs/calibration.md");
     v.value("return_rate", return_rate, bounds::kProbability,
             "daily probability that a churned buyer comes back");
   }
@@ -251,7 +255,7 @@ struct OrderParams {
             "negative feedback after a good order");
     v.value("negative_feedback_if_problem", negative_feedback_if_problem, bounds::kProbability,
             "negative feedback after an unresolved problem or a cancellation (dissatisfied buyers "
-            "are mostly silent)");
+            "are mostly silent); fitted in the reference world: docs/calibration.md");
     v.value("negative_feedback_if_resolved", negative_feedback_if_resolved, bounds::kProbability,
             "negative feedback after a problem the seller resolved");
     v.value("neutral_feedback", neutral_feedback, bounds::kProbability,
@@ -263,7 +267,8 @@ struct OrderParams {
     v.value("positive_feedback_if_resolved", positive_feedback_if_resolved, bounds::kProbability,
             "positive feedback after a problem the seller resolved (none if unresolved)");
     v.value("claim_if_unresolved", claim_if_unresolved, bounds::kProbability,
-            "guarantee (A-to-z style) claim after an unresolved problem, on a tracked order");
+            "guarantee (A-to-z style) claim after an unresolved problem, on a tracked order"
+            "; fitted in the reference world: docs/calibration.md");
     v.value("chargeback_if_unresolved", chargeback_if_unresolved, bounds::kProbability,
             "chargeback after an unresolved problem");
     v.value("untracked_defect_multiplier", untracked_defect_multiplier, bounds::kMultiplier,
@@ -313,11 +318,13 @@ struct TrustParams {
     v.value("churn_low_trust", churn_low_trust, bounds::kProbability,
             "trust level of the first churn-hazard anchor");
     v.value("churn_hazard_low_trust", churn_hazard_low_trust, bounds::kProbability,
-            "daily churn hazard at churn_low_trust");
+            "daily churn hazard at churn_low_trust; fitted in the reference world: "
+            "docs/calibration.md");
     v.value("churn_high_trust", churn_high_trust, bounds::kProbability,
             "trust level of the second churn-hazard anchor");
     v.value("churn_hazard_high_trust", churn_hazard_high_trust, bounds::kProbability,
-            "daily churn hazard at churn_high_trust (log-linear between anchors)");
+            "daily churn hazard at churn_high_trust (log-linear between anchors)"
+            "; fitted in the reference world: docs/calibration.md");
   }
 };
 
