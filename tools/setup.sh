@@ -12,7 +12,7 @@ packages=(
   libboost-dev libboost-math-dev libboost-random-dev libeigen3-dev
   libopenmpi-dev openmpi-bin
   libgtest-dev libbenchmark-dev clang-format
-  python3 python3-h5py python3-pandas python3-matplotlib
+  python3 python3-h5py python3-pandas python3-matplotlib python3-yaml
 )
 # The fuzz preset (and so the test command) also needs clang, libFuzzer and clang's OpenMP.
 [ "$preset" = fuzz ] && packages+=(clang libclang-rt-14-dev libomp-14-dev)
