@@ -697,7 +697,8 @@ std::string calibration_fragment(const Calibration& c, const std::string& proven
   std::vector<std::size_t> all(params.size());
   std::iota(all.begin(), all.end(), std::size_t{0});
   YAML::Node fragment(YAML::NodeType::Map);
-  const YAML::Node world = YAML::Load(world_with(all));
+  const auto world_text = world_with(all);  // the calibrated world, every fitted key set
+  const YAML::Node world = YAML::Load(world_text);
   for (std::size_t j = 0; j < params.size(); ++j) {
     const auto parts = key_parts(params[j].key);
     const auto expected = world_with({j});
@@ -717,7 +718,7 @@ std::string calibration_fragment(const Calibration& c, const std::string& proven
     put_at(fragment, parts, depth, node_at_parts(world, parts, depth));
   }
   const auto body = emit(fragment);
-  if (laid_over(body) != world_with(all))
+  if (laid_over(body) != world_text)
     throw RunError("the fragment of the fitted values does not reproduce the calibrated world");
   std::string head = "# Fitted by trustsim calibrate (" + provenance + ").\n";
   head += fmt::format("# Loss {:.6g} at the fit ({}), {} candidates in {} generations{}.\n",
