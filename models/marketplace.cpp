@@ -200,6 +200,8 @@ SellerDraws draw_seller(const rng::StreamKey& key, std::size_t id, const SellerP
   d.offers = dist::lognormal_mean_cv(r.uniform(), pop.offers_mean, pop.offers_cv);
   d.price_level = dist::lognormal_mean_cv(r.uniform(), 1.0, pop.price_cv);
   for (auto& noise : d.noise) noise = pop.quality.noise_sd * dist::normal_quantile(r.uniform());
+  if (r.uniform() < pop.quality.problem_share) d.quality += pop.quality.problem_shift;
+  d.exit_clock = -std::log1p(-r.uniform());
   return d;
 }
 
@@ -244,6 +246,7 @@ void Marketplace::draw_seller_traits(std::size_t id, bool entering) {
   s.quality[id] = static_cast<float>(d.quality);
   s.offers[id] = static_cast<float>(d.offers);
   s.price_level[id] = static_cast<float>(d.price_level);
+  s.exit_clock[id] = static_cast<float>(d.exit_clock);
   s.neg_log_price[id] = -std::log(s.price_level[id]);
   s.profile[id] = order_profile(d, p);
   s.promised_days[id] = static_cast<float>(p.channels[idx(d.channel)].promised_days);
@@ -267,6 +270,8 @@ void Marketplace::create_sellers(std::size_t count, std::int32_t day, bool enter
   grow(s.promised_days, 0.0f);
   grow(s.capacity, 1.0f);
   grow(s.created_day, day);
+  grow(s.exit_clock, 0.0f);
+  grow(s.exit_exposure, 0.0f);
   grow(s.status, SellerStatus::kActive);
   grow(s.effort, 0.0f);
   grow(s.load, 0.0f);

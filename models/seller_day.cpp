@@ -75,17 +75,24 @@ void Marketplace::close_seller_day(std::size_t s, std::int32_t day, const Seller
                                         p.ranking.weight_speed * sl.promised_days[s] +
                                         p.ranking.weight_signal * signal);
 
-  // A seller without sales for a long time may leave.
-  if (sl.status[s] == SellerStatus::kActive &&
-      day - std::max(sl.last_order_day[s], sl.created_day[s]) >=
-          static_cast<std::int32_t>(beh.no_sales_days)) {
+  if (sl.status[s] != SellerStatus::kActive) return;
+  // A seller without sales for a long time may leave, and any seller may
+  // leave for reasons outside the model (its exit clock runs out).
+  bool leaves = false;
+  if (day - std::max(sl.last_order_day[s], sl.created_day[s]) >=
+      static_cast<std::int32_t>(beh.no_sales_days)) {
     rng::Stream r(settings_.key, s, static_cast<std::uint64_t>(day),
                   rng::Purpose::kSellerBehaviour);
-    if (r.uniform() < beh.exit_hazard_no_sales) {
-      sl.status[s] = SellerStatus::kExited;
-      totals.seller_exits += 1;
-      if (in_horizon(day)) sl.tally[s].exited = 1;
-    }
+    leaves = r.uniform() < beh.exit_hazard_no_sales;
+  }
+  if (beh.exit_hazard > 0.0) {
+    sl.exit_exposure[s] += static_cast<float>(-std::log1p(-beh.exit_hazard));
+    leaves = leaves || sl.exit_exposure[s] >= sl.exit_clock[s];
+  }
+  if (leaves) {
+    sl.status[s] = SellerStatus::kExited;
+    totals.seller_exits += 1;
+    if (in_horizon(day)) sl.tally[s].exited = 1;
   }
 }
 

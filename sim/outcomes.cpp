@@ -30,6 +30,8 @@ double mean_trust(const Marketplace& market) {
 }
 
 double top_quality_sales_share(const Sellers& sellers);
+double worst_sellers_defect_share(const Sellers& sellers, double seller_share);
+double sellers_above_defect_rate(const Sellers& sellers, std::int64_t min_orders, double rate);
 
 // Of the listed sellers with feedback in the rating window, the share whose
 // displayed rating is at least `percent` positive.
@@ -181,6 +183,14 @@ const std::vector<Outcome<SummaryFacts>>& summary_table() {
       {{"top_quality_sales_share", "share",
         "share of horizon GMV sold by the best quarter of sellers by latent quality"},
        [](const F& f) { return top_quality_sales_share(f.market.sellers()); }},
+      {{"worst_1pct_defect_share", "share",
+        "share of the horizon's seller-charged order defects charged to the 1% of sellers "
+        "present with the most of them (eBay: 1% of sellers caused 35% of bad experiences)"},
+       [](const F& f) { return worst_sellers_defect_share(f.market.sellers(), 0.01); }},
+      {{"sellers_above_1pct_odr", "share",
+        "of sellers with at least 50 horizon orders, the share whose horizon seller-charged "
+        "order defect rate is above 1% (the public ODR standard)"},
+       [](const F& f) { return sellers_above_defect_rate(f.market.sellers(), 50, 0.01); }},
   };
   return table;
 }
@@ -392,6 +402,36 @@ double top_quality_sales_share(const Sellers& sellers) {
     if (i < quarter) top += gmv;
   }
   return all > 0 ? static_cast<double>(top) / static_cast<double>(all) : 0.0;
+}
+
+// The share of the horizon's seller-charged order defects charged to the
+// `seller_share` of present sellers (rounded up) with the most of them.
+double worst_sellers_defect_share(const Sellers& sellers, double seller_share) {
+  std::vector<std::int64_t> defects;
+  for (std::size_t s = 0; s < sellers.size(); ++s)
+    if (sellers.tally[s].present) defects.push_back(sellers.tally[s].count(Counter::kOrderDefects));
+  if (defects.empty()) return 0.0;
+  const auto worst =
+      static_cast<std::size_t>(std::ceil(seller_share * static_cast<double>(defects.size())));
+  std::sort(defects.begin(), defects.end(), std::greater<>());
+  const std::int64_t all = std::accumulate(defects.begin(), defects.end(), std::int64_t{0});
+  const std::int64_t top = std::accumulate(
+      defects.begin(), defects.begin() + static_cast<std::ptrdiff_t>(worst), std::int64_t{0});
+  return share(top, all);
+}
+
+// Of the sellers with at least `min_orders` horizon orders, the share whose
+// horizon seller-charged order defect rate is above `rate`.
+double sellers_above_defect_rate(const Sellers& sellers, std::int64_t min_orders, double rate) {
+  std::int64_t counted = 0, above = 0;
+  for (const auto& t : sellers.tally) {
+    const std::int64_t orders = t.count(Counter::kOrders);
+    if (orders < min_orders) continue;
+    counted += 1;
+    above +=
+        static_cast<double>(t.count(Counter::kOrderDefects)) > rate * static_cast<double>(orders);
+  }
+  return share(above, counted);
 }
 
 }  // namespace

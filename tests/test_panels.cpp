@@ -8,6 +8,7 @@
 //  4. warm-up rows come first, end the day before the horizon, and are the
 //     same for every arm (the arms fork after the warm-up).
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <tuple>
 
@@ -62,6 +63,49 @@ TEST(Panels, FullSamplesAddUpToTheRunTotals) {
                   arm.summary[column(summary, "late_deliveries_per_1k_orders")] * orders / 1000.0,
                   1e-6);
     }
+}
+
+// The defect-concentration outcomes of /summary, computed again from the
+// full seller panel: each seller's horizon orders and seller-charged defects.
+TEST(Panels, DefectConcentrationOutcomesFollowFromTheSellerPanel) {
+  // Problem sellers and more claims, so that some sellers cross 1%.
+  const auto scenario = panel_scenario(
+      {"outputs.seller_panel=1", "population.sellers.quality.problem_share=0.1",
+       "population.sellers.quality.problem_shift=3", "orders.claim_if_unresolved=0.3"});
+  const auto tasks = run_all_tasks(scenario);
+  const auto& summary = summary_outcomes();
+  const auto& panel = seller_panel_columns();
+  std::size_t informative = 0;
+  for (const auto& [id, task] : tasks)
+    for (const auto& arm : task.arms) {
+      std::map<double, std::pair<double, double>> by_seller;  // orders, defects
+      const auto& seller = arm.seller_panel[column(panel, "seller")];
+      const auto& orders = arm.seller_panel[column(panel, "orders")];
+      const auto& defects = arm.seller_panel[column(panel, "order_defects")];
+      for (std::size_t r = 0; r < seller.size(); ++r) {
+        by_seller[seller[r]].first += orders[r];
+        by_seller[seller[r]].second += defects[r];
+      }
+      std::vector<double> counts;
+      double all = 0, counted = 0, above = 0;
+      for (const auto& [s, od] : by_seller) {
+        counts.push_back(od.second);
+        all += od.second;
+        if (od.first >= 50) {
+          counted += 1;
+          above += od.second > 0.01 * od.first;
+        }
+      }
+      std::sort(counts.rbegin(), counts.rend());
+      const auto worst = static_cast<std::size_t>(std::ceil(0.01 * counts.size()));
+      double top = 0;
+      for (std::size_t i = 0; i < worst; ++i) top += counts[i];
+      ASSERT_GT(all, 0);
+      EXPECT_DOUBLE_EQ(arm.summary[column(summary, "worst_1pct_defect_share")], top / all);
+      EXPECT_DOUBLE_EQ(arm.summary[column(summary, "sellers_above_1pct_odr")], above / counted);
+      informative += above > 0 && above < counted;
+    }
+  EXPECT_GT(informative, 0u) << "no arm had sellers on both sides of 1%";
 }
 
 TEST(Panels, NextOrderDayIsTheBuyersNextOrder) {

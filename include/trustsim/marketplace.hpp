@@ -54,6 +54,12 @@ struct Sellers {
   std::vector<float> promised_days;
   std::vector<float> capacity;  // orders per day
   std::vector<std::int32_t> created_day;
+  // The background exit (seller_behaviour.exit_hazard) as a clock: the
+  // seller leaves when its summed hazard exposure reaches its unit
+  // exponential draw, so an arm that changes the hazard changes the rate
+  // from the fork on, and a hazard of 0 draws nothing day by day.
+  std::vector<float> exit_clock;
+  std::vector<float> exit_exposure;
   // Dynamic state.
   std::vector<SellerStatus> status;
   std::vector<float> effort;
@@ -219,6 +225,7 @@ struct SellerDraws {
   double offers = 0;
   double price_level = 1;
   std::array<double, 5> noise{};  // cancel, late shipment, invalid tracking, late delivery, NAD
+  double exit_clock = 0;          // unit exponential: the exit hazard's exposure that ends it
 };
 SellerDraws draw_seller(const rng::StreamKey& key, std::size_t id, const SellerPopulation& pop);
 // The seller's order-outcome probabilities under an arm's parameters; made

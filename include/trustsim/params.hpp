@@ -50,6 +50,10 @@ struct Shares : std::array<double, enum_count<E>()> {};
 struct QualityParams {
   double factor_sd = 0.8;  // shared latent quality across defect types, logit scale
   double noise_sd = 0.3;   // idiosyncratic per defect type, logit scale
+  // A tail of problem sellers: the few who cause a large share of defects
+  // (calibration-targets.md, "skew of bad experiences").
+  double problem_share = 0.0;
+  double problem_shift = 2.0;
   template <class V>
   void visit(V& v) {
     v.value("factor_sd", factor_sd, bounds::kNonNegative,
@@ -57,6 +61,12 @@ struct QualityParams {
             "bad sellers are bad at several things");
     v.value("noise_sd", noise_sd, bounds::kNonNegative,
             "sd of idiosyncratic per-defect-type noise (logit scale)");
+    v.value("problem_share", problem_share, bounds::kShare,
+            "share of sellers who are problem sellers: their quality factor is shifted by "
+            "problem_shift, so defects concentrate on a few sellers (0: one normal factor)");
+    v.value("problem_shift", problem_shift, bounds::kNonNegative,
+            "logit shift of a problem seller's quality factor: every defect type's odds are "
+            "exp(problem_shift) times an otherwise identical seller's");
   }
 };
 
@@ -412,6 +422,7 @@ struct SellerBehaviour {
   double reinstatement_probability = 0.5;
   double exit_hazard_no_sales = 0.005;
   std::uint64_t no_sales_days = 90;
+  double exit_hazard = 0.0;
   template <class V>
   void visit(V& v) {
     v.value("effort_efficacy", effort_efficacy, bounds::kProbability,
@@ -432,6 +443,10 @@ struct SellerBehaviour {
     v.value("exit_hazard_no_sales", exit_hazard_no_sales, bounds::kProbability,
             "daily exit probability of a seller with no order in no_sales_days");
     v.value("no_sales_days", no_sales_days, bounds::kDays, "days without orders before exit risk");
+    v.value("exit_hazard", exit_hazard, bounds::kProbability,
+            "daily probability that an active seller leaves for reasons the model does not "
+            "represent (the business closes or moves), whatever its sales: 0.0003 is about 10% a "
+            "year");
   }
 };
 
