@@ -776,11 +776,18 @@ int do_validate(const std::string& path, const std::vector<std::string>& sets, b
           ? fmt::format("{} replications", set.replications)
           : fmt::format("{} to {} replications (precision targets)", set.precision.min_replications,
                         set.precision.max_replications);
+  const auto plural = [](std::size_t n, const char* noun) {
+    return fmt::format("{} {}{}", n, noun, n == 1 ? "" : "s");
+  };
+  // A scenario without a sweep has one point, which is not worth a word.
+  const std::string sweep = scenario.points.size() > 1
+                                ? ", " + plural(scenario.points.size(), "sweep point")
+                                : std::string();
   std::cout << fmt::format(
-      "{}: ok: {} arms, {}, {} sweep point{}, {} warm-up + {} horizon days, {} sellers, {} "
+      "{}: ok: {}, {}{}, {} warm-up + {} horizon days, {} sellers, {} "
       "buyers; about {:.0f} MiB per rank, and {:.0f} MiB more on rank 0 for the results\n",
-      path, scenario.arms.size(), replications, scenario.points.size(),
-      scenario.points.size() == 1 ? "" : "s", set.warmup_days, set.horizon_days,
+      path, plural(scenario.arms.size(), "arm"), replications, sweep, set.warmup_days,
+      set.horizon_days,
       set.model.population.sellers.count, set.model.population.buyers.count,
       static_cast<double>(memory.total_bytes) / (1 << 20),
       static_cast<double>(
