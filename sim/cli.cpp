@@ -787,8 +787,7 @@ int do_validate(const std::string& path, const std::vector<std::string>& sets, b
       "{}: ok: {}, {}{}, {} warm-up + {} horizon days, {} sellers, {} "
       "buyers; about {:.0f} MiB per rank, and {:.0f} MiB more on rank 0 for the results\n",
       path, plural(scenario.arms.size(), "arm"), replications, sweep, set.warmup_days,
-      set.horizon_days,
-      set.model.population.sellers.count, set.model.population.buyers.count,
+      set.horizon_days, set.model.population.sellers.count, set.model.population.buyers.count,
       static_cast<double>(memory.total_bytes) / (1 << 20),
       static_cast<double>(
           estimate_results_memory(scenario, ReplicationPlan(scenario).max_tasks())) /
