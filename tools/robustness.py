@@ -58,6 +58,10 @@ BEHAVIOUR = [
     "seller_behaviour.appeal_probability",
     "seller_behaviour.reinstatement_probability",
     "seller_behaviour.exit_hazard_no_sales",
+    "seller_behaviour.exit_hazard",
+    # Fitted, but the enforcement outcomes lean on them: who is there to catch.
+    "population.sellers.quality.problem_share",
+    "population.sellers.quality.problem_shift",
 ]
 
 # The headline outcomes of a policy question (DESIGN.md's summary metrics).

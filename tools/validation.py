@@ -444,9 +444,10 @@ FACTS = [
          (0.02, 0.08), late_delivery_share, "%"),
     Fact("Seller-charged order defect rate, platform", f"{CT}, typical seller ODR (VM)",
          "0.2-0.6%", (0.002, 0.006), seller_odr, "%",
-         known_gap="below the band in the calibrated world: claims after unresolved problems "
-                   "raise it only weakly and raise the platform-fulfilled share with it "
-                   "(docs/calibration.md, where the fit falls short)"),
+         known_gap="below the band in the calibrated world: a good seller's defects are what "
+                   "trips the 1% rule for small sellers, so the fit trades this target against "
+                   "the false-positive share and keeps claims low (docs/calibration.md, where "
+                   "the fit falls short)"),
     Fact("Sellers with >= 100 orders whose horizon ODR is above 1%",
          f"{CT}, typical seller ODR (VM)", "< 10%", (0, 0.10), sellers_over_odr, "%"),
     Fact("Worst 1% of sellers' share of seller-charged defects",
@@ -456,24 +457,24 @@ FACTS = [
          (0.20, 0.50), top_share("gmv", 0.01), "%"),
     Fact("Platform-fulfilled share of orders", f"{CT}, share fulfilled by the platform (AN, CO)",
          "60-80%", (0.60, 0.80), platform_fulfilled_share, "%",
-         known_gap="at the band's upper edge: the calibration's speed weight is not "
-                   "identified and the share stays near 0.8 (docs/calibration.md)"),
+         known_gap="just above the band: the buyers' speed weights are stylised (an earlier "
+                   "calibration could not identify them) and the share stays above 0.8 "
+                   "(docs/calibration.md)"),
     Fact("Every channel's sellers sell: least channel's orders per seller-month",
          f"{CT}, sellers by channel use (SV)", ">= 1", (1.0, INF),
          least_channel_orders_per_month),
     Fact("Annual exit of established sellers (tenure established and veteran)",
          f"{CT}, survival of established sellers (AN)", "5-20%", (0.05, 0.20), established_exit,
-         "%", known_gap="below the band in the calibrated world: seller entry was fitted to "
-                        "keep listed sellers stationary and few sellers exit (not fitted; "
-                        "docs/calibration.md)"),
+         "%"),
     Fact("Performance suspensions a year per seller present", f"{CT}, suspensions a year (VM)",
          "a few %, not double digits", (0.005, 0.05), suspension_share, "%"),
     Fact("Suspensions of sellers whose true rates meet the standard (false-positive share)",
          f"{CT}, who is suspended", "most suspensions hit true breachers: < 50%", (0, 0.5),
          false_positive_share, "%",
-         known_gap="one defect among 50-100 orders trips the point-estimate 1% ODR rule, "
-                   "and few sellers' true rates breach it (docs/calibration.md; issue 12 adds "
-                   "statistically aware rules)"),
+         known_gap="about 55%: the fitted tail of problem sellers and seller turnover bring "
+                   "it down from 95%, and what remains is one defect among 50-100 orders "
+                   "tripping the point-estimate 1% ODR rule (docs/calibration.md; issue 12 "
+                   "adds statistically aware rules)"),
     Fact("Annual buyer churn (churn events / buyers present at the start)",
          f"{CT}, buyer retention (SV, CO)", "5-25%", (0.05, 0.25), buyer_churn, "%"),
     Fact("Steady state: weekly orders, first vs last 4 weeks", f"{CT}, steady state",

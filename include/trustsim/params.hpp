@@ -63,10 +63,12 @@ struct QualityParams {
             "sd of idiosyncratic per-defect-type noise (logit scale)");
     v.value("problem_share", problem_share, bounds::kShare,
             "share of sellers who are problem sellers: their quality factor is shifted by "
-            "problem_shift, so defects concentrate on a few sellers (0: one normal factor)");
+            "problem_shift, so defects concentrate on a few sellers (0: one normal factor); "
+            "fitted in the reference world: docs/calibration.md");
     v.value("problem_shift", problem_shift, bounds::kNonNegative,
             "logit shift of a problem seller's quality factor: every defect type's odds are "
-            "exp(problem_shift) times an otherwise identical seller's");
+            "exp(problem_shift) times an otherwise identical seller's; fitted in the reference "
+            "world: docs/calibration.md");
   }
 };
 
@@ -119,9 +121,7 @@ struct Persona {
   void visit(V& v) {
     v.value("share", share, bounds::kShare, "share of buyers with this persona");
     v.value("price", price, bounds::kNonNegative, "logit weight on -log(price level)");
-    v.value("speed", speed, bounds::kNonNegative,
-            "logit weight on -(promised delivery days); speed_sensitive's is fitted in the "
-            "reference world: docs/calibration.md");
+    v.value("speed", speed, bounds::kNonNegative, "logit weight on -(promised delivery days)");
     v.value("rating", rating, bounds::kNonNegative,
             "logit weight on -(percentage points of the displayed rating below 100% positive)");
   }
@@ -446,7 +446,7 @@ struct SellerBehaviour {
     v.value("exit_hazard", exit_hazard, bounds::kProbability,
             "daily probability that an active seller leaves for reasons the model does not "
             "represent (the business closes or moves), whatever its sales: 0.0003 is about 10% a "
-            "year");
+            "year; fitted in the reference world: docs/calibration.md");
   }
 };
 
