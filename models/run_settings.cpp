@@ -26,8 +26,10 @@ RunSettings RunSettings::make(const ModelParams& params, rng::StreamKey key,
       [&t](double trust) { return std::pow(trust / t.initial, t.intensity_elasticity); });
   s.churn_hazard = TrustCurve(
       [&s](double trust) { return std::exp(s.churn_log_intercept + s.churn_log_slope * trust); });
-  const double p = params.population.buyers.return_rate;
-  s.return_rate = p >= 1.0 ? 50.0 : -std::log1p(-p);
+  // A daily probability as a rate per day (a certain event: 50, ending any clock).
+  const auto rate = [](double p) { return p >= 1.0 ? 50.0 : -std::log1p(-p); };
+  s.return_rate = rate(params.population.buyers.return_rate);
+  s.seller_exit_rate = rate(params.seller_behaviour.exit_hazard);
   s.reference = ReferenceStandard::from(params);
   return s;
 }

@@ -85,8 +85,8 @@ void Marketplace::close_seller_day(std::size_t s, std::int32_t day, const Seller
                   rng::Purpose::kSellerBehaviour);
     leaves = r.uniform() < beh.exit_hazard_no_sales;
   }
-  if (beh.exit_hazard > 0.0) {
-    sl.exit_exposure[s] += static_cast<float>(-std::log1p(-beh.exit_hazard));
+  if (settings_.seller_exit_rate > 0.0) {
+    sl.exit_exposure[s] += static_cast<float>(settings_.seller_exit_rate);
     leaves = leaves || sl.exit_exposure[s] >= sl.exit_clock[s];
   }
   if (leaves) {

@@ -199,9 +199,10 @@ struct RunSettings {
   std::array<std::uint32_t, DsiWeights::kSlotCount> dsi_units{};  // in kLossUnits, DsiWeights order
   double churn_log_slope = 0;                                     // log-hazard per unit of trust
   double churn_log_intercept = 0;
-  TrustCurve intensity;     // (trust / initial)^intensity_elasticity
-  TrustCurve churn_hazard;  // exp(intercept + slope * trust), per day
-  double return_rate = 0;   // per day (from the daily probability)
+  TrustCurve intensity;         // (trust / initial)^intensity_elasticity
+  TrustCurve churn_hazard;      // exp(intercept + slope * trust), per day
+  double return_rate = 0;       // per day (from the daily probability)
+  double seller_exit_rate = 0;  // exit-clock exposure per active day (from exit_hazard)
   // What false positives and negatives are judged against: by default this
   // arm's own rules; run_task sets the reference arm's (the same for all).
   ReferenceStandard reference;
