@@ -178,7 +178,7 @@ void Marketplace::apply_arm(const RunSettings& arm_settings) {
   // order profile and promise are made again from its creation draws.
   const auto& p = settings_.params;
   for (std::size_t s = 0; s < sellers_.size(); ++s) {
-    sellers_.profile[s] = order_profile(draw_seller(creation_key_, s, p.population.sellers), p);
+    sellers_.profile[s] = order_profile(current_draws(s), p);
     sellers_.promised_days[s] =
         static_cast<float>(p.channels[idx(sellers_.profile[s].channel)].promised_days);
   }
@@ -202,7 +202,22 @@ SellerDraws draw_seller(const rng::StreamKey& key, std::size_t id, const SellerP
   for (auto& noise : d.noise) noise = pop.quality.noise_sd * dist::normal_quantile(r.uniform());
   if (r.uniform() < pop.quality.problem_share) d.quality += pop.quality.problem_shift;
   d.exit_clock = -std::log1p(-r.uniform());
+  d.decline_clock = -std::log1p(-r.uniform());
   return d;
+}
+
+SellerDraws Marketplace::current_draws(std::size_t id) const {
+  const auto& p = settings_.params;
+  SellerDraws d = draw_seller(creation_key_, id, p.population.sellers);
+  if (sellers_.declined[id] != 0) d.quality += p.seller_behaviour.decline_shift;
+  return d;
+}
+
+void Marketplace::decline(std::size_t id) {
+  sellers_.declined[id] = 1;
+  const SellerDraws d = current_draws(id);
+  sellers_.quality[id] = static_cast<float>(d.quality);
+  sellers_.profile[id] = order_profile(d, settings_.params);
 }
 
 // A seller's order-outcome probabilities under parameters `p`: the channel's,
@@ -247,6 +262,7 @@ void Marketplace::draw_seller_traits(std::size_t id, bool entering) {
   s.offers[id] = static_cast<float>(d.offers);
   s.price_level[id] = static_cast<float>(d.price_level);
   s.exit_clock[id] = static_cast<float>(d.exit_clock);
+  s.decline_clock[id] = static_cast<float>(d.decline_clock);
   s.neg_log_price[id] = -std::log(s.price_level[id]);
   s.profile[id] = order_profile(d, p);
   s.promised_days[id] = static_cast<float>(p.channels[idx(d.channel)].promised_days);
@@ -272,6 +288,9 @@ void Marketplace::create_sellers(std::size_t count, std::int32_t day, bool enter
   grow(s.created_day, day);
   grow(s.exit_clock, 0.0f);
   grow(s.exit_exposure, 0.0f);
+  grow(s.decline_clock, 0.0f);
+  grow(s.decline_exposure, 0.0f);
+  grow(s.declined, std::uint8_t{0});
   grow(s.status, SellerStatus::kActive);
   grow(s.effort, 0.0f);
   grow(s.load, 0.0f);

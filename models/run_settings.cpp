@@ -30,6 +30,7 @@ RunSettings RunSettings::make(const ModelParams& params, rng::StreamKey key,
   const auto rate = [](double p) { return p >= 1.0 ? 50.0 : -std::log1p(-p); };
   s.return_rate = rate(params.population.buyers.return_rate);
   s.seller_exit_rate = rate(params.seller_behaviour.exit_hazard);
+  s.seller_decline_rate = rate(params.seller_behaviour.decline_hazard);
   s.reference = ReferenceStandard::from(params);
   return s;
 }
@@ -59,6 +60,7 @@ void DayTotals::add(const DayTotals& o) {
   reinstatements += o.reinstatements;
   seller_exits += o.seller_exits;
   seller_entries += o.seller_entries;
+  seller_declines += o.seller_declines;
   for (std::size_t c = 0; c < kCounterCount; ++c) counters[c] += o.counters[c];
 }
 

@@ -93,6 +93,15 @@ void Marketplace::close_seller_day(std::size_t s, std::int32_t day, const Seller
     sl.status[s] = SellerStatus::kExited;
     totals.seller_exits += 1;
     if (in_horizon(day)) sl.tally[s].exited = 1;
+    return;
+  }
+  // The seller's operations may decline for good (its decline clock runs out).
+  if (settings_.seller_decline_rate > 0.0 && sl.declined[s] == 0) {
+    sl.decline_exposure[s] += static_cast<float>(settings_.seller_decline_rate);
+    if (sl.decline_exposure[s] >= sl.decline_clock[s]) {
+      decline(s);
+      totals.seller_declines += 1;
+    }
   }
 }
 

@@ -29,7 +29,7 @@ MemoryEstimate estimate_memory(const Scenario& scenario) {
                                   2 * sizeof(std::int16_t) + sizeof(std::uint8_t) +
                                   sizeof(std::uint16_t) + 2 * sizeof(std::uint32_t);
   const std::uint64_t per_seller =
-      3 + sizeof(SellerOrderProfile) + 11 * sizeof(float) + 4 * sizeof(std::int32_t) +
+      4 + sizeof(SellerOrderProfile) + 13 * sizeof(float) + 4 * sizeof(std::int32_t) +
       sizeof(SellerStatus) + rules * kPolicyBytesPerSeller + sizeof(std::uint16_t) +
       sizeof(SellerTally) + sizeof(DayCounts) + sizeof(std::int64_t) + windows.bytes_per_seller() +
       ratings.bytes_per_seller() + OfferTable::kBytesPerOffer;

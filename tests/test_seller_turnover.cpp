@@ -7,7 +7,11 @@
 //     with nothing else acting, the exits by day D are binomial with
 //     probability 1 - (1 - h)^D;
 //  3. an arm that changes the hazard changes the rate from the fork on, and a
-//     hazard of 0 removes no one.
+//     hazard of 0 removes no one;
+//  4. the performance decline is a clock of the same kind: the sellers who
+//     have declined by day D are binomial with probability 1 - (1 - h)^D,
+//     each declined seller's defect odds are exactly its own shifted by
+//     decline_shift, and with no decline hazard the shift changes nothing.
 #include <cmath>
 
 #include <fmt/format.h>
@@ -53,7 +57,8 @@ TEST(SellerTurnover, ProblemSellersAreTheDrawnShareShiftedByProblemShift) {
 
 // Identical platform-fulfilled sellers, no policy, no exit for lack of sales:
 // only the background hazard removes sellers.
-Scenario turnover_world(double hazard, double arm_hazard) {
+Scenario turnover_world(double hazard, double arm_hazard, double decline_hazard = 0,
+                        double decline_shift = 2) {
   const std::string yaml = fmt::format(R"(
 seed: 11
 warmup_days: 100
@@ -67,22 +72,29 @@ population:
   buyers:
     count: 3000
     arrivals_per_day: 0
-seller_behaviour: {{exit_hazard_no_sales: 0, exit_hazard: {}}}
+seller_behaviour: {{exit_hazard_no_sales: 0, exit_hazard: {}, decline_hazard: {},
+                   decline_shift: {}}}
 policies: []
 arms:
   baseline: {{}}
   other:
     seller_behaviour.exit_hazard: {}
 )",
-                                       hazard, arm_hazard);
+                                       hazard, decline_hazard, decline_shift, arm_hazard);
   return load_scenario_text(yaml, "turnover.yaml");
+}
+
+// `model`'s world after `days` days, from day 0.
+Marketplace world_after(const ModelParams& model, std::int32_t days) {
+  const auto settings = RunSettings::make(model, {11, 0, 0}, 0, days);
+  Marketplace market(settings, std::span<const RunSettings>(&settings, 1));
+  for (std::int32_t day = 0; day < days; ++day) market.step_day(day);
+  return market;
 }
 
 // Sellers still active after `days` days of `model`'s world, from day 0.
 std::size_t survivors(const ModelParams& model, std::int32_t days) {
-  const auto settings = RunSettings::make(model, {11, 0, 0}, 0, days);
-  Marketplace market(settings, std::span<const RunSettings>(&settings, 1));
-  for (std::int32_t day = 0; day < days; ++day) market.step_day(day);
+  const auto market = world_after(model, days);
   std::size_t active = 0;
   for (auto status : market.sellers().status) active += status == SellerStatus::kActive;
   return active;
@@ -125,6 +137,54 @@ TEST(SellerTurnover, AnArmChangesTheExitRateFromTheForkOn) {
   EXPECT_NEAR(base, 543 * (1 - std::pow(0.999, 200)), 4 * 9.0);
   EXPECT_NEAR(arm, 543 * (1 - std::pow(0.998, 200)), 4 * 12.0);
   EXPECT_GT(arm, base);
+}
+
+TEST(SellerTurnover, DeclinesFollowTheDailyHazardAndShiftTheDeclinedSellersOdds) {
+  constexpr double kHazard = 0.002, kShift = 1.5;
+  constexpr std::int32_t kDays = 300;
+  const auto scenario = turnover_world(0.0, 0.0, kHazard, kShift);
+  const auto& model = scenario.arms[0].model;
+  const auto market = world_after(model, kDays);
+  const auto& sellers = market.sellers();
+  const double p_declined = 1.0 - std::pow(1.0 - kHazard, kDays);
+  std::size_t declined = 0;
+  for (std::size_t s = 0; s < sellers.size(); ++s) {
+    ASSERT_EQ(sellers.status[s], SellerStatus::kActive);  // no exit of any kind here
+    auto draws = draw_seller({11, 0, 0}, s, model.population.sellers);
+    if (sellers.declined[s] != 0) {
+      ++declined;
+      draws.quality += kShift;
+    }
+    // The profile orders are drawn from is the seller's own, shifted by
+    // exactly decline_shift once it has declined (bit for bit).
+    const auto expected = order_profile(draws, model);
+    ASSERT_EQ(sellers.profile[s].cancel, expected.cancel) << "seller " << s;
+    ASSERT_EQ(sellers.profile[s].late_shipment, expected.late_shipment) << "seller " << s;
+    ASSERT_EQ(sellers.profile[s].not_as_described, expected.not_as_described) << "seller " << s;
+    ASSERT_EQ(sellers.quality[s], static_cast<float>(draws.quality)) << "seller " << s;
+  }
+  // Binomial(600, 0.45): sd 12.2; 4 sd. A hazard applied per week, twice a
+  // day or again after a seller has declined moves the mean by > 60.
+  const double n = static_cast<double>(sellers.size());
+  const double sd = std::sqrt(n * p_declined * (1 - p_declined));
+  EXPECT_NEAR(static_cast<double>(declined), n * p_declined, 4 * sd);
+}
+
+TEST(SellerTurnover, WithoutADeclineHazardTheShiftChangesNothing) {
+  // Same seed, no decline hazard, two different shifts: every seller's
+  // profile and state is the same bit for bit, and no one declined.
+  const auto a = world_after(turnover_world(0.001, 0.0, 0.0, 1.0).arms[0].model, 200);
+  const auto b = world_after(turnover_world(0.001, 0.0, 0.0, 4.0).arms[0].model, 200);
+  const auto& sa = a.sellers();
+  const auto& sb = b.sellers();
+  ASSERT_EQ(sa.size(), sb.size());
+  for (std::size_t s = 0; s < sa.size(); ++s) {
+    ASSERT_EQ(sa.declined[s], 0);
+    ASSERT_EQ(sa.status[s], sb.status[s]);
+    ASSERT_EQ(sa.quality[s], sb.quality[s]);
+    ASSERT_EQ(sa.profile[s].cancel, sb.profile[s].cancel);
+    ASSERT_EQ(sa.tally[s].gmv_cents, sb.tally[s].gmv_cents);
+  }
 }
 
 }  // namespace

@@ -60,6 +60,12 @@ struct Sellers {
   // from the fork on, and a hazard of 0 draws nothing day by day.
   std::vector<float> exit_clock;
   std::vector<float> exit_exposure;
+  // The performance decline (seller_behaviour.decline_hazard), a clock of
+  // the same kind: when it runs out, the seller's quality factor worsens by
+  // decline_shift for the rest of its life.
+  std::vector<float> decline_clock;
+  std::vector<float> decline_exposure;
+  std::vector<std::uint8_t> declined;
   // Dynamic state.
   std::vector<SellerStatus> status;
   std::vector<float> effort;
@@ -137,6 +143,7 @@ struct DayTotals {
   std::int64_t reinstatements = 0;
   std::int64_t seller_exits = 0;
   std::int64_t seller_entries = 0;
+  std::int64_t seller_declines = 0;
   std::array<std::int64_t, kCounterCount> counters{};  // the metric counters, every seller
   std::int64_t count(Counter c) const { return counters[static_cast<std::size_t>(c)]; }
   void add(const DayTotals& o);
@@ -199,10 +206,11 @@ struct RunSettings {
   std::array<std::uint32_t, DsiWeights::kSlotCount> dsi_units{};  // in kLossUnits, DsiWeights order
   double churn_log_slope = 0;                                     // log-hazard per unit of trust
   double churn_log_intercept = 0;
-  TrustCurve intensity;         // (trust / initial)^intensity_elasticity
-  TrustCurve churn_hazard;      // exp(intercept + slope * trust), per day
-  double return_rate = 0;       // per day (from the daily probability)
-  double seller_exit_rate = 0;  // exit-clock exposure per active day (from exit_hazard)
+  TrustCurve intensity;            // (trust / initial)^intensity_elasticity
+  TrustCurve churn_hazard;         // exp(intercept + slope * trust), per day
+  double return_rate = 0;          // per day (from the daily probability)
+  double seller_exit_rate = 0;     // exit-clock exposure per active day (from exit_hazard)
+  double seller_decline_rate = 0;  // decline-clock exposure per active day (decline_hazard)
   // What false positives and negatives are judged against: by default this
   // arm's own rules; run_task sets the reference arm's (the same for all).
   ReferenceStandard reference;
@@ -227,6 +235,7 @@ struct SellerDraws {
   double price_level = 1;
   std::array<double, 5> noise{};  // cancel, late shipment, invalid tracking, late delivery, NAD
   double exit_clock = 0;          // unit exponential: the exit hazard's exposure that ends it
+  double decline_clock = 0;       // unit exponential: the decline hazard's exposure that ends it
 };
 SellerDraws draw_seller(const rng::StreamKey& key, std::size_t id, const SellerPopulation& pop);
 // The seller's order-outcome probabilities under an arm's parameters; made
@@ -362,6 +371,10 @@ class Marketplace {
   void close_sellers(std::int32_t day, const DayPlan& plan, std::vector<ThreadTotals>& per_thread);
   void create_sellers(std::size_t count, std::int32_t day, bool entering);
   void draw_seller_traits(std::size_t id, bool entering);
+  // A seller's creation draws under this arm's parameters, with its
+  // performance decline (if it has declined) added to the quality factor.
+  SellerDraws current_draws(std::size_t id) const;
+  void decline(std::size_t id);  // the seller's decline clock ran out
   void create_buyers(std::size_t count, std::int32_t day, DayTotals& totals);
   // Rebuilds the offer tables from blocks of collected sellers, in block order.
   void build_offer_tables(std::span<const ListedOffers> blocks);

@@ -423,6 +423,8 @@ struct SellerBehaviour {
   double exit_hazard_no_sales = 0.005;
   std::uint64_t no_sales_days = 90;
   double exit_hazard = 0.0;
+  double decline_hazard = 0.0;
+  double decline_shift = 2.0;
   template <class V>
   void visit(V& v) {
     v.value("effort_efficacy", effort_efficacy, bounds::kProbability,
@@ -447,6 +449,14 @@ struct SellerBehaviour {
             "daily probability that an active seller leaves for reasons the model does not "
             "represent (the business closes or moves), whatever its sales: 0.0003 is about 10% a "
             "year; fitted in the reference world: docs/calibration.md");
+    v.value("decline_hazard", decline_hazard, bounds::kProbability,
+            "daily probability that an active seller's operations decline for good (staff, "
+            "supplier or carrier trouble, growth beyond what it can handle): its quality factor "
+            "worsens by decline_shift; 0.0003 is about 10% of sellers a year; fitted in the "
+            "reference world: docs/calibration.md");
+    v.value("decline_shift", decline_shift, bounds::kNonNegative,
+            "logit shift of a declined seller's quality factor: every defect type's odds become "
+            "exp(decline_shift) times what they were");
   }
 };
 
