@@ -345,6 +345,26 @@ TEST(ScenarioErrors, ThresholdOutsideZeroToOne) {
                  kLabel, 3, 56, "policies[0].above", "'2'", "a rate between 0 and 1");
 }
 
+TEST(ScenarioErrors, EvidenceRulesNeedAShareALevelInsideZeroToOneAndAProperPrior) {
+  expect_problem(only_problem("seed: 1\npolicies:\n"
+                              "  - {kind: threshold_rule, metric: csqi, above: 0.02, "
+                              "window_days: 30, evidence: posterior}\n"),
+                 kLabel, 3, 3, "policies[0].evidence", "not a share of orders", "evidence: point");
+  expect_problem(only_problem("seed: 1\npolicies:\n"
+                              "  - {kind: threshold_rule, metric: cancel_rate, above: 0.02, "
+                              "evidence: posterior, evidence_level: 1}\n"),
+                 kLabel, 3, 99, "policies[0].evidence_level", "out of range",
+                 "a probability strictly between 0 and 1");
+  expect_problem(only_problem("seed: 1\npolicies:\n"
+                              "  - {kind: threshold_rule, metric: cancel_rate, above: 0.02, "
+                              "evidence: posterior, prior_alpha: 0}\n"),
+                 kLabel, 3, 96, "policies[0].prior_alpha", "out of range", "a number > 0");
+  expect_problem(only_problem("seed: 1\npolicies:\n"
+                              "  - {kind: threshold_rule, metric: cancel_rate, above: 0.02, "
+                              "evidence: bayes}\n"),
+                 kLabel, 3, 72, "policies[0].evidence", "'bayes'", "binomial_test");
+}
+
 TEST(ScenarioErrors, NonWholeCount) {
   expect_problem(only_problem("seed: 1\npopulation:\n  sellers:\n    count: 10.5\n"), kLabel, 4, 12,
                  "population.sellers.count", "10.5 is not a whole number", "a whole number >= 1");

@@ -32,6 +32,8 @@ namespace bounds {
 inline constexpr double kInf = 1e308;
 inline constexpr Bound kProbability{0.0, 1.0, "a probability between 0 and 1"};
 inline constexpr Bound kShare{0.0, 1.0, "a share between 0 and 1"};
+inline constexpr Bound kOpenProbability{1e-12, 1.0 - 1e-12,
+                                        "a probability strictly between 0 and 1"};
 inline constexpr Bound kNonNegative{0.0, kInf, "a number >= 0"};
 inline constexpr Bound kPositive{1e-300, kInf, "a number > 0"};
 inline constexpr Bound kMultiplier{1.0, kInf, "a multiplier >= 1"};

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include <fmt/format.h>
+#include <boost/math/special_functions/beta.hpp>
 
 #include "trustsim/marketplace.hpp"
 #include "trustsim/metrics.hpp"
@@ -12,7 +13,34 @@ namespace trustsim {
 
 namespace {
 constexpr std::int32_t kNeverStepped = -1000000;
+// In double throughout, as models/distributions.cpp: the same bits on every
+// target, and several times faster than Boost's long double default.
+using DoublePolicy = boost::math::policies::policy<boost::math::policies::promote_float<false>,
+                                                   boost::math::policies::promote_double<false>>;
 }  // namespace
+
+bool evidence_of_breach(const EnforcementRule& rule, std::uint32_t events, std::uint32_t trials) {
+  if (trials == 0) return false;  // no orders, no evidence (whatever the prior says)
+  const double k = events, n = trials, t = rule.threshold;
+  const bool above = rule.comparison == Comparison::kAbove;
+  if (rule.evidence == Evidence::kBinomialTest) {
+    // The p-value of "the true rate meets the threshold": the chance of a
+    // count at least this far on the breaching side at the threshold rate,
+    // P(X >= k) = I_t(k, n - k + 1) above, P(X <= k) = 1 - I_t(k + 1, n - k) below.
+    double p_value = 1.0;
+    if (above && events > 0)
+      p_value = boost::math::ibeta(k, n - k + 1.0, t, DoublePolicy());
+    else if (!above && events < trials)
+      p_value = boost::math::ibetac(k + 1.0, n - k, t, DoublePolicy());
+    return p_value <= 1.0 - rule.evidence_level;
+  }
+  // Posterior Beta(alpha + k, beta + n - k): the probability that the true
+  // rate is on the breaching side of the threshold.
+  const double a = rule.prior_alpha + k, b = rule.prior_beta + n - k;
+  const double breaching = above ? boost::math::ibetac(a, b, t, DoublePolicy())
+                                 : boost::math::ibeta(a, b, t, DoublePolicy());
+  return breaching >= rule.evidence_level;
+}
 
 void ThresholdRule::require_windows(RollingWindows& windows) const {
   const auto& metric = metric_definition(rule_.metric);
@@ -60,11 +88,14 @@ void ThresholdRule::evaluate_seller(SellerUnderReview& seller) {
   if (!due(seller.day()) || !covers(seller.channel())) return;
   const auto den = seller.window_sum(denominator_);
   if (den < rule_.min_orders) return;  // too little evidence: the rule does not apply
-  const double value = seller.metric(rule_.metric, seller.window_sum(numerator_), den);
+  const auto num = seller.window_sum(numerator_);
+  const bool breach = rule_.evidence == Evidence::kPoint
+                          ? breaches(seller.metric(rule_.metric, num, den))
+                          : evidence_of_breach(rule_, num, den);
   auto& step = step_[s];
   auto& step_day = step_day_[s];
   const bool grace_over = seller.day() - step_day >= static_cast<std::int32_t>(rule_.grace_days);
-  if (breaches(value)) {
+  if (breach) {
     if (step == 0 || (grace_over && step < rule_.ladder.size())) {
       act(seller);
       ++step;
@@ -134,6 +165,12 @@ void ThresholdRule::begin_horizon() {
 }
 
 std::vector<KeyProblem> EnforcementRule::check(const ModelParams& model) const {
+  if (evidence != Evidence::kPoint &&
+      metric_definition(metric).form != MetricDefinition::Form::kShare)
+    return {{"evidence",
+             fmt::format("{} is an index, not a share of orders: there is no count to test",
+                         enum_name(metric)),
+             "evidence: point for fqi and csqi"}};
   if ((metric == Metric::kFqi || metric == Metric::kCsqi) &&
       window_days != model.signals.window_days)
     return {{"window_days",

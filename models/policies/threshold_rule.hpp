@@ -26,6 +26,10 @@ struct EnforcementRule {
   std::vector<Channel> channels;  // empty: all channels
   std::vector<Action> ladder{Action::kWarn, Action::kSuspend};
   std::uint64_t grace_days = 14;
+  Evidence evidence = Evidence::kPoint;
+  double evidence_level = 0.95;
+  double prior_alpha = 1.0;
+  double prior_beta = 1.0;
   template <class V>
   void visit(V& v) {
     v.choice("metric", metric, "seller metric the rule watches", /*required=*/true);
@@ -38,9 +42,31 @@ struct EnforcementRule {
     v.choices("ladder", ladder, "actions taken on successive breaches", /*min_items=*/1);
     v.value("grace_days", grace_days, bounds::kDaysOrZero,
             "days a seller has to recover before the next step of the ladder");
+    v.choice("evidence", evidence,
+             "how sure the rule must be that the seller breaches before it acts: point (the "
+             "window's rate breaches the threshold), binomial_test (a one-sided exact binomial "
+             "test rejects 'the true rate meets the threshold' at significance 1 - "
+             "evidence_level) or posterior (the Beta posterior probability that the true rate "
+             "breaches the threshold is at least evidence_level); the last two only for rates "
+             "that are shares of orders or shipments, not fqi or csqi");
+    v.value("evidence_level", evidence_level, bounds::kOpenProbability,
+            "confidence the binomial_test and posterior rules need (0.95: a 5% test, or a 95% "
+            "posterior probability)");
+    v.value("prior_alpha", prior_alpha, bounds::kPositive,
+            "posterior rule: the Beta prior's pseudo-count of the events the metric counts "
+            "(defective orders for a defect rate, good events for valid_tracking_rate and other "
+            "good-event rates); 1 and 1 is flat");
+    v.value("prior_beta", prior_beta, bounds::kPositive,
+            "posterior rule: the Beta prior's pseudo-count of the other orders or shipments");
   }
   std::vector<KeyProblem> check(const ModelParams& model) const;
 };
+
+// Whether `events` of `trials` in the window (the metric's numerator and
+// denominator counts) are evidence enough, under `rule.evidence`, that the
+// seller's true rate breaches the rule's threshold. For the binomial_test
+// and posterior rules only (the point rule compares the rate itself).
+bool evidence_of_breach(const EnforcementRule& rule, std::uint32_t events, std::uint32_t trials);
 
 // The parameters of policy entry `i` of a model, which must be a threshold rule
 // (std::bad_any_cast otherwise).
