@@ -15,6 +15,9 @@ struct ArmKey {
   std::string path;
   std::string other;
   std::string with = "";  // more overrides the value needs to be valid ("KEY: VALUE, ...")
+  // Overrides both arms set: what the key needs to act at all (a decline
+  // shift needs declines), so the two arms differ by the key alone.
+  std::string both = "";
 };
 
 // A small world where every channel, category, cohort and rule has sellers
@@ -32,9 +35,10 @@ inline std::string scenario_with_arm(const ArmKey& key) {
       "  buyers: {{count: 12000, arrivals_per_day: 20}}\n"
       "outputs: {{cohorts: [tenure, channel, category, region, cs_provider]}}\n"
       "arms:\n"
-      "  baseline: {{}}\n"
-      "  changed: {{'{}': {}{}}}\n",
-      key.path, key.other, key.with.empty() ? "" : ", " + key.with);
+      "  baseline: {{{}}}\n"
+      "  changed: {{'{}': {}{}{}}}\n",
+      key.both, key.path, key.other, key.with.empty() ? "" : ", " + key.with,
+      key.both.empty() ? "" : ", " + key.both);
 }
 
 inline bool same_outputs(const ArmRun& a, const ArmRun& b) {

@@ -51,7 +51,7 @@ TEST(Docs, ReferenceWorldFragmentIsTheCalibratedWorld) {
     }
     set.set_overrides.push_back(p.key + "=" + node.as<std::string>());
   }
-  EXPECT_EQ(set.set_overrides.size(), 9u);
+  EXPECT_EQ(set.set_overrides.size(), 11u);
   EXPECT_EQ(laid.resolved_yaml, load_scenario_text(text, label, set).resolved_yaml);
   EXPECT_EQ(laid.arms.front().model.population.buyers.personas.size(), 3u);
 }

@@ -30,7 +30,8 @@ long double binomial_tail(std::uint32_t k, std::uint32_t n, double t, bool upper
   for (std::uint32_t j = 0; j <= n; ++j) {
     if (upper ? j < k : j > k) continue;
     const long double log_pmf = std::lgamma(n + 1.0L) - std::lgamma(j + 1.0L) -
-                                std::lgamma(n - j + 1.0L) + j * std::log(static_cast<long double>(t)) +
+                                std::lgamma(n - j + 1.0L) +
+                                j * std::log(static_cast<long double>(t)) +
                                 (n - j) * std::log1p(-static_cast<long double>(t));
     sum += std::exp(log_pmf);
   }
@@ -55,8 +56,7 @@ TEST(EvidenceRules, TheBinomialTestActsWhereTheExactTailFallsBelowItsSignificanc
       for (const std::uint32_t n : {1u, 20u, 50u, 99u, 400u}) {
         int acted = 0;
         for (std::uint32_t k = 0; k <= n; ++k) {
-          const long double tail =
-              binomial_tail(k, n, threshold, comparison == Comparison::kAbove);
+          const long double tail = binomial_tail(k, n, threshold, comparison == Comparison::kAbove);
           const long double alpha = 1.0L - level;
           if (std::fabs(tail - alpha) < 1e-9L) continue;  // a tie at double precision
           const bool expected = tail <= alpha;
@@ -90,8 +90,8 @@ TEST(EvidenceRules, AFlatPosteriorWithoutDefectsActsWhileTheClosedFormSaysSo) {
     }
   }
   // No orders: no evidence, whatever the prior.
-  EXPECT_FALSE(evidence_of_breach(rule_with(Evidence::kPosterior, Comparison::kAbove, 0.01, 0.5),
-                                  0, 0));
+  EXPECT_FALSE(
+      evidence_of_breach(rule_with(Evidence::kPosterior, Comparison::kAbove, 0.01, 0.5), 0, 0));
 }
 
 TEST(EvidenceRules, WithAFlatPriorAndHugeVolumesTheyAgreeWithThePointRule) {

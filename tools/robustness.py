@@ -62,6 +62,8 @@ BEHAVIOUR = [
     # Fitted, but the enforcement outcomes lean on them: who is there to catch.
     "population.sellers.quality.problem_share",
     "population.sellers.quality.problem_shift",
+    "seller_behaviour.decline_hazard",
+    "seller_behaviour.decline_shift",
 ]
 
 # The headline outcomes of a policy question (DESIGN.md's summary metrics).

@@ -470,11 +470,7 @@ FACTS = [
          "a few %, not double digits", (0.005, 0.05), suspension_share, "%"),
     Fact("Suspensions of sellers whose true rates meet the standard (false-positive share)",
          f"{CT}, who is suspended", "most suspensions hit true breachers: < 50%", (0, 0.5),
-         false_positive_share, "%",
-         known_gap="about 55%: the fitted tail of problem sellers and seller turnover bring "
-                   "it down from 95%, and what remains is one defect among 50-100 orders "
-                   "tripping the point-estimate 1% ODR rule (docs/calibration.md; issue 12 "
-                   "adds statistically aware rules)"),
+         false_positive_share, "%"),
     Fact("Annual buyer churn (churn events / buyers present at the start)",
          f"{CT}, buyer retention (SV, CO)", "5-25%", (0.05, 0.25), buyer_churn, "%"),
     Fact("Steady state: weekly orders, first vs last 4 weeks", f"{CT}, steady state",

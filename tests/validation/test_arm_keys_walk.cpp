@@ -114,8 +114,22 @@ std::vector<ArmKey> arm_keys() {
   // a 180-day run no seller goes 270 days without a sale, and a longer grace
   // changes nothing unless a seller stays in breach past the default's; a
   // rating window longer than the run shows the same feedback as a year's.
-  // Others must change together with a partner to stay valid.
+  // Others must change together with a partner to stay valid, and some act
+  // only where another key lets them, which both arms then set: a decline's
+  // shift needs declines, an evidence level a rule on evidence, a prior a
+  // posterior rule.
   for (auto& key : keys) {
+    if (key.path == "seller_behaviour.decline_shift")
+      key.both = "'seller_behaviour.decline_hazard': 0.01";
+    if (key.path.starts_with("policies[")) {
+      const auto entry = key.path.substr(0, key.path.find('.'));
+      if (key.path.ends_with(".evidence_level"))
+        key.both = fmt::format("'{}.evidence': binomial_test", entry);
+      if (key.path.ends_with(".prior_alpha") || key.path.ends_with(".prior_beta")) {
+        key.both = fmt::format("'{}.evidence': posterior", entry);
+        key.other = "200";  // a prior worth 200 orders: 3 is too weak to show in 120 days
+      }
+    }
     if (key.path == "ranking.featured_min_signal") key.other = "0.99";
     if (key.path == "seller_behaviour.no_sales_days") key.other = "7";
     if (key.path == "trust.churn_high_trust") key.other = "0.7";  // above churn_low_trust 0.5
@@ -135,7 +149,7 @@ std::vector<ArmKey> arm_keys() {
 
 TEST(ArmKeys, EveryKeyAnArmMaySetChangesTheResultsOrIsRefused) {
   const auto keys = arm_keys();
-  ASSERT_GT(keys.size(), 140u);  // the walk reached the whole table (144 keys)
+  ASSERT_GT(keys.size(), 140u);  // the walk reached the whole table (162 keys)
   std::vector<std::string> silent, refused;
   for (const auto& key : keys) {
     Scenario scenario;
