@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include <boost/math/special_functions/beta.hpp>
 #include <boost/math/special_functions/erf.hpp>
 #include <boost/math/special_functions/gamma.hpp>
 
@@ -54,6 +55,14 @@ double normal_quantile(double u) {
 
 double gamma_quantile(double u, double shape, double scale) {
   return scale * boost::math::gamma_p_inv(shape, u, DoublePolicy());
+}
+
+double beta_cdf(double x, double a, double b) {
+  return boost::math::ibeta(a, b, x, DoublePolicy());
+}
+
+double beta_survival(double x, double a, double b) {
+  return boost::math::ibetac(a, b, x, DoublePolicy());
 }
 
 double lognormal_mean_cv(double u, double mean, double cv) {

@@ -18,6 +18,13 @@ constexpr double kSignalPriorOrders = 20.0;
 constexpr std::uint32_t kMinOrdersForLostSales = 10;
 constexpr std::int32_t kLostSalesCooldownDays = 30;
 
+// A hazard clock (the exit and the decline clocks): the day's exposure is
+// added, and the clock has run out once the summed exposure reaches it.
+bool clock_runs_out(float& exposure, float clock, double rate_per_day) {
+  exposure += static_cast<float>(rate_per_day);
+  return exposure >= clock;
+}
+
 }  // namespace
 
 void Marketplace::close_seller_day(std::size_t s, std::int32_t day, const SellerDay& today,
@@ -85,10 +92,9 @@ void Marketplace::close_seller_day(std::size_t s, std::int32_t day, const Seller
                   rng::Purpose::kSellerBehaviour);
     leaves = r.uniform() < beh.exit_hazard_no_sales;
   }
-  if (settings_.seller_exit_rate > 0.0) {
-    sl.exit_exposure[s] += static_cast<float>(settings_.seller_exit_rate);
-    leaves = leaves || sl.exit_exposure[s] >= sl.exit_clock[s];
-  }
+  if (settings_.seller_exit_rate > 0.0)
+    leaves =
+        clock_runs_out(sl.exit_exposure[s], sl.exit_clock[s], settings_.seller_exit_rate) || leaves;
   if (leaves) {
     sl.status[s] = SellerStatus::kExited;
     totals.seller_exits += 1;
@@ -96,12 +102,10 @@ void Marketplace::close_seller_day(std::size_t s, std::int32_t day, const Seller
     return;
   }
   // The seller's operations may decline for good (its decline clock runs out).
-  if (settings_.seller_decline_rate > 0.0 && sl.declined[s] == 0) {
-    sl.decline_exposure[s] += static_cast<float>(settings_.seller_decline_rate);
-    if (sl.decline_exposure[s] >= sl.decline_clock[s]) {
-      decline(s);
-      totals.seller_declines += 1;
-    }
+  if (settings_.seller_decline_rate > 0.0 && sl.declined[s] == 0 &&
+      clock_runs_out(sl.decline_exposure[s], sl.decline_clock[s], settings_.seller_decline_rate)) {
+    decline(s);
+    totals.seller_declines += 1;
   }
 }
 

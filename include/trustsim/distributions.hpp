@@ -31,6 +31,12 @@ double normal_quantile(double u);
 // function; used only when buyers are created, not on the per-order path.
 double gamma_quantile(double u, double shape, double scale);
 
+// The regularised incomplete beta function I_x(a, b) = P(Beta(a, b) <= x), and
+// its complement 1 - I_x(a, b), for a, b > 0 and x in [0, 1]: a Beta
+// posterior's tails, and (by P(X >= k) = I_t(k, n - k + 1)) a binomial's.
+double beta_cdf(double x, double a, double b);
+double beta_survival(double x, double a, double b);
+
 // Lognormal with the given arithmetic mean and coefficient of variation.
 double lognormal_mean_cv(double u, double mean, double cv);
 

@@ -4,8 +4,8 @@
 #include <algorithm>
 
 #include <fmt/format.h>
-#include <boost/math/special_functions/beta.hpp>
 
+#include "trustsim/distributions.hpp"
 #include "trustsim/marketplace.hpp"
 #include "trustsim/metrics.hpp"
 
@@ -13,10 +13,6 @@ namespace trustsim {
 
 namespace {
 constexpr std::int32_t kNeverStepped = -1000000;
-// In double throughout, as models/distributions.cpp: the same bits on every
-// target, and several times faster than Boost's long double default.
-using DoublePolicy = boost::math::policies::policy<boost::math::policies::promote_float<false>,
-                                                   boost::math::policies::promote_double<false>>;
 }  // namespace
 
 bool evidence_of_breach(const EnforcementRule& rule, std::uint32_t events, std::uint32_t trials) {
@@ -29,16 +25,15 @@ bool evidence_of_breach(const EnforcementRule& rule, std::uint32_t events, std::
     // P(X >= k) = I_t(k, n - k + 1) above, P(X <= k) = 1 - I_t(k + 1, n - k) below.
     double p_value = 1.0;
     if (above && events > 0)
-      p_value = boost::math::ibeta(k, n - k + 1.0, t, DoublePolicy());
+      p_value = dist::beta_cdf(t, k, n - k + 1.0);
     else if (!above && events < trials)
-      p_value = boost::math::ibetac(k + 1.0, n - k, t, DoublePolicy());
+      p_value = dist::beta_survival(t, k + 1.0, n - k);
     return p_value <= 1.0 - rule.evidence_level;
   }
   // Posterior Beta(alpha + k, beta + n - k): the probability that the true
   // rate is on the breaching side of the threshold.
   const double a = rule.prior_alpha + k, b = rule.prior_beta + n - k;
-  const double breaching = above ? boost::math::ibetac(a, b, t, DoublePolicy())
-                                 : boost::math::ibeta(a, b, t, DoublePolicy());
+  const double breaching = above ? dist::beta_survival(t, a, b) : dist::beta_cdf(t, a, b);
   return breaching >= rule.evidence_level;
 }
 
