@@ -232,7 +232,8 @@ SellerOrderProfile order_profile(const SellerDraws& d, const ModelParams& p) {
   prof.channel = d.channel;
   prof.cs_provider = d.cs_provider;
   prof.cancel = shift_probability(ch.cancel, z + d.noise[0]);
-  prof.late_shipment = shift_probability(ch.late_shipment, z + d.noise[1]);
+  prof.late_shipment = shift_probability(
+      std::min(ch.late_shipment * cat.late_shipment_multiplier, 1.0), z + d.noise[1]);
   prof.invalid_tracking = shift_probability(ch.invalid_tracking, z + d.noise[2]);
   const double late_base = ch.late_delivery * cat.late_delivery_multiplier * border;
   prof.late_delivery = ch.seller_owns_delivery

@@ -289,18 +289,8 @@ const std::vector<OutcomeDefinition>& cohort_outcomes() {
 
 std::vector<std::string> cohort_labels(const Scenario& scenario) {
   std::vector<std::string> labels;
-  auto add = [&labels](std::string_view dim, const auto& names) {
-    for (auto n : names) labels.push_back(fmt::format("{}:{}", dim, n));
-  };
-  for (auto dim : scenario.settings.outputs.cohorts) {
-    switch (dim) {
-      case CohortDimension::kTenure: add("tenure", EnumNames<Tenure>::names); break;
-      case CohortDimension::kCategory: add("category", EnumNames<Category>::names); break;
-      case CohortDimension::kRegion: add("region", EnumNames<Region>::names); break;
-      case CohortDimension::kChannel: add("channel", EnumNames<Channel>::names); break;
-      case CohortDimension::kCsProvider: add("cs_provider", EnumNames<CsProvider>::names); break;
-    }
-  }
+  for (auto dim : scenario.settings.outputs.cohorts)
+    for (auto& label : dimension_labels(dim)) labels.push_back(std::move(label));
   return labels;
 }
 
@@ -382,7 +372,7 @@ std::vector<std::uint8_t> false_negatives(const Marketplace& market) {
                                       OrderConditions{sellers.effort[s], 0.0f}, settings.dsi);
     const auto& t = sellers.tally[s];
     const bool acted = t.warnings + t.suppressions + t.suspensions > 0;
-    if (!acted && settings.reference.breached(rates, sellers.profile[s].channel, settings.dsi))
+    if (!acted && settings.reference.breached(rates, cohort_of(sellers, s), settings.dsi))
       flagged[s] = 1;
   }
   return flagged;
@@ -466,35 +456,16 @@ void ArmAccumulator::finish(const Marketplace& market, const std::vector<std::st
 
   // Per-cohort tallies: integer sums per label, then rates.
   std::vector<CohortSums> sums(labels.size());
+  std::vector<std::size_t> dim_sizes;
+  for (auto dim : dims) dim_sizes.push_back(dimension_labels(dim).size());
   for (auto& c : sums) c.weights = &market.settings().dsi;
   for (std::size_t s = 0; s < sellers.size(); ++s) {
     const auto& t = sellers.tally[s];
     if (!t.present) continue;
+    const auto seller = cohort_of(sellers, s);
     std::size_t offset = 0;
-    for (auto dim : dims) {
-      std::size_t value = 0, count = 0;
-      switch (dim) {
-        case CohortDimension::kTenure:
-          value = idx(sellers.tenure[s]);
-          count = enum_count<Tenure>();
-          break;
-        case CohortDimension::kCategory:
-          value = idx(sellers.category[s]);
-          count = enum_count<Category>();
-          break;
-        case CohortDimension::kRegion:
-          value = idx(sellers.region[s]);
-          count = enum_count<Region>();
-          break;
-        case CohortDimension::kChannel:
-          value = idx(sellers.profile[s].channel);
-          count = enum_count<Channel>();
-          break;
-        case CohortDimension::kCsProvider:
-          value = idx(sellers.profile[s].cs_provider);
-          count = enum_count<CsProvider>();
-          break;
-      }
+    for (std::size_t d = 0; d < dims.size(); ++d) {
+      const std::size_t value = seller.value(dims[d]);
       auto& c = sums[offset + value];
       c.sellers += 1;
       for (std::size_t k = 0; k < kCounterCount; ++k) c.counters[k] += t.counters[k];
@@ -505,7 +476,7 @@ void ArmAccumulator::finish(const Marketplace& market, const std::vector<std::st
       c.fp += t.false_positive_suspensions;
       c.fn += flagged[s];
       c.exits += t.exited;
-      offset += count;
+      offset += dim_sizes[d];
     }
   }
   run.cohorts.clear();

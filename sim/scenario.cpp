@@ -156,9 +156,10 @@ void check_model(const ModelParams& m, const Origins& origins, const YAML::Node&
           "negative + neutral + positive feedback probabilities <= 1");
   for (std::size_t i = 0; i < m.policies.size(); ++i) {
     const auto* kind = config::find_policy_kind(m.policies[i].kind);
-    for (const auto& p : kind->check(m.policies[i].parameters, m))
-      problems.add(mark("policies"), fmt::format("policies[{}].{}", i, p.key), p.message,
-                   p.expected);
+    for (const auto& p : kind->check(m.policies[i].parameters, m)) {
+      const auto path = fmt::format("policies[{}].{}", i, p.key);
+      problems.add(mark(path), path, p.message, p.expected);
+    }
   }
 }
 

@@ -26,6 +26,9 @@ class Bench {
     policy_->resize(sellers, sellers);
     sellers_.status.assign(sellers, SellerStatus::kActive);
     sellers_.profile.assign(sellers, SellerOrderProfile{});
+    sellers_.tenure.assign(sellers, Tenure::kEstablished);
+    sellers_.category.assign(sellers, Category::kStandard);
+    sellers_.region.assign(sellers, Region::kDomestic);
     sellers_.effort.assign(sellers, 0.0f);
     sellers_.appeal_day.assign(sellers, -1);
     sellers_.suppressions.assign(sellers, 0);

@@ -106,7 +106,7 @@ TEST(ThresholdRuleTest, SchedulesAndChannelsLimitWhenAndWhomTheRuleJudges) {
   }
 
   auto self_shipped = odr_rule({Action::kWarn});
-  self_shipped.channels = {Channel::kSellerFulfilled};
+  self_shipped.scope.channels = {Channel::kSellerFulfilled};
   Bench two(threshold(self_shipped), 2);
   two.sellers().profile[1].channel = Channel::kSellerFulfilled;
   two.day(100, 5);
@@ -154,8 +154,7 @@ TEST(ThresholdRuleTest, ASuspensionIsWrongfulWhenTheTrueRateIsWithinTheThreshold
   // a standard every seller breaches (ODR below 100%), the same suspension of
   // the good seller is no false positive.
   Bench strict(threshold(odr_rule({Action::kSuspend})), 1);
-  strict.settings().reference.rules = {
-      {Metric::kOrderDefectRate, Comparison::kBelow, 1.0, ~std::uint32_t{0}}};
+  strict.settings().reference.rules = {{Metric::kOrderDefectRate, Comparison::kBelow, 1.0}};
   strict.day(100, 5);
   EXPECT_EQ(strict.sellers().tally[0].suspensions, 1);
   EXPECT_EQ(strict.sellers().tally[0].false_positive_suspensions, 0);
@@ -169,11 +168,14 @@ TEST(ReferenceStandardTest, IsEveryRuleOfTheReferencePoliciesForTheChannelsTheyC
   ExpectedRates rates;
   rates.orders = rates.shipments = rates.deliveries = rates.cs_contacts = 1.0;
   rates.valid_tracking = rates.on_time = rates.cs_responded = 1.0;
-  EXPECT_FALSE(standard.breached(rates, Channel::kSellerFulfilled, settings.dsi));
+  SellerCohort self_shipping, platform_shipped;
+  self_shipping.channel = Channel::kSellerFulfilled;
+  platform_shipped.channel = Channel::kPlatformFulfilled;
+  EXPECT_FALSE(standard.breached(rates, self_shipping, settings.dsi));
   rates.late_shipments = 0.05;  // above the 4% late-shipment standard ...
-  EXPECT_TRUE(standard.breached(rates, Channel::kSellerFulfilled, settings.dsi));
+  EXPECT_TRUE(standard.breached(rates, self_shipping, settings.dsi));
   // ... which covers only the seller-fulfilled channels.
-  EXPECT_FALSE(standard.breached(rates, Channel::kPlatformFulfilled, settings.dsi));
+  EXPECT_FALSE(standard.breached(rates, platform_shipped, settings.dsi));
 }
 
 TEST(PolicyRegistryTest, KindsAreFoundByNameAndUnknownOnesRefused) {
@@ -197,6 +199,9 @@ TEST(PolicySetTest, ArmsKeepTheStateOfPoliciesTheyShareAndStartTheirOwnFresh) {
   Sellers sellers;
   sellers.status = {SellerStatus::kActive};
   sellers.profile = {SellerOrderProfile{}};
+  sellers.tenure = {Tenure::kEstablished};
+  sellers.category = {Category::kStandard};
+  sellers.region = {Region::kDomestic};
   sellers.effort = {0.0f};
   sellers.appeal_day = {-1};
   sellers.suppressions = {0};

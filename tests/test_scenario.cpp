@@ -348,8 +348,8 @@ TEST(ScenarioErrors, ThresholdOutsideZeroToOne) {
 TEST(ScenarioErrors, EvidenceRulesNeedAShareALevelInsideZeroToOneAndAProperPrior) {
   expect_problem(only_problem("seed: 1\npolicies:\n"
                               "  - {kind: threshold_rule, metric: csqi, above: 0.02, "
-                              "window_days: 30, evidence: posterior}\n"),
-                 kLabel, 3, 3, "policies[0].evidence", "not a share of orders", "evidence: point");
+                              "window_days: 60, evidence: posterior}\n"),
+                 kLabel, 3, 82, "policies[0].evidence", "not a share of orders", "evidence: point");
   expect_problem(only_problem("seed: 1\npolicies:\n"
                               "  - {kind: threshold_rule, metric: cancel_rate, above: 0.02, "
                               "evidence: posterior, evidence_level: 1}\n"),
@@ -363,6 +363,39 @@ TEST(ScenarioErrors, EvidenceRulesNeedAShareALevelInsideZeroToOneAndAProperPrior
                               "  - {kind: threshold_rule, metric: cancel_rate, above: 0.02, "
                               "evidence: bayes}\n"),
                  kLabel, 3, 72, "policies[0].evidence", "'bayes'", "binomial_test");
+}
+
+TEST(ScenarioErrors, CohortRulesNameCohortsThatExistInsideTheirScopeOnce) {
+  const std::string rule =
+      "seed: 1\npolicies:\n"
+      "  - kind: threshold_rule\n"
+      "    metric: late_shipment_rate\n"
+      "    above: 0.04\n";
+  // A cohort that does not exist: the list of those that do.
+  expect_problem(only_problem(rule + "    cohort_thresholds:\n"
+                                     "      - {cohort: 'category:oversized', threshold: 0.06}\n"),
+                 kLabel, 7, 18, "policies[0].cohort_thresholds[0].cohort",
+                 "'category:oversized' names no cohort", "category:heavy_bulky");
+  // A cohort the rule does not cover: its threshold could never apply.
+  expect_problem(only_problem(rule + "    categories: [standard]\n"
+                                     "    cohort_thresholds:\n"
+                                     "      - {cohort: 'category:heavy_bulky', threshold: 0.06}\n"),
+                 kLabel, 8, 18, "policies[0].cohort_thresholds[0].cohort",
+                 "category:heavy_bulky is outside the rule's scope", "a cohort the rule covers");
+  // The same cohort twice: the second entry could never apply.
+  expect_problem(only_problem(rule + "    cohort_thresholds:\n"
+                                     "      - {cohort: 'tenure:new', threshold: 0.06}\n"
+                                     "      - {cohort: 'tenure:new', threshold: 0.08}\n"),
+                 kLabel, 8, 18, "policies[0].cohort_thresholds[1].cohort",
+                 "tenure:new has a threshold already", "each cohort once");
+  // A threshold outside the metric's range.
+  expect_problem(only_problem(rule + "    cohort_thresholds:\n"
+                                     "      - {cohort: 'tenure:new', threshold: 1.5}\n"),
+                 kLabel, 7, 43, "policies[0].cohort_thresholds[0].threshold", "out of range",
+                 "a probability between 0 and 1");
+  // A scope value that does not exist.
+  expect_problem(only_problem(rule + "    tenures: [new, ancient]\n"), kLabel, 6, 20,
+                 "policies[0].tenures[1]", "'ancient'", "one of: new, established, veteran");
 }
 
 TEST(ScenarioErrors, NonWholeCount) {

@@ -94,6 +94,11 @@ inline bool SellerUnderReview::active() const {
   return sellers_.status[seller_] == SellerStatus::kActive;
 }
 inline Channel SellerUnderReview::channel() const { return sellers_.profile[seller_].channel; }
+inline SellerCohort cohort_of(const Sellers& sellers, std::size_t s) {
+  return {sellers.tenure[s], sellers.category[s], sellers.region[s], sellers.profile[s].channel,
+          sellers.profile[s].cs_provider};
+}
+inline SellerCohort SellerUnderReview::cohort() const { return cohort_of(sellers_, seller_); }
 inline std::uint32_t SellerUnderReview::window_sum(std::uint32_t handle) const {
   return sellers_.windows.sum(seller_, handle);
 }

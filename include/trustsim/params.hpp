@@ -169,6 +169,7 @@ struct CategoryParams {
   double price = 25.0;
   double late_delivery_multiplier = 1.0;
   double damage_multiplier = 1.0;
+  double late_shipment_multiplier = 1.0;
   template <class V>
   void visit(V& v) {
     v.value("search_share", search_share, bounds::kShare, "share of shopping events");
@@ -177,6 +178,10 @@ struct CategoryParams {
             "multiplier on late delivery odds (heavy & bulky ship slower)");
     v.value("damage_multiplier", damage_multiplier, bounds::kNonNegative,
             "multiplier on damage in transit");
+    v.value("late_shipment_multiplier", late_shipment_multiplier, bounds::kNonNegative,
+            "multiplier on the channel's base late-shipment probability, before the seller's "
+            "quality shift (stylised: 1 for both categories, no public figure separates heavy & "
+            "bulky sellers' handling time; studies of heavy & bulky rules set it)");
   }
 };
 

@@ -26,6 +26,7 @@
 // so sellers are evaluated in parallel.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -49,14 +50,76 @@ struct RunSettings;
 struct DayTotals;
 struct ModelParams;
 
+// What a rule may scope itself to and adjust its threshold by: the seller's
+// cohorts, as /cohort_summary breaks results down (the tenure band is the
+// band at creation).
+struct SellerCohort {
+  Tenure tenure = Tenure::kNew;
+  Category category = Category::kStandard;
+  Region region = Region::kDomestic;
+  Channel channel = Channel::kPlatformFulfilled;
+  CsProvider cs_provider = CsProvider::kPlatform;
+  // The seller's value on one dimension, as the enum's index.
+  std::size_t value(CohortDimension dimension) const;
+};
+
+// The labels of one dimension's cohorts, "dimension:value" in value order,
+// as /lookup/cohorts writes them.
+std::vector<std::string> dimension_labels(CohortDimension dimension);
+
+// One cohort: a dimension and one of its values, written as /lookup/cohorts
+// labels it ("tenure:new", "category:heavy_bulky").
+struct Cohort {
+  CohortDimension dimension = CohortDimension::kTenure;
+  std::size_t value = 0;
+  bool contains(const SellerCohort& seller) const { return seller.value(dimension) == value; }
+  // The cohort a label names; none for a label that names no cohort.
+  static std::optional<Cohort> parse(std::string_view label);
+  static std::string every_label();  // "tenure:new, tenure:established, ..."
+};
+
+// The sellers a rule covers: for each dimension, bit v set covers value v
+// (every bit set: the whole dimension).
+struct CohortScope {
+  std::array<std::uint32_t, enum_count<CohortDimension>()> covered;
+  CohortScope() { covered.fill(~std::uint32_t{0}); }
+  // Covers only the listed values of E's dimension (all of them when the list is empty).
+  template <class E>
+  void only(CohortDimension dimension, const std::vector<E>& values) {
+    if (values.empty()) return;
+    std::uint32_t bits = 0;
+    for (auto v : values) bits |= 1u << idx(v);
+    covered[idx(dimension)] = bits;
+  }
+  bool covers(const SellerCohort& seller) const {
+    for (std::size_t d = 0; d < covered.size(); ++d)
+      if (((covered[d] >> seller.value(static_cast<CohortDimension>(d))) & 1u) == 0) return false;
+    return true;
+  }
+};
+
+// A threshold that applies to one cohort instead of the rule's own.
+struct CohortThreshold {
+  Cohort cohort;
+  double threshold = 0;
+};
+
 // One rule of a reference standard: a metric's true rate against a
-// threshold, for the channels it covers (bit c: channel c).
+// threshold, for the sellers it covers; the first cohort threshold whose
+// cohort holds the seller replaces the threshold.
 struct StandardRule {
   Metric metric = Metric::kOrderDefectRate;
   Comparison comparison = Comparison::kAbove;
   double threshold = 0;
-  std::uint32_t channels = ~std::uint32_t{0};
-  bool breached(const ExpectedRates& rates, Channel channel, const DsiWeights& weights) const;
+  CohortScope scope = {};
+  std::vector<CohortThreshold> cohort_thresholds = {};
+  double threshold_for(const SellerCohort& seller) const {
+    for (const auto& c : cohort_thresholds)
+      if (c.cohort.contains(seller)) return c.threshold;
+    return threshold;
+  }
+  bool breached(const ExpectedRates& rates, const SellerCohort& seller,
+                const DsiWeights& weights) const;
 };
 
 // The standard a seller's true rates are judged against for false positives
@@ -66,7 +129,8 @@ struct ReferenceStandard {
   std::vector<StandardRule> rules;
   // The standard() of each policy of `params`, in order.
   static ReferenceStandard from(const ModelParams& params);
-  bool breached(const ExpectedRates& rates, Channel channel, const DsiWeights& weights) const;
+  bool breached(const ExpectedRates& rates, const SellerCohort& seller,
+                const DsiWeights& weights) const;
 };
 
 // One seller at the end of one day, as a policy sees it and acts on it.
@@ -86,6 +150,7 @@ class SellerUnderReview {
   bool in_horizon() const { return in_horizon_; }
   bool active() const;
   Channel channel() const;
+  SellerCohort cohort() const;
   // A rolling sum of this seller's counters (handle from RollingWindows::find).
   std::uint32_t window_sum(std::uint32_t handle) const;
   // A metric's value from its window sums (window_metric in metrics.hpp).

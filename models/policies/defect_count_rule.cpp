@@ -22,6 +22,7 @@ EnforcementRule DefectCountRuleParams::threshold_rule() const {
   rule.threshold = above;
   rule.min_orders = 0;
   rule.schedule = schedule;
+  rule.scope = scope;
   rule.ladder = ladder;
   rule.grace_days = grace_days;
   return rule;

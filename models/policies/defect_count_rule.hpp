@@ -22,6 +22,7 @@ struct DefectCountRuleParams {
   double above = 0.02;
   std::uint64_t min_defects = 5;
   Schedule schedule = Schedule::kMonthly;
+  RuleScope scope = {};
   std::vector<Action> ladder{Action::kWarn, Action::kSuppressListings};
   std::uint64_t grace_days = 30;
   template <class V>
@@ -41,6 +42,7 @@ struct DefectCountRuleParams {
             "eBay counts a rate only with >= 5 buyers with defects, policy-standards.md)");
     v.choice("schedule", schedule,
              "when the rule is evaluated (src: eBay evaluates monthly, policy-standards.md)");
+    scope.visit(v);
     v.choices("ladder", ladder,
               "actions taken on successive breaches (stylised: eBay lowers placement and adds "
               "fees, which the model has no lever for yet)",

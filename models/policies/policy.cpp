@@ -5,17 +5,64 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include "trustsim/marketplace.hpp"
 
 namespace trustsim {
 
 const DsiWeights& SellerUnderReview::weights() const { return settings_.dsi; }
 
-bool StandardRule::breached(const ExpectedRates& rates, Channel channel,
+std::size_t SellerCohort::value(CohortDimension dimension) const {
+  switch (dimension) {
+    case CohortDimension::kTenure: return idx(tenure);
+    case CohortDimension::kCategory: return idx(category);
+    case CohortDimension::kRegion: return idx(region);
+    case CohortDimension::kChannel: return idx(channel);
+    case CohortDimension::kCsProvider: return idx(cs_provider);
+  }
+  return 0;
+}
+
+std::vector<std::string> dimension_labels(CohortDimension dimension) {
+  std::vector<std::string> labels;
+  auto add = [&](const auto& names) {
+    for (auto name : names) labels.push_back(fmt::format("{}:{}", enum_name(dimension), name));
+  };
+  switch (dimension) {
+    case CohortDimension::kTenure: add(EnumNames<Tenure>::names); break;
+    case CohortDimension::kCategory: add(EnumNames<Category>::names); break;
+    case CohortDimension::kRegion: add(EnumNames<Region>::names); break;
+    case CohortDimension::kChannel: add(EnumNames<Channel>::names); break;
+    case CohortDimension::kCsProvider: add(EnumNames<CsProvider>::names); break;
+  }
+  return labels;
+}
+
+std::optional<Cohort> Cohort::parse(std::string_view label) {
+  for (std::size_t d = 0; d < enum_count<CohortDimension>(); ++d) {
+    const auto dimension = static_cast<CohortDimension>(d);
+    const auto labels = dimension_labels(dimension);
+    for (std::size_t v = 0; v < labels.size(); ++v)
+      if (labels[v] == label) return Cohort{dimension, v};
+  }
+  return std::nullopt;
+}
+
+std::string Cohort::every_label() {
+  std::vector<std::string> all;
+  for (std::size_t d = 0; d < enum_count<CohortDimension>(); ++d)
+    for (auto& label : dimension_labels(static_cast<CohortDimension>(d))) all.push_back(label);
+  return fmt::format("{}", fmt::join(all, ", "));
+}
+
+bool StandardRule::breached(const ExpectedRates& rates, const SellerCohort& seller,
                             const DsiWeights& weights) const {
-  if (((channels >> idx(channel)) & 1u) == 0) return false;
+  if (!scope.covers(seller)) return false;
   const double rate = rates.rate(metric, weights);
-  return comparison == Comparison::kAbove ? rate > threshold : rate < threshold;
+  const double t = threshold_for(seller);
+  return comparison == Comparison::kAbove ? rate > t : rate < t;
 }
 
 ReferenceStandard ReferenceStandard::from(const ModelParams& params) {
@@ -26,17 +73,17 @@ ReferenceStandard ReferenceStandard::from(const ModelParams& params) {
   return standard;
 }
 
-bool ReferenceStandard::breached(const ExpectedRates& rates, Channel channel,
+bool ReferenceStandard::breached(const ExpectedRates& rates, const SellerCohort& seller,
                                  const DsiWeights& weights) const {
   for (const auto& rule : rules)
-    if (rule.breached(rates, channel, weights)) return true;
+    if (rule.breached(rates, seller, weights)) return true;
   return false;
 }
 
 bool SellerUnderReview::meets_reference_standard() const {
   const auto rates = expected_rates(settings_.order_model, sellers_.profile[seller_],
                                     OrderConditions{sellers_.effort[seller_], 0.0f}, settings_.dsi);
-  return !settings_.reference.breached(rates, sellers_.profile[seller_].channel, settings_.dsi);
+  return !settings_.reference.breached(rates, cohort(), settings_.dsi);
 }
 
 void SellerUnderReview::raise_effort() {

@@ -2,6 +2,7 @@
 #include "policies/threshold_rule.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 #include <fmt/format.h>
 
@@ -15,9 +16,29 @@ namespace {
 constexpr std::int32_t kNeverStepped = -1000000;
 }  // namespace
 
-bool evidence_of_breach(const EnforcementRule& rule, std::uint32_t events, std::uint32_t trials) {
+CohortScope RuleScope::mask() const {
+  CohortScope scope;
+  scope.only(CohortDimension::kChannel, channels);
+  scope.only(CohortDimension::kTenure, tenures);
+  scope.only(CohortDimension::kCategory, categories);
+  scope.only(CohortDimension::kRegion, regions);
+  return scope;
+}
+
+StandardRule EnforcementRule::standard() const {
+  StandardRule rule{metric, comparison, threshold, scope.mask(), {}};
+  for (const auto& c : cohort_thresholds) {
+    const auto cohort = Cohort::parse(c.cohort);
+    if (!cohort) throw std::logic_error("a cohort threshold names no cohort (check() refuses it)");
+    rule.cohort_thresholds.push_back({*cohort, c.threshold});
+  }
+  return rule;
+}
+
+bool evidence_of_breach(const EnforcementRule& rule, double threshold, std::uint32_t events,
+                        std::uint32_t trials) {
   if (trials == 0) return false;  // no orders, no evidence (whatever the prior says)
-  const double k = events, n = trials, t = rule.threshold;
+  const double k = events, n = trials, t = threshold;
   const bool above = rule.comparison == Comparison::kAbove;
   if (rule.evidence == Evidence::kBinomialTest) {
     // The p-value of "the true rate meets the threshold": the chance of a
@@ -67,26 +88,22 @@ bool ThresholdRule::due(std::int32_t day) const {
   return true;
 }
 
-std::uint32_t ThresholdRule::channel_mask(const EnforcementRule& rule) {
-  if (rule.channels.empty()) return ~std::uint32_t{0};
-  std::uint32_t mask = 0;
-  for (auto channel : rule.channels) mask |= 1u << idx(channel);
-  return mask;
-}
-
-bool ThresholdRule::breaches(double value) const {
-  return rule_.comparison == Comparison::kAbove ? value > rule_.threshold : value < rule_.threshold;
+bool ThresholdRule::breaches(double value, double threshold) const {
+  return rule_.comparison == Comparison::kAbove ? value > threshold : value < threshold;
 }
 
 void ThresholdRule::evaluate_seller(SellerUnderReview& seller) {
   const auto s = seller.seller();
-  if (!due(seller.day()) || !covers(seller.channel())) return;
+  if (!due(seller.day())) return;
+  const auto cohort = seller.cohort();
+  if (!standard_.scope.covers(cohort)) return;
   const auto den = seller.window_sum(denominator_);
   if (den < rule_.min_orders) return;  // too little evidence: the rule does not apply
   const auto num = seller.window_sum(numerator_);
+  const double threshold = standard_.threshold_for(cohort);
   const bool breach = rule_.evidence == Evidence::kPoint
-                          ? breaches(seller.metric(rule_.metric, num, den))
-                          : evidence_of_breach(rule_, num, den);
+                          ? breaches(seller.metric(rule_.metric, num, den), threshold)
+                          : evidence_of_breach(rule_, threshold, num, den);
   auto& step = step_[s];
   auto& step_day = step_day_[s];
   const bool grace_over = seller.day() - step_day >= static_cast<std::int32_t>(rule_.grace_days);
@@ -132,7 +149,7 @@ void ThresholdRule::on_reinstated(std::size_t seller) {
 
 void ThresholdRule::take_parameters(const Policy& from) {
   rule_ = dynamic_cast<const ThresholdRule&>(from).rule_;
-  channels_ = channel_mask(rule_);
+  standard_ = rule_.standard();
 }
 
 std::vector<OutcomeDefinition> ThresholdRule::outcome_columns() const {
@@ -160,19 +177,40 @@ void ThresholdRule::begin_horizon() {
 }
 
 std::vector<KeyProblem> EnforcementRule::check(const ModelParams& model) const {
+  std::vector<KeyProblem> problems;
   if (evidence != Evidence::kPoint &&
       metric_definition(metric).form != MetricDefinition::Form::kShare)
-    return {{"evidence",
-             fmt::format("{} is an index, not a share of orders: there is no count to test",
-                         enum_name(metric)),
-             "evidence: point for fqi and csqi"}};
+    problems.push_back(
+        {"evidence",
+         fmt::format("{} is an index, not a share of orders: there is no count to test",
+                     enum_name(metric)),
+         "evidence: point for fqi and csqi"});
   if ((metric == Metric::kFqi || metric == Metric::kCsqi) &&
       window_days != model.signals.window_days)
-    return {{"window_days",
-             fmt::format("{} is computed over signals.window_days = {}", enum_name(metric),
-                         model.signals.window_days),
-             "the same window as signals.window_days"}};
-  return {};
+    problems.push_back({"window_days",
+                        fmt::format("{} is computed over signals.window_days = {}",
+                                    enum_name(metric), model.signals.window_days),
+                        "the same window as signals.window_days"});
+  const auto covered = scope.mask();
+  std::vector<std::string> seen;
+  for (std::size_t i = 0; i < cohort_thresholds.size(); ++i) {
+    const auto& label = cohort_thresholds[i].cohort;
+    const auto key = fmt::format("cohort_thresholds[{}].cohort", i);
+    const auto cohort = Cohort::parse(label);
+    if (!cohort) {
+      problems.push_back({key, fmt::format("'{}' names no cohort", label),
+                          fmt::format("one of: {}", Cohort::every_label())});
+    } else if (((covered.covered[idx(cohort->dimension)] >> cohort->value) & 1u) == 0) {
+      problems.push_back({key, fmt::format("{} is outside the rule's scope", label),
+                          "a cohort the rule covers (its channels, tenures, categories and "
+                          "regions)"});
+    } else if (std::find(seen.begin(), seen.end(), label) != seen.end()) {
+      problems.push_back({key, fmt::format("{} has a threshold already", label),
+                          "each cohort once (the first entry would always apply)"});
+    }
+    seen.push_back(label);
+  }
+  return problems;
 }
 
 std::vector<PolicyEntry> default_policies() {
@@ -193,7 +231,7 @@ std::vector<PolicyEntry> default_policies() {
        0.04,
        50,
        Schedule::kDaily,
-       {Channel::kSellerFulfilled, Channel::kSellerFulfilledPremium},
+       {{Channel::kSellerFulfilled, Channel::kSellerFulfilledPremium}},
        {Action::kWarn, Action::kSuppressListings},
        14},
       {Metric::kCancelRate,
@@ -211,7 +249,7 @@ std::vector<PolicyEntry> default_policies() {
        0.95,
        50,
        Schedule::kDaily,
-       {Channel::kSellerFulfilled},
+       {{Channel::kSellerFulfilled}},
        {Action::kWarn, Action::kSuppressListings},
        14}};
   const char* names[] = {"odr", "late_shipment", "cancel", "valid_tracking"};

@@ -8,12 +8,46 @@
 
 #include <array>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "trustsim/params.hpp"
 #include "trustsim/policy.hpp"
 
 namespace trustsim {
+
+// The sellers a rule covers, by channel and cohort (empty lists: all).
+struct RuleScope {
+  std::vector<Channel> channels = {};
+  std::vector<Tenure> tenures = {};
+  std::vector<Category> categories = {};
+  std::vector<Region> regions = {};
+  template <class V>
+  void visit(V& v) {
+    v.choices("channels", channels, "channels the rule covers (empty: all)");
+    v.choices("tenures", tenures,
+              "tenure bands the rule covers, by the band a seller had when created, as "
+              "/cohort_summary counts them (empty: all)");
+    v.choices("categories", categories, "categories the rule covers (empty: all)");
+    v.choices("regions", regions, "regions the rule covers (empty: all)");
+  }
+  CohortScope mask() const;
+};
+
+// A threshold for one cohort, in place of the rule's own (`cohort_thresholds`).
+struct CohortThresholdParams {
+  std::string cohort;
+  double threshold = 0;
+  template <class V>
+  void visit(V& v) {
+    v.text("cohort", cohort,
+           "a cohort label as /lookup/cohorts writes it: tenure:new, category:heavy_bulky, "
+           "region:cross_border, channel:seller_fulfilled, cs_provider:self, ...");
+    v.value("threshold", threshold, bounds::kProbability,
+            "the threshold for sellers of that cohort, compared as the rule's own (above or "
+            "below)");
+  }
+};
 
 // The parameters of a threshold rule (`policies[i]` with `kind: threshold_rule`).
 struct EnforcementRule {
@@ -23,13 +57,14 @@ struct EnforcementRule {
   double threshold = 0.01;
   std::uint64_t min_orders = 50;
   Schedule schedule = Schedule::kDaily;
-  std::vector<Channel> channels;  // empty: all channels
+  RuleScope scope = {};
   std::vector<Action> ladder{Action::kWarn, Action::kSuspend};
   std::uint64_t grace_days = 14;
   Evidence evidence = Evidence::kPoint;
   double evidence_level = 0.95;
   double prior_alpha = 1.0;
   double prior_beta = 1.0;
+  std::vector<CohortThresholdParams> cohort_thresholds = {};
   template <class V>
   void visit(V& v) {
     v.choice("metric", metric, "seller metric the rule watches", /*required=*/true);
@@ -38,7 +73,11 @@ struct EnforcementRule {
     v.value("min_orders", min_orders, bounds::kCount,
             "the rule applies only with at least this many orders (or shipments) in the window");
     v.choice("schedule", schedule, "when the rule is evaluated (weekly: Mondays; monthly: day 1)");
-    v.choices("channels", channels, "channels the rule covers (empty: all)");
+    scope.visit(v);
+    v.list("cohort_thresholds", cohort_thresholds,
+           "thresholds for cohorts of sellers in place of the rule's own: the first entry whose "
+           "cohort holds the seller applies (cohort-adjusted expectations, e.g. a looser late "
+           "shipment rate for heavy & bulky sellers); the reference standard adjusts alike");
     v.choices("ladder", ladder, "actions taken on successive breaches", /*min_items=*/1);
     v.value("grace_days", grace_days, bounds::kDaysOrZero,
             "days a seller has to recover before the next step of the ladder");
@@ -60,13 +99,21 @@ struct EnforcementRule {
             "posterior rule: the Beta prior's pseudo-count of the other orders or shipments");
   }
   std::vector<KeyProblem> check(const ModelParams& model) const;
+  // The rule as a standard: its scope and its cohort thresholds, parsed.
+  StandardRule standard() const;
 };
 
 // Whether `events` of `trials` in the window (the metric's numerator and
 // denominator counts) are evidence enough, under `rule.evidence`, that the
 // seller's true rate breaches the rule's threshold. For the binomial_test
 // and posterior rules only (the point rule compares the rate itself).
-bool evidence_of_breach(const EnforcementRule& rule, std::uint32_t events, std::uint32_t trials);
+// `threshold`: the seller's threshold (the rule's own, or its cohort's).
+bool evidence_of_breach(const EnforcementRule& rule, double threshold, std::uint32_t events,
+                        std::uint32_t trials);
+inline bool evidence_of_breach(const EnforcementRule& rule, std::uint32_t events,
+                               std::uint32_t trials) {
+  return evidence_of_breach(rule, rule.threshold, events, trials);
+}
 
 // The parameters of policy entry `i` of a model, which must be a threshold rule
 // (std::bad_any_cast otherwise).
@@ -86,8 +133,7 @@ class ThresholdRule final : public Policy {
       "window holds min_orders; each breach after the grace period takes the next step of the "
       "ladder (warn, suppress_listings, suspend), and recovery lets warnings and suppression "
       "lapse";
-  explicit ThresholdRule(const EnforcementRule& rule)
-      : rule_(rule), channels_(channel_mask(rule)) {}
+  explicit ThresholdRule(const EnforcementRule& rule) : rule_(rule), standard_(rule.standard()) {}
 
   std::string_view kind() const override { return kKind; }
   std::unique_ptr<Policy> clone() const override { return std::make_unique<ThresholdRule>(*this); }
@@ -96,9 +142,7 @@ class ThresholdRule final : public Policy {
   void resize(std::size_t count, std::size_t capacity) override;
   void evaluate_seller(SellerUnderReview& seller) override;
   void on_reinstated(std::size_t seller) override;
-  std::optional<StandardRule> standard() const override {
-    return StandardRule{rule_.metric, rule_.comparison, rule_.threshold, channels_};
-  }
+  std::optional<StandardRule> standard() const override { return standard_; }
   void take_parameters(const Policy& from) override;
   std::vector<OutcomeDefinition> outcome_columns() const override;
   std::vector<double> horizon_outcomes() const override;
@@ -112,14 +156,11 @@ class ThresholdRule final : public Policy {
 
  private:
   bool due(std::int32_t day) const;
-  bool covers(Channel channel) const { return (channels_ >> idx(channel)) & 1u; }
-  // Bit c set: the rule covers channel c (all bits for an empty list).
-  static std::uint32_t channel_mask(const EnforcementRule& rule);
-  bool breaches(double value) const;
+  bool breaches(double value, double threshold) const;
   void act(SellerUnderReview& seller);
 
   EnforcementRule rule_;
-  std::uint32_t channels_;                         // channel_mask(rule_)
+  StandardRule standard_;                          // rule_.standard(): scope and cohort thresholds
   std::uint32_t numerator_ = 0, denominator_ = 0;  // window handles
   // Per seller.
   std::vector<std::uint8_t> step_;         // ladder steps taken

@@ -1,0 +1,168 @@
+// Rules scoped to cohorts of sellers and cohort-adjusted thresholds
+// (threshold_rule's tenures / categories / regions and cohort_thresholds),
+// checked against what must hold whatever the world:
+//  1. the cohort labels a rule names are /lookup/cohorts' labels;
+//  2. a threshold equal for every cohort is the plain rule, bit for bit;
+//  3. a cohort threshold that can never be breached is the rule scoped to
+//     the other cohorts, bit for bit;
+//  4. a rule scoped to new sellers suspends no one else;
+//  5. the reference standard judges each seller by its cohort's threshold.
+#include <cstddef>
+#include <string>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "arm_world.hpp"
+#include "policies/threshold_rule.hpp"
+#include "trustsim/experiment.hpp"
+#include "trustsim/outcome_tables.hpp"
+#include "trustsim/scenario.hpp"
+
+namespace trustsim {
+namespace {
+
+using testing::same_outputs;
+
+TEST(CohortRules, ARuleNamesCohortsByTheirResultLabels) {
+  std::size_t labels = 0;
+  for (std::size_t d = 0; d < enum_count<CohortDimension>(); ++d) {
+    const auto dimension = static_cast<CohortDimension>(d);
+    const auto names = dimension_labels(dimension);
+    for (std::size_t v = 0; v < names.size(); ++v, ++labels) {
+      const auto cohort = Cohort::parse(names[v]);
+      ASSERT_TRUE(cohort.has_value()) << names[v];
+      EXPECT_EQ(cohort->dimension, dimension);
+      EXPECT_EQ(cohort->value, v);
+    }
+  }
+  EXPECT_EQ(labels, 3u + 2u + 2u + 4u + 3u);  // tenure, category, region, channel, cs_provider
+  for (const char* wrong : {"", "tenure", "tenure:", "heavy_bulky", "category:heavy",
+                            "category:heavy_bulky ", "Category:heavy_bulky", "size:large"})
+    EXPECT_FALSE(Cohort::parse(wrong).has_value()) << "'" << wrong << "'";
+}
+
+// The arm-key walk's small world (400 sellers, 180 days, every cohort
+// populated) with the given arms, one replication.
+TaskRun run_arms(const std::string& arms) {
+  const auto yaml = fmt::format(
+      "name: cohort-rules\n"
+      "seed: 11\n"
+      "warmup_days: 60\n"
+      "horizon_days: 120\n"
+      "replications: 1\n"
+      "population:\n"
+      "  sellers: {{count: 400, entry_per_day: 1}}\n"
+      "  buyers: {{count: 12000, arrivals_per_day: 20}}\n"
+      "outputs: {{cohorts: [tenure, category]}}\n"
+      "arms:\n{}",
+      arms);
+  const auto scenario = load_scenario_text(yaml, "cohort-rules.yaml");
+  return run_task(scenario, TaskSpec{0, 0, 0});
+}
+
+// An arm's /cohort_summary value for a cohort label and column.
+double cohort_value(const ArmRun& arm, const std::string& label, const std::string& column) {
+  const Scenario labelled = load_scenario_text(
+      "seed: 1\noutputs: {cohorts: [tenure, category]}\n", "labels.yaml");
+  const auto labels = cohort_labels(labelled);
+  const auto& columns = cohort_outcomes();
+  for (std::size_t l = 0; l < labels.size(); ++l)
+    for (std::size_t c = 0; c < columns.size(); ++c)
+      if (labels[l] == label && columns[c].name == column) return arm.cohorts.at(l).at(c);
+  ADD_FAILURE() << "no cohort " << label << " column " << column;
+  return 0;
+}
+
+double odr_suspensions(const ArmRun& arm) {
+  return cohort_value(arm, "category:standard", "suspensions") +
+         cohort_value(arm, "category:heavy_bulky", "suspensions");
+}
+
+TEST(CohortRules, AThresholdEqualForEveryCohortIsThePlainRule) {
+  const auto task = run_arms(
+      "  baseline: {}\n"
+      "  equal_by_category:\n"
+      "    policies.odr.cohort_thresholds:\n"
+      "      - {cohort: 'category:standard', threshold: 0.01}\n"
+      "      - {cohort: 'category:heavy_bulky', threshold: 0.01}\n"
+      "  equal_by_tenure:\n"
+      "    policies.odr.cohort_thresholds:\n"
+      "      - {cohort: 'tenure:new', threshold: 0.01}\n"
+      "      - {cohort: 'tenure:established', threshold: 0.01}\n"
+      "  looser_for_heavy_bulky:\n"
+      "    policies.odr.cohort_thresholds: [{cohort: 'category:heavy_bulky', threshold: 0.03}]\n");
+  ASSERT_EQ(task.arms.size(), 4u);
+  // The public 1% rule acts in this world (only it suspends, among the defaults) ...
+  ASSERT_GT(odr_suspensions(task.arms[0]), 3.0);
+  // ... and a threshold equal for every cohort (or for some, the rest keeping
+  // the rule's own, which is the same) changes nothing, bit for bit.
+  EXPECT_TRUE(same_outputs(task.arms[0], task.arms[1]));
+  EXPECT_TRUE(same_outputs(task.arms[0], task.arms[2]));
+  EXPECT_EQ(task.arms[0].policy_outcomes, task.arms[1].policy_outcomes);
+  // The comparison can fail: a looser threshold for one cohort changes the run.
+  EXPECT_FALSE(same_outputs(task.arms[0], task.arms[3]));
+  EXPECT_LT(cohort_value(task.arms[3], "category:heavy_bulky", "suspensions"),
+            cohort_value(task.arms[0], "category:heavy_bulky", "suspensions"));
+}
+
+TEST(CohortRules, AThresholdNoSellerCanBreachIsTheRuleScopedToTheOtherCohorts) {
+  // The baseline's rule is the reference standard for both arms: a
+  // standard-category seller breaching the ODR above 100% is impossible, and
+  // the scoped rule does not judge standard-category sellers at all.
+  const auto task = run_arms(
+      "  baseline:\n"
+      "    policies.odr.cohort_thresholds: [{cohort: 'category:standard', threshold: 1}]\n"
+      "  scoped:\n"
+      "    policies.odr.categories: [heavy_bulky]\n"
+      "  plain:\n"
+      "    policies.odr.cohort_thresholds: []\n");
+  ASSERT_EQ(task.arms.size(), 3u);
+  EXPECT_TRUE(same_outputs(task.arms[0], task.arms[1]));
+  EXPECT_EQ(task.arms[0].policy_outcomes, task.arms[1].policy_outcomes);
+  EXPECT_EQ(cohort_value(task.arms[1], "category:standard", "suspensions"), 0.0);
+  EXPECT_GT(cohort_value(task.arms[1], "category:heavy_bulky", "suspensions"), 0.0);
+  // The plain rule suspends standard-category sellers in the same world.
+  EXPECT_GT(cohort_value(task.arms[2], "category:standard", "suspensions"), 0.0);
+}
+
+TEST(CohortRules, ARuleScopedToNewSellersSuspendsNoOneElse) {
+  const auto task = run_arms(
+      "  baseline: {}\n"
+      "  new_only:\n"
+      "    policies.odr.tenures: [new]\n");
+  const auto& arm = task.arms.at(1);
+  EXPECT_GT(cohort_value(arm, "tenure:new", "suspensions"), 0.0);
+  EXPECT_EQ(cohort_value(arm, "tenure:established", "suspensions"), 0.0);
+  EXPECT_EQ(cohort_value(arm, "tenure:veteran", "suspensions"), 0.0);
+  EXPECT_GT(cohort_value(task.arms[0], "tenure:established", "suspensions") +
+                cohort_value(task.arms[0], "tenure:veteran", "suspensions"),
+            0.0);
+}
+
+TEST(CohortRules, TheStandardJudgesEachSellerByItsCohortsThreshold) {
+  EnforcementRule rule;  // order defect rate above 1% ...
+  rule.scope.channels = {Channel::kSellerFulfilled};
+  rule.cohort_thresholds = {{"category:heavy_bulky", 0.03}, {"region:cross_border", 0.02}};
+  const auto standard = rule.standard();
+  const DsiWeights weights{};
+  ExpectedRates rates;
+  rates.orders = 1.0;
+  rates.order_defects = 0.025;  // ... at 2.5%
+  SellerCohort seller;
+  seller.channel = Channel::kSellerFulfilled;
+  EXPECT_DOUBLE_EQ(standard.threshold_for(seller), 0.01);
+  EXPECT_TRUE(standard.breached(rates, seller, weights));
+  seller.category = Category::kHeavyBulky;  // the first matching entry applies: 3%
+  EXPECT_DOUBLE_EQ(standard.threshold_for(seller), 0.03);
+  EXPECT_FALSE(standard.breached(rates, seller, weights));
+  seller.region = Region::kCrossBorder;  // still the heavy & bulky entry, listed first
+  EXPECT_DOUBLE_EQ(standard.threshold_for(seller), 0.03);
+  seller.category = Category::kStandard;  // the cross-border entry: 2%
+  EXPECT_TRUE(standard.breached(rates, seller, weights));
+  seller.channel = Channel::kPlatformFulfilled;  // outside the rule's scope
+  EXPECT_FALSE(standard.breached(rates, seller, weights));
+}
+
+}  // namespace
+}  // namespace trustsim
