@@ -302,6 +302,10 @@ void Marketplace::create_sellers(std::size_t count, std::int32_t day, bool enter
   grow(s.last_lost_sales_day, -1000000);
   grow(s.appeal_day, -1);
   grow(s.suppressions, std::uint16_t{0});
+  grow(s.wrongly_held, std::uint8_t{0});
+  grow(s.breach_since, -1);
+  grow(s.lifetime_gmv_cents, std::int64_t{0});
+  grow(s.listed_days, 0);
   policies_.resize(n, seller_capacity_);
   grow(s.tally, SellerTally{});
   grow(day_counts_, SellerDay{});

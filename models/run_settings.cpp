@@ -57,6 +57,9 @@ void DayTotals::add(const DayTotals& o) {
   suppressions += o.suppressions;
   suspensions += o.suspensions;
   false_positive_suspensions += o.false_positive_suspensions;
+  terminations += o.terminations;
+  false_positive_terminations += o.false_positive_terminations;
+  wrongful_exits += o.wrongful_exits;
   reinstatements += o.reinstatements;
   seller_exits += o.seller_exits;
   seller_entries += o.seller_entries;

@@ -43,6 +43,15 @@ void Marketplace::close_seller_day(std::size_t s, std::int32_t day, const Seller
     for (std::size_t c = 0; c < kCounterCount; ++c) totals.counters[c] += counts[c];
   if (sl.status[s] == SellerStatus::kExited) return;
   if (rating_inputs_moved) update_rating(s);
+  // The seller's own GMV rate while listed; what a wrongful suspension costs it.
+  sl.lifetime_gmv_cents[s] += gmv_cents;
+  if (sl.listed(s)) ++sl.listed_days[s];
+  if (sl.breach_since[s] >= 0) ++sl.tally[s].detection_delay_days;  // not acted on yet
+  if (in_horizon(day) && sl.status[s] == SellerStatus::kSuspended && sl.wrongly_held[s]) {
+    auto& tally = sl.tally[s];
+    ++tally.wrongly_suspended_days;
+    if (sl.listed_days[s] > 0) tally.gmv_lost_cents += sl.lifetime_gmv_cents[s] / sl.listed_days[s];
+  }
 
   if (in_horizon(day) && orders > 0) {
     auto& tally = sl.tally[s];
@@ -104,8 +113,13 @@ void Marketplace::close_seller_day(std::size_t s, std::int32_t day, const Seller
   // The seller's operations may decline for good (its decline clock runs out).
   if (settings_.seller_decline_rate > 0.0 && sl.declined[s] == 0 &&
       clock_runs_out(sl.decline_exposure[s], sl.decline_clock[s], settings_.seller_decline_rate)) {
+    const bool met = in_horizon(day) && meets_reference_standard(sl, settings_, s);
     decline(s);
     totals.seller_declines += 1;
+    if (met && !meets_reference_standard(sl, settings_, s)) {  // the decline crossed the standard
+      sl.breach_since[s] = day;
+      sl.tally[s].declined_breaching = 1;
+    }
   }
 }
 

@@ -9,9 +9,11 @@
 namespace trustsim {
 
 namespace {
-// A threshold rule's state per seller: ladder step, day of the last step, and
-// whether it suppresses and has acted (models/policies/threshold_rule.hpp).
-constexpr std::uint64_t kPolicyBytesPerSeller = 1 + sizeof(std::int32_t) + 1 + 1;
+// A threshold rule's state per seller: ladder step, day of the last step,
+// whether it suppresses and has acted, its suspensions of the seller, and its
+// horizon actions by kind (models/policies/threshold_rule.hpp).
+constexpr std::uint64_t kPolicyBytesPerSeller =
+    1 + sizeof(std::int32_t) + 1 + 1 + 1 + enum_count<Action>() * sizeof(std::uint16_t);
 }  // namespace
 
 MemoryEstimate estimate_memory(const Scenario& scenario) {
@@ -31,8 +33,10 @@ MemoryEstimate estimate_memory(const Scenario& scenario) {
   const std::uint64_t per_seller =
       4 + sizeof(SellerOrderProfile) + 13 * sizeof(float) + 4 * sizeof(std::int32_t) +
       sizeof(SellerStatus) + rules * kPolicyBytesPerSeller + sizeof(std::uint16_t) +
-      sizeof(SellerTally) + sizeof(DayCounts) + sizeof(std::int64_t) + windows.bytes_per_seller() +
-      ratings.bytes_per_seller() + OfferTable::kBytesPerOffer;
+      sizeof(SellerTally) + sizeof(DayCounts) + sizeof(std::int64_t) +
+      // wrongly held, breach day, lifetime GMV and listed days
+      1 + sizeof(std::int32_t) + sizeof(std::int64_t) + sizeof(std::int32_t) +
+      windows.bytes_per_seller() + ratings.bytes_per_seller() + OfferTable::kBytesPerOffer;
   const double days = static_cast<double>(set.warmup_days + set.horizon_days);
   const auto& pop = set.model.population;
   const double buyers = static_cast<double>(pop.buyers.count) + pop.buyers.arrivals_per_day * days;

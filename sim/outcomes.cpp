@@ -46,13 +46,77 @@ double rated_share_at_least(const Marketplace& market, double percent) {
   return share(above, rated);
 }
 
+// What enforcement cost sellers and how soon it caught declines, summed over
+// sellers' horizon tallies.
+struct EnforcementCosts {
+  std::int64_t terminations = 0, fp_terminations = 0, wrongful_exits = 0,
+               wrongly_suspended_days = 0, gmv_lost_cents = 0, declined_breachers = 0, detected = 0,
+               delay_days = 0;
+  void add(const SellerTally& t) {
+    terminations += t.terminations;
+    fp_terminations += t.false_positive_terminations;
+    wrongful_exits += t.wrongful_exit;
+    wrongly_suspended_days += t.wrongly_suspended_days;
+    gmv_lost_cents += t.gmv_lost_cents;
+    declined_breachers += t.declined_breaching;
+    detected += t.detected;
+    delay_days += t.detection_delay_days;
+  }
+  double mean_delay() const {
+    return declined_breachers == 0
+               ? 0.0
+               : static_cast<double>(delay_days) / static_cast<double>(declined_breachers);
+  }
+};
+
 // What a /summary outcome is computed from: the horizon's totals, the
 // marketplace at the end, and the counts over buyers and sellers taken then.
 struct SummaryFacts {
   const DayTotals& h;
   const Marketplace& market;
   std::int64_t buyers_at_start, active, base30, rep30, base90, rep90, false_negatives;
+  EnforcementCosts costs;
 };
+
+// The cost columns, the same in /summary and /cohort_summary.
+template <class Facts>
+std::vector<Outcome<Facts>> with_cost_columns(std::vector<Outcome<Facts>> table) {
+  using C = EnforcementCosts;
+  auto column = [&table](OutcomeDefinition d, double (*value)(const C&)) {
+    table.push_back({std::move(d), [value](const Facts& f) { return value(f.costs); }});
+  };
+  column({"terminations", "actions", "terminations during the horizon (for good, no appeal)"},
+         [](const C& c) { return static_cast<double>(c.terminations); });
+  column({"false_positive_terminations", "actions",
+          "terminations of sellers whose true rates met every rule of the reference standard"},
+         [](const C& c) { return static_cast<double>(c.fp_terminations); });
+  column({"wrongful_exits", "sellers",
+          "sellers who left the marketplace after a false-positive suspension (no appeal, or "
+          "the appeal refused) or a false-positive termination"},
+         [](const C& c) { return static_cast<double>(c.wrongful_exits); });
+  column({"wrongly_suspended_seller_days", "days",
+          "days sellers spent suspended by false-positive suspensions during the horizon"},
+         [](const C& c) { return static_cast<double>(c.wrongly_suspended_days); });
+  column({"gmv_lost_wrongly_suspended", "currency",
+          "what wrongly suspended sellers would have sold while suspended, each at its own GMV "
+          "per listed day since it was created (the sellers' loss; the platform's is smaller, "
+          "as buyers buy elsewhere, and shows in gmv)"},
+         [](const C& c) { return static_cast<double>(c.gmv_lost_cents) / 100.0; });
+  column({"declined_breachers", "sellers",
+          "sellers whose performance decline during the horizon took their true rates across "
+          "the reference standard"},
+         [](const C& c) { return static_cast<double>(c.declined_breachers); });
+  column({"declined_breachers_acted_on", "sellers",
+          "of the declined breachers, those any policy acted on before the horizon ended"},
+         [](const C& c) { return static_cast<double>(c.detected); });
+  column({"detection_delay_days", "days",
+          "mean days from a decline taking a seller across the reference standard to the "
+          "first action on it, over the declined breachers; one never acted on counts its days "
+          "to the end of the horizon or its exit (censored: compare arms over the same horizon); "
+          "0 without declined breachers"},
+         [](const C& c) { return c.mean_delay(); });
+  return table;
+}
 
 // What a /timeseries outcome is computed from: the period's totals and the
 // marketplace at the period's end.
@@ -68,6 +132,7 @@ struct CohortSums {
                fn = 0, exits = 0;
   std::array<std::int64_t, kCounterCount> counters{};
   const DsiWeights* weights = nullptr;
+  EnforcementCosts costs;
   std::int64_t count(Counter c) const { return counters[static_cast<std::size_t>(c)]; }
 };
 
@@ -94,7 +159,7 @@ std::vector<Outcome<Facts>> with_metric_columns(std::vector<Outcome<Facts>> tabl
 
 const std::vector<Outcome<SummaryFacts>>& summary_table() {
   using F = SummaryFacts;
-  static const std::vector<Outcome<F>> table = {
+  static const std::vector<Outcome<F>> table = with_cost_columns<F>({
       {{"orders", "orders", "orders placed during the horizon"},
        [](const F& f) { return static_cast<double>(f.h.orders); }},
       {{"gmv", "currency", "gross merchandise value of orders not cancelled"},
@@ -194,7 +259,7 @@ const std::vector<Outcome<SummaryFacts>>& summary_table() {
         "of sellers with at least 50 horizon orders, the share whose horizon seller-charged "
         "order defect rate is above 1% (the public ODR standard)"},
        [](const F& f) { return sellers_above_defect_rate(f.market.sellers(), 50, 0.01); }},
-  };
+  });
   return table;
 }
 
@@ -237,7 +302,7 @@ const std::vector<Outcome<PeriodFacts>>& timeseries_table() {
 
 const std::vector<Outcome<CohortSums>>& cohort_table() {
   using F = CohortSums;
-  static const std::vector<Outcome<F>> table = with_metric_columns<F>(
+  static const std::vector<Outcome<F>> table = with_cost_columns<F>(with_metric_columns<F>(
       {
           {{"sellers", "sellers", "sellers present during the horizon"},
            [](const F& c) { return static_cast<double>(c.sellers); }},
@@ -266,7 +331,7 @@ const std::vector<Outcome<CohortSums>>& cohort_table() {
            [](const F& c) { return static_cast<double>(c.exits); }},
       },
       "the cohort's horizon orders",
-      [](const F& c, Metric metric) { return metric_of(metric, c.counters, *c.weights); });
+      [](const F& c, Metric metric) { return metric_of(metric, c.counters, *c.weights); }));
   return table;
 }
 
@@ -450,9 +515,12 @@ void ArmAccumulator::finish(const Marketplace& market, const std::vector<std::st
   const auto flagged = false_negatives(market);
   std::int64_t fn = 0;
   for (auto f : flagged) fn += f;
+  EnforcementCosts costs;
+  for (std::size_t s = 0; s < sellers.size(); ++s)
+    if (sellers.tally[s].present) costs.add(sellers.tally[s]);
   run.policy_outcomes = market.policies().horizon_outcomes();
   run.summary = values(summary_table(), SummaryFacts{h, market, buyers_at_start, active, base30,
-                                                     rep30, base90, rep90, fn});
+                                                     rep30, base90, rep90, fn, costs});
 
   // Per-cohort tallies: integer sums per label, then rates.
   std::vector<CohortSums> sums(labels.size());
@@ -476,6 +544,7 @@ void ArmAccumulator::finish(const Marketplace& market, const std::vector<std::st
       c.fp += t.false_positive_suspensions;
       c.fn += flagged[s];
       c.exits += t.exited;
+      c.costs.add(t);
       offset += dim_sizes[d];
     }
   }

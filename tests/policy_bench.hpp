@@ -32,6 +32,8 @@ class Bench {
     sellers_.effort.assign(sellers, 0.0f);
     sellers_.appeal_day.assign(sellers, -1);
     sellers_.suppressions.assign(sellers, 0);
+    sellers_.wrongly_held.assign(sellers, 0);
+    sellers_.breach_since.assign(sellers, -1);
     sellers_.tally.assign(sellers, SellerTally{});
   }
 

@@ -2,6 +2,8 @@
 // (The walk over every key an arm may set is a validation test:
 // tests/validation/test_arm_keys_walk.cpp.) Also: one reference standard for
 // false positives and negatives across arms.
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include <fmt/format.h>
@@ -135,12 +137,27 @@ TEST(ReferenceStandard, ArmsAreJudgedAgainstTheNamedArmsRules) {
     throw std::invalid_argument(name);
   };
   const auto fp = at("false_positive_suspensions"), fn = at("false_negative_sellers");
+  // What the judgement counts: the wrongful actions and what they cost, and
+  // the declines that cross the standard.
+  const std::vector<std::size_t> judged{fp,
+                                        fn,
+                                        at("false_positive_terminations"),
+                                        at("wrongful_exits"),
+                                        at("wrongly_suspended_seller_days"),
+                                        at("gmv_lost_wrongly_suspended"),
+                                        at("declined_breachers"),
+                                        at("declined_breachers_acted_on"),
+                                        at("detection_delay_days")};
   for (std::size_t arm = 0; arm < 2; ++arm) {
     for (std::size_t m = 0; m < defs.size(); ++m)
-      if (m != fp && m != fn)
+      if (std::find(judged.begin(), judged.end(), m) == judged.end())
         EXPECT_EQ(a.arms[arm].summary[m], b.arms[arm].summary[m]) << defs[m].name;
     EXPECT_LE(a.arms[arm].summary[fp], b.arms[arm].summary[fp]);
     EXPECT_GE(a.arms[arm].summary[fn], b.arms[arm].summary[fn]);
+    // More suspensions are wrongful under the looser standard, each costing the same.
+    for (const char* cost :
+         {"wrongful_exits", "wrongly_suspended_seller_days", "gmv_lost_wrongly_suspended"})
+      EXPECT_LE(a.arms[arm].summary[at(cost)], b.arms[arm].summary[at(cost)]) << cost;
   }
   // The baseline's suspensions: some are of sellers between 1% and 5%.
   EXPECT_LT(a.arms[0].summary[fp], b.arms[0].summary[fp]);

@@ -63,8 +63,8 @@ TaskRun run_arms(const std::string& arms) {
 
 // An arm's /cohort_summary value for a cohort label and column.
 double cohort_value(const ArmRun& arm, const std::string& label, const std::string& column) {
-  const Scenario labelled = load_scenario_text(
-      "seed: 1\noutputs: {cohorts: [tenure, category]}\n", "labels.yaml");
+  const Scenario labelled =
+      load_scenario_text("seed: 1\noutputs: {cohorts: [tenure, category]}\n", "labels.yaml");
   const auto labels = cohort_labels(labelled);
   const auto& columns = cohort_outcomes();
   for (std::size_t l = 0; l < labels.size(); ++l)

@@ -53,6 +53,14 @@ std::size_t metric_index(const std::string& name) {
 
 // A synthetic task: baseline and candidate summaries with chosen values of
 // one metric (everything else zero), for testing the rule without the model.
+// The /policy_outcomes columns of a model's policies, every kind's own.
+std::size_t policy_outcome_columns(const ModelParams& model) {
+  const PolicySet policies(model);
+  std::size_t columns = 0;
+  for (std::size_t p = 0; p < policies.size(); ++p) columns += policies[p].outcome_columns().size();
+  return columns;
+}
+
 TaskRun synthetic_task(const ReplicationPlan& plan, std::uint64_t id, std::size_t metric,
                        double baseline, double candidate) {
   TaskRun task;
@@ -234,7 +242,7 @@ TEST(Report, GroupsContrastsByPointAndCandidateAndNamesTheMethod) {
       task.arms.push_back(task.arms[1]);
       task.arms.push_back(task.arms[1]);
       for (std::size_t a = 0; a < task.arms.size(); ++a)  // each rule's four columns
-        task.arms[a].policy_outcomes.assign(4 * scenario.arms[a].model.policies.size(), 0.0);
+        task.arms[a].policy_outcomes.assign(policy_outcome_columns(scenario.arms[a].model), 0.0);
       finished.emplace(id, std::move(task));
     }
   const auto text = format_contrasts(assemble_results(scenario, finished, {"t", "now"}));

@@ -141,6 +141,61 @@ TEST(ThresholdRuleTest, AGrantedAppealReinstatesAndWipesTheLadder) {
   EXPECT_EQ(refused.sellers().status[0], SellerStatus::kExited);
 }
 
+TEST(ThresholdRuleTest, ATerminationRemovesTheSellerForGoodWithoutAnAppeal) {
+  SellerBehaviour always;  // even a seller who would win every appeal gets none
+  always.appeal_probability = 1.0;
+  always.reinstatement_probability = 1.0;
+  Bench bench(threshold(odr_rule({Action::kWarn, Action::kTerminate}, 2)), 2, always);
+  bench.sellers().profile[1].not_as_described = 0.5f;  // truly bad
+  bench.day(100, 5);                                   // day 0: both warned
+  bench.day(100, 5);
+  const auto t = bench.day(100, 5);  // day 2: grace over, both terminated
+  EXPECT_EQ(t.terminations, 2);
+  EXPECT_EQ(t.seller_exits, 2);
+  EXPECT_EQ(t.suspensions, 0);
+  // The good seller's termination is wrongful, and so is its exit; the bad one's is not.
+  EXPECT_EQ(t.false_positive_terminations, 1);
+  EXPECT_EQ(t.wrongful_exits, 1);
+  for (std::size_t s = 0; s < 2; ++s) {
+    EXPECT_EQ(bench.sellers().status[s], SellerStatus::kExited);
+    EXPECT_EQ(bench.sellers().appeal_day[s], -1);
+    EXPECT_EQ(bench.sellers().tally[s].terminations, 1);
+    EXPECT_EQ(bench.sellers().tally[s].exited, 1);
+  }
+  EXPECT_EQ(bench.sellers().tally[0].wrongful_exit, 1);
+  EXPECT_EQ(bench.sellers().tally[1].wrongful_exit, 0);
+  for (int d = 0; d < 30; ++d) bench.day(100, 5);  // no appeal day ever comes
+  EXPECT_EQ(bench.sellers().status[0], SellerStatus::kExited);
+  EXPECT_EQ(bench.sellers().tally[0].reinstatements, 0);
+}
+
+TEST(ThresholdRuleTest, ARepeatOffenderClimbsTheRepeatLadder) {
+  SellerBehaviour always;
+  always.appeal_probability = 1.0;
+  always.reinstatement_probability = 1.0;
+  always.appeal_days = 2;
+  auto rule = odr_rule({Action::kWarn, Action::kSuspend}, 0);
+  rule.repeat_ladder = {Action::kTerminate};
+  Bench bench(threshold(rule), 1, always);
+  bench.day(100, 5);  // day 0: warned
+  bench.day(100, 5);  // day 1: suspended, appeal on day 3
+  EXPECT_EQ(bench.policy<ThresholdRule>().offences(0), 1);
+  bench.day(100, 0);
+  const auto granted = bench.day(100, 0);  // day 3: reinstated, the ladder wiped
+  ASSERT_EQ(granted.reinstatements, 1);
+  EXPECT_EQ(bench.policy<ThresholdRule>().steps(0), 0);
+  // Back in breach: no warning this time; the repeat ladder's first step.
+  const auto again = bench.day(100, 5);
+  EXPECT_EQ(again.warnings, 0);
+  EXPECT_EQ(again.terminations, 1);
+  EXPECT_EQ(bench.sellers().status[0], SellerStatus::kExited);
+
+  // Without a repeat ladder the same seller is warned again, as the first time.
+  Bench plain(threshold(odr_rule({Action::kWarn, Action::kSuspend}, 0)), 1, always);
+  for (int d = 0; d < 4; ++d) plain.day(100, d < 2 ? 5 : 0);
+  EXPECT_EQ(plain.day(100, 5).warnings, 1);
+}
+
 TEST(ThresholdRuleTest, ASuspensionIsWrongfulWhenTheTrueRateIsWithinTheThreshold) {
   Bench bench(threshold(odr_rule({Action::kSuspend})), 2);
   bench.sellers().profile[1].not_as_described = 0.5f;  // truly bad
@@ -205,6 +260,8 @@ TEST(PolicySetTest, ArmsKeepTheStateOfPoliciesTheyShareAndStartTheirOwnFresh) {
   sellers.effort = {0.0f};
   sellers.appeal_day = {-1};
   sellers.suppressions = {0};
+  sellers.wrongly_held = {0};
+  sellers.breach_since = {-1};
   sellers.tally = {SellerTally{}};
   sellers.windows = windows;
   const auto settings = RunSettings::make(base, {}, 0, 10);

@@ -440,6 +440,30 @@ TEST(ScenarioErrors, UnknownActionInALadder) {
                  "one of: warn, suppress_listings, suspend");
 }
 
+TEST(ScenarioErrors, LaddersClimbInOrderOfSeverity) {
+  expect_problem(only_problem("seed: 1\npolicies:\n"
+                              "  - {kind: threshold_rule, metric: cancel_rate, above: 0.02, "
+                              "ladder: [suspend, warn]}\n"),
+                 kLabel, 3, 80, "policies[0].ladder[1]", "warn follows suspend",
+                 "steps in order of severity");
+  expect_problem(only_problem("seed: 1\npolicies:\n"
+                              "  - {kind: defect_count_rule, metric: cancel_rate, above: 0.02, "
+                              "ladder: [terminate, suspend]}\n"),
+                 kLabel, 3, 85, "policies[0].ladder[1]", "suspend follows terminate",
+                 "terminate only last");
+  expect_problem(only_problem("seed: 1\npolicies:\n"
+                              "  - {kind: threshold_rule, metric: cancel_rate, above: 0.02, "
+                              "ladder: [warn, suspend], repeat_ladder: [terminate, suspend]}\n"),
+                 kLabel, 3, 114, "policies[0].repeat_ladder[1]", "suspend follows terminate",
+                 "steps in order of severity");
+  // A repeat ladder applies only to sellers the rule has suspended.
+  expect_problem(only_problem("seed: 1\npolicies:\n"
+                              "  - {kind: threshold_rule, metric: cancel_rate, above: 0.02, "
+                              "ladder: [warn], repeat_ladder: [terminate]}\n"),
+                 kLabel, 3, 93, "policies[0].repeat_ladder", "never suspends",
+                 "a ladder with a suspend step");
+}
+
 TEST(ScenarioErrors, EmptyLadder) {
   const auto p = only_problem(
       "seed: 1\npolicies:\n"

@@ -36,6 +36,19 @@ struct SellerTally {
   std::uint16_t suspensions = 0;
   std::uint16_t false_positive_suspensions = 0;
   std::uint16_t reinstatements = 0;
+  std::uint16_t terminations = 0;
+  std::uint16_t false_positive_terminations = 0;
+  // Days suspended while the suspension was a false positive, and the GMV
+  // the seller would have sold in them at its own rate while listed.
+  std::int32_t wrongly_suspended_days = 0;
+  std::int64_t gmv_lost_cents = 0;
+  // A performance decline in the horizon took the seller across the
+  // reference standard (declined_breaching); the days from then to the first
+  // action on it (detected), or to the end of the horizon or the seller's exit.
+  std::int32_t detection_delay_days = 0;
+  std::uint8_t declined_breaching = 0;
+  std::uint8_t detected = 0;
+  std::uint8_t wrongful_exit = 0;  // left after a false-positive suspension or termination
   std::uint8_t exited = 0;
   std::uint8_t entered = 0;
   std::uint8_t present = 0;  // listed, suspended or entering at some point of the horizon
@@ -79,6 +92,14 @@ struct Sellers {
   std::vector<std::int32_t> last_lost_sales_day;
   std::vector<std::int32_t> appeal_day;     // when a pending appeal is decided (-1: none)
   std::vector<std::uint16_t> suppressions;  // policies holding the listings back
+  std::vector<std::uint8_t> wrongly_held;   // suspended while meeting the reference standard
+  // Horizon day a decline took the seller across the reference standard, until
+  // the first action on it (-1: none pending).
+  std::vector<std::int32_t> breach_since;
+  // Everything the seller has sold, and the days it was listed: its own GMV
+  // rate while listed, for what a wrongful suspension cost it.
+  std::vector<std::int64_t> lifetime_gmv_cents;
+  std::vector<std::int32_t> listed_days;
   std::vector<SellerTally> tally;
   RollingWindows windows;
   WeeklyWindows ratings;  // feedback left and positive, for the displayed rating
@@ -99,6 +120,9 @@ inline SellerCohort cohort_of(const Sellers& sellers, std::size_t s) {
           sellers.profile[s].cs_provider};
 }
 inline SellerCohort SellerUnderReview::cohort() const { return cohort_of(sellers_, seller_); }
+// Seller s's exact expected rates now (effort as it is, normal load) meet
+// every rule of the run's reference standard.
+bool meets_reference_standard(const Sellers& sellers, const RunSettings& settings, std::size_t s);
 inline std::uint32_t SellerUnderReview::window_sum(std::uint32_t handle) const {
   return sellers_.windows.sum(seller_, handle);
 }
@@ -146,6 +170,9 @@ struct DayTotals {
   std::int64_t suspensions = 0;
   std::int64_t false_positive_suspensions = 0;
   std::int64_t reinstatements = 0;
+  std::int64_t terminations = 0;
+  std::int64_t false_positive_terminations = 0;
+  std::int64_t wrongful_exits = 0;
   std::int64_t seller_exits = 0;
   std::int64_t seller_entries = 0;
   std::int64_t seller_declines = 0;

@@ -170,6 +170,9 @@ class SellerUnderReview {
   void lift_suppression();  // this policy's suppression lapses
   // Counted as a false positive when the seller meets the reference standard.
   void suspend();
+  // For good, without appeal: the seller leaves the marketplace. Counted as a
+  // false positive like a suspension, and as a seller exit.
+  void terminate();
 
   // A suspended seller on its appeal day: appeals (appeal_probability) and is
   // reinstated (reinstatement_probability), every policy's warnings and
@@ -179,6 +182,9 @@ class SellerUnderReview {
 
  private:
   void raise_effort();
+  // Any action: the first one on a seller a decline took across the
+  // reference standard ends its detection delay.
+  void note_action();
   const DsiWeights& weights() const;
   Sellers& sellers_;
   const RunSettings& settings_;

@@ -8,10 +8,13 @@
 
 namespace trustsim {
 
-std::vector<KeyProblem> DefectCountRuleParams::check(const ModelParams&) const {
-  if (metric_definition(metric).counts_defects()) return {};
-  return {{"metric", fmt::format("{} does not count defective orders", enum_name(metric)),
-           "order_defect_rate, late_shipment_rate or cancel_rate"}};
+std::vector<KeyProblem> DefectCountRuleParams::check(const ModelParams& model) const {
+  auto problems = threshold_rule().check(model);  // the ladder's order
+  if (!metric_definition(metric).counts_defects())
+    problems.push_back({"metric",
+                        fmt::format("{} does not count defective orders", enum_name(metric)),
+                        "order_defect_rate, late_shipment_rate or cancel_rate"});
+  return problems;
 }
 
 EnforcementRule DefectCountRuleParams::threshold_rule() const {

@@ -80,10 +80,21 @@ bool ReferenceStandard::breached(const ExpectedRates& rates, const SellerCohort&
   return false;
 }
 
+bool meets_reference_standard(const Sellers& sellers, const RunSettings& settings, std::size_t s) {
+  const auto rates = expected_rates(settings.order_model, sellers.profile[s],
+                                    OrderConditions{sellers.effort[s], 0.0f}, settings.dsi);
+  return !settings.reference.breached(rates, cohort_of(sellers, s), settings.dsi);
+}
+
 bool SellerUnderReview::meets_reference_standard() const {
-  const auto rates = expected_rates(settings_.order_model, sellers_.profile[seller_],
-                                    OrderConditions{sellers_.effort[seller_], 0.0f}, settings_.dsi);
-  return !settings_.reference.breached(rates, cohort(), settings_.dsi);
+  return trustsim::meets_reference_standard(sellers_, settings_, seller_);
+}
+
+void SellerUnderReview::note_action() {
+  auto& since = sellers_.breach_since[seller_];
+  if (since < 0) return;
+  sellers_.tally[seller_].detected = 1;
+  since = -1;
 }
 
 void SellerUnderReview::raise_effort() {
@@ -93,12 +104,14 @@ void SellerUnderReview::raise_effort() {
 }
 
 void SellerUnderReview::warn() {
+  note_action();
   totals_.warnings += 1;
   if (in_horizon_) ++sellers_.tally[seller_].warnings;
   raise_effort();
 }
 
 void SellerUnderReview::suppress_listings(bool newly) {
+  note_action();
   if (newly) ++sellers_.suppressions[seller_];
   totals_.suppressions += 1;
   if (in_horizon_) ++sellers_.tally[seller_].suppressions;
@@ -108,8 +121,10 @@ void SellerUnderReview::suppress_listings(bool newly) {
 void SellerUnderReview::lift_suppression() { --sellers_.suppressions[seller_]; }
 
 void SellerUnderReview::suspend() {
+  note_action();
   const bool wrongly = meets_reference_standard();
   sellers_.status[seller_] = SellerStatus::kSuspended;
+  sellers_.wrongly_held[seller_] = wrongly;
   sellers_.appeal_day[seller_] =
       day_ + static_cast<std::int32_t>(settings_.params.seller_behaviour.appeal_days);
   totals_.suspensions += 1;
@@ -121,6 +136,23 @@ void SellerUnderReview::suspend() {
   // No effort response: the seller is suspended.
 }
 
+void SellerUnderReview::terminate() {
+  note_action();
+  const bool wrongly = meets_reference_standard();
+  sellers_.status[seller_] = SellerStatus::kExited;
+  totals_.terminations += 1;
+  totals_.false_positive_terminations += wrongly;
+  totals_.seller_exits += 1;
+  totals_.wrongful_exits += wrongly;
+  if (in_horizon_) {
+    auto& tally = sellers_.tally[seller_];
+    ++tally.terminations;
+    tally.false_positive_terminations += wrongly;
+    tally.exited = 1;
+    tally.wrongful_exit = wrongly;
+  }
+}
+
 void SellerUnderReview::decide_appeal(PolicySet& policies) {
   const auto& beh = settings_.params.seller_behaviour;
   rng::Stream r(settings_.key, seller_, static_cast<std::uint64_t>(day_),
@@ -128,6 +160,8 @@ void SellerUnderReview::decide_appeal(PolicySet& policies) {
   const bool appealed = r.uniform() < beh.appeal_probability;
   const bool granted = r.uniform() < beh.reinstatement_probability;
   sellers_.appeal_day[seller_] = -1;
+  const bool wrongly = sellers_.wrongly_held[seller_] != 0;
+  sellers_.wrongly_held[seller_] = 0;
   if (appealed && granted) {
     sellers_.status[seller_] = SellerStatus::kActive;
     sellers_.suppressions[seller_] = 0;  // every policy's warnings and suppressions lapse
@@ -138,7 +172,11 @@ void SellerUnderReview::decide_appeal(PolicySet& policies) {
   } else {
     sellers_.status[seller_] = SellerStatus::kExited;
     totals_.seller_exits += 1;
-    if (in_horizon_) sellers_.tally[seller_].exited = 1;
+    totals_.wrongful_exits += wrongly;
+    if (in_horizon_) {
+      sellers_.tally[seller_].exited = 1;
+      sellers_.tally[seller_].wrongful_exit = wrongly;
+    }
   }
 }
 

@@ -76,6 +76,7 @@ void ThresholdRule::resize(std::size_t count, std::size_t capacity) {
   resize_within(step_day_, count, capacity, kNeverStepped);
   resize_within(suppressing_, count, capacity, std::uint8_t{0});
   resize_within(acted_, count, capacity, std::uint8_t{0});
+  resize_within(offences_, count, capacity, std::uint8_t{0});
   resize_within(actions_, count, capacity, std::array<std::uint16_t, enum_count<Action>()>{});
 }
 
@@ -107,12 +108,13 @@ void ThresholdRule::evaluate_seller(SellerUnderReview& seller) {
   auto& step = step_[s];
   auto& step_day = step_day_[s];
   const bool grace_over = seller.day() - step_day >= static_cast<std::int32_t>(rule_.grace_days);
+  const auto& ladder = ladder_for(s);
   if (breach) {
-    if (step == 0 || (grace_over && step < rule_.ladder.size())) {
+    if (step == 0 || (grace_over && step < ladder.size())) {
       act(seller);
       ++step;
       step_day = seller.day();
-    } else if (grace_over && rule_.ladder.back() == Action::kWarn) {
+    } else if (grace_over && ladder.back() == Action::kWarn) {
       act(seller);  // a warning-only ladder warns again
       step_day = seller.day();
     }
@@ -127,7 +129,8 @@ void ThresholdRule::evaluate_seller(SellerUnderReview& seller) {
 
 void ThresholdRule::act(SellerUnderReview& seller) {
   const auto s = seller.seller();
-  const Action action = rule_.ladder[std::min<std::size_t>(step_[s], rule_.ladder.size() - 1)];
+  const auto& ladder = ladder_for(s);
+  const Action action = ladder[std::min<std::size_t>(step_[s], ladder.size() - 1)];
   if (seller.in_horizon()) {
     acted_[s] = 1;
     ++actions_[s][idx(action)];
@@ -138,7 +141,11 @@ void ThresholdRule::act(SellerUnderReview& seller) {
       seller.suppress_listings(suppressing_[s] == 0);
       suppressing_[s] = 1;
       break;
-    case Action::kSuspend: seller.suspend(); break;
+    case Action::kSuspend:
+      if (offences_[s] < 255) ++offences_[s];
+      seller.suspend();
+      break;
+    case Action::kTerminate: seller.terminate(); break;
   }
 }
 
@@ -156,6 +163,7 @@ std::vector<OutcomeDefinition> ThresholdRule::outcome_columns() const {
   return {{"warnings", "actions", "warnings this rule issued during the horizon"},
           {"suppressions", "actions", "listing suppressions this rule imposed during the horizon"},
           {"suspensions", "actions", "suspensions this rule imposed during the horizon"},
+          {"terminations", "actions", "terminations this rule imposed during the horizon"},
           {kActedOn, "sellers", "sellers this rule took any action on during the horizon"}};
 }
 
@@ -168,7 +176,8 @@ std::vector<double> ThresholdRule::horizon_outcomes() const {
   }
   return {static_cast<double>(total[idx(Action::kWarn)]),
           static_cast<double>(total[idx(Action::kSuppressListings)]),
-          static_cast<double>(total[idx(Action::kSuspend)]), static_cast<double>(sellers)};
+          static_cast<double>(total[idx(Action::kSuspend)]),
+          static_cast<double>(total[idx(Action::kTerminate)]), static_cast<double>(sellers)};
 }
 
 void ThresholdRule::begin_horizon() {
@@ -191,6 +200,21 @@ std::vector<KeyProblem> EnforcementRule::check(const ModelParams& model) const {
                         fmt::format("{} is computed over signals.window_days = {}",
                                     enum_name(metric), model.signals.window_days),
                         "the same window as signals.window_days"});
+  for (const auto& [key, steps] : {std::pair{"ladder", &ladder}, {"repeat_ladder", &repeat_ladder}})
+    for (std::size_t i = 1; i < steps->size(); ++i)
+      if ((*steps)[i] < (*steps)[i - 1] || (*steps)[i - 1] == Action::kTerminate) {
+        problems.push_back(
+            {fmt::format("{}[{}]", key, i),
+             fmt::format("{} follows {}", enum_name((*steps)[i]), enum_name((*steps)[i - 1])),
+             "steps in order of severity: warn, suppress_listings, suspend, "
+             "terminate (terminate only last)"});
+        break;
+      }
+  if (!repeat_ladder.empty() &&
+      std::find(ladder.begin(), ladder.end(), Action::kSuspend) == ladder.end())
+    problems.push_back({"repeat_ladder",
+                        "applies to sellers this rule has suspended, and its ladder never suspends",
+                        "a ladder with a suspend step, or no repeat_ladder"});
   const auto covered = scope.mask();
   std::vector<std::string> seen;
   for (std::size_t i = 0; i < cohort_thresholds.size(); ++i) {

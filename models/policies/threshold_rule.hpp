@@ -65,6 +65,7 @@ struct EnforcementRule {
   double prior_alpha = 1.0;
   double prior_beta = 1.0;
   std::vector<CohortThresholdParams> cohort_thresholds = {};
+  std::vector<Action> repeat_ladder = {};
   template <class V>
   void visit(V& v) {
     v.choice("metric", metric, "seller metric the rule watches", /*required=*/true);
@@ -78,7 +79,14 @@ struct EnforcementRule {
            "thresholds for cohorts of sellers in place of the rule's own: the first entry whose "
            "cohort holds the seller applies (cohort-adjusted expectations, e.g. a looser late "
            "shipment rate for heavy & bulky sellers); the reference standard adjusts alike");
-    v.choices("ladder", ladder, "actions taken on successive breaches", /*min_items=*/1);
+    v.choices("ladder", ladder,
+              "actions taken on successive breaches, in order of severity (warn, "
+              "suppress_listings, suspend, terminate; terminate only last)",
+              /*min_items=*/1);
+    v.choices("repeat_ladder", repeat_ladder,
+              "repeat-offence escalation: the ladder for a seller this rule has suspended before "
+              "and who was reinstated on appeal (empty: the ladder again), e.g. [suspend, "
+              "terminate]");
     v.value("grace_days", grace_days, bounds::kDaysOrZero,
             "days a seller has to recover before the next step of the ladder");
     v.choice("evidence", evidence,
@@ -151,12 +159,19 @@ class ThresholdRule final : public Policy {
   const EnforcementRule& rule() const { return rule_; }
   // Ladder steps taken against a seller (0: in good standing).
   std::uint8_t steps(std::size_t seller) const { return step_[seller]; }
+  // Suspensions of the seller by this rule (which make the repeat ladder apply).
+  std::uint8_t offences(std::size_t seller) const { return offences_[seller]; }
   bool suppressing(std::size_t seller) const { return suppressing_[seller] != 0; }
   bool acted_in_horizon(std::size_t seller) const { return acted_[seller] != 0; }
 
  private:
   bool due(std::int32_t day) const;
   bool breaches(double value, double threshold) const;
+  // The ladder a seller climbs: the repeat ladder once this rule has suspended it.
+  const std::vector<Action>& ladder_for(std::size_t seller) const {
+    return offences_[seller] > 0 && !rule_.repeat_ladder.empty() ? rule_.repeat_ladder
+                                                                 : rule_.ladder;
+  }
   void act(SellerUnderReview& seller);
 
   EnforcementRule rule_;
@@ -167,7 +182,8 @@ class ThresholdRule final : public Policy {
   std::vector<std::int32_t> step_day_;     // day of the last step
   std::vector<std::uint8_t> suppressing_;  // this rule holds the listings back
   std::vector<std::uint8_t> acted_;        // this rule acted during the horizon
-  // Horizon actions by this rule, per seller: warnings, suppressions, suspensions.
+  std::vector<std::uint8_t> offences_;     // suspensions by this rule (saturating)
+  // Horizon actions by this rule, per seller, by action.
   std::vector<std::array<std::uint16_t, enum_count<Action>()>> actions_;
 };
 
