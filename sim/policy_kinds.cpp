@@ -6,6 +6,7 @@
 
 #include "param_reader.hpp"
 #include "param_writer.hpp"
+#include "policies/account_health.hpp"
 #include "policies/defect_count_rule.hpp"
 #include "policies/threshold_rule.hpp"
 #include "trustsim/policy.hpp"
@@ -19,6 +20,7 @@ template <class F>
 void for_each_kind(F&& f) {
   f.template operator()<ThresholdRule>();
   f.template operator()<DefectCountRule>();
+  f.template operator()<AccountHealth>();
 }
 
 }  // namespace

@@ -51,9 +51,9 @@ TEST(EnforcementCosts, AWrongfulSuspensionCostsItsDaysAndWithoutAppealsTheSeller
   // The ODR rule evaluated on Mondays (days divisible by 7): the horizon's
   // last Monday is day 175, so every horizon suspension's one suspended day
   // (the next) falls inside the horizon, and so does its appeal decision.
-  const auto task = run_world(
-      "seller_behaviour: {appeal_days: 1, appeal_probability: 0}\n",
-      "  baseline: {policies.odr.schedule: weekly, policies.odr.min_orders: 10}\n");
+  const auto task =
+      run_world("seller_behaviour: {appeal_days: 1, appeal_probability: 0}\n",
+                "  baseline: {policies.odr.schedule: weekly, policies.odr.min_orders: 10}\n");
   const auto& arm = task.arms.at(0);
   const double fp = summary_value(arm, "false_positive_suspensions");
   ASSERT_GT(fp, 3.0);  // the rule does suspend good sellers here
@@ -77,14 +77,13 @@ TEST(EnforcementCosts, ARuleActingOnEveryoneCatchesADeclineAtItsNextEvaluation) 
   const std::string always_warn =
       "{{kind: threshold_rule, name: watch, metric: order_defect_rate, below: 1, "
       "min_orders: 0, schedule: {}, ladder: [warn], grace_days: 0}}";
-  const auto task = run_world(
-      "seller_behaviour: {decline_hazard: 0.01, decline_shift: 3}\n",
-      "  baseline: {}\n"
-      "  weekly: {policies+: " +
-          fmt::format(fmt::runtime(always_warn), "weekly") +
-          "}\n"
-          "  monthly: {policies+: " +
-          fmt::format(fmt::runtime(always_warn), "monthly") + "}\n");
+  const auto task = run_world("seller_behaviour: {decline_hazard: 0.01, decline_shift: 3}\n",
+                              "  baseline: {}\n"
+                              "  weekly: {policies+: " +
+                                  fmt::format(fmt::runtime(always_warn), "weekly") +
+                                  "}\n"
+                                  "  monthly: {policies+: " +
+                                  fmt::format(fmt::runtime(always_warn), "monthly") + "}\n");
   ASSERT_EQ(task.arms.size(), 3u);
   for (std::size_t a = 1; a < 3; ++a) {
     const auto& arm = task.arms[a];

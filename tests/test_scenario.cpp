@@ -464,6 +464,26 @@ TEST(ScenarioErrors, LaddersClimbInOrderOfSeverity) {
                  "a ladder with a suspend step");
 }
 
+TEST(ScenarioErrors, AccountHealthBandsInOrderAndViolationsThatExist) {
+  const std::string health = "seed: 1\npolicies:\n  - kind: account_health\n";
+  expect_problem(only_problem(health + "    suspend_below: 150\n    at_risk_below: 120\n"), kLabel,
+                 4, 20, "policies[0].suspend_below", "150 is above at_risk_below = 120",
+                 "suspend_below <= at_risk_below <= start_score");
+  expect_problem(only_problem(health + "    start_score: 150\n"), kLabel, 3, 5,
+                 "policies[0].at_risk_below", "every seller would start at risk",
+                 "at_risk_below <= start_score");
+  expect_problem(only_problem(health + "    violations: []\n"), kLabel, 4, 17,
+                 "policies[0].violations", "no violations", "at least one violation");
+  expect_problem(only_problem(health + "    violations:\n"
+                                       "      - {metric: refund_rate, above: 0.06, points: 50}\n"),
+                 kLabel, 5, 18, "policies[0].violations[0].metric", "'refund_rate'",
+                 "one of: order_defect_rate");
+  expect_problem(only_problem(health + "    violations:\n"
+                                       "      - {metric: cancel_rate, above: 2.5, points: 50}\n"),
+                 kLabel, 5, 38, "policies[0].violations[0].above", "'2.5'",
+                 "a rate between 0 and 1");
+}
+
 TEST(ScenarioErrors, EmptyLadder) {
   const auto p = only_problem(
       "seed: 1\npolicies:\n"

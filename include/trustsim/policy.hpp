@@ -16,7 +16,7 @@
 //     when it is granted, every policy's on_reinstated() lets its warnings
 //     and suppressions lapse.
 //   false positives and negatives are judged against the run's reference
-//     standard (RunSettings::reference): the standard() rules of the
+//     standard (RunSettings::reference): the standards() rules of the
 //     reference arm's policies, the baseline's unless the scenario's
 //     reference_standard names another arm, so every arm is judged alike.
 //
@@ -127,7 +127,7 @@ struct StandardRule {
 // never acted on). One per run, the same for every arm.
 struct ReferenceStandard {
   std::vector<StandardRule> rules;
-  // The standard() of each policy of `params`, in order.
+  // The standards() of each policy of `params`, in order.
   static ReferenceStandard from(const ModelParams& params);
   bool breached(const ExpectedRates& rates, const SellerCohort& seller,
                 const DsiWeights& weights) const;
@@ -203,6 +203,17 @@ struct OfferStanding {
   float& signal;
 };
 
+// Whether a rule on `schedule` is evaluated on `day`: daily; weekly on
+// Mondays (days divisible by 7); monthly on day 1 (days divisible by 30).
+inline bool due_on(Schedule schedule, std::int32_t day) {
+  switch (schedule) {
+    case Schedule::kDaily: return true;
+    case Schedule::kWeekly: return day % 7 == 0;
+    case Schedule::kMonthly: return day % 30 == 0;
+  }
+  return true;
+}
+
 class Policy {
  public:
   virtual ~Policy() = default;
@@ -225,9 +236,9 @@ class Policy {
   virtual void adjust_ranking(const SellerUnderReview& /*seller*/, OfferStanding& /*standing*/) {}
   // Hook: a suspended seller was reinstated after an appeal.
   virtual void on_reinstated(std::size_t seller) = 0;
-  // The rule this policy holds sellers to, when it is one a reference
-  // standard can use (a metric against a threshold); none otherwise.
-  virtual std::optional<StandardRule> standard() const { return std::nullopt; }
+  // The rules this policy holds sellers to that a reference standard can use
+  // (a metric's true rate against a threshold); none for a kind without any.
+  virtual std::vector<StandardRule> standards() const { return {}; }
 
   // An arm's parameters for this policy (a policy of the same kind, made
   // from the arm's scenario) replace these at the start of the horizon;

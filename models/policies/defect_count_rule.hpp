@@ -83,7 +83,7 @@ class DefectCountRule final : public Policy {
   void begin_horizon() override { rule_.begin_horizon(); }
   // The rate against its threshold: the defect count is how much evidence
   // the rule needs, not part of what a good seller is.
-  std::optional<StandardRule> standard() const override { return rule_.standard(); }
+  std::vector<StandardRule> standards() const override { return rule_.standards(); }
   void take_parameters(const Policy& from) override;
 
   const ThresholdRule& rule() const { return rule_; }

@@ -69,7 +69,7 @@ ReferenceStandard ReferenceStandard::from(const ModelParams& params) {
   ReferenceStandard standard;
   const PolicySet policies(params);
   for (std::size_t i = 0; i < policies.size(); ++i)
-    if (const auto rule = policies[i].standard()) standard.rules.push_back(*rule);
+    for (const auto& rule : policies[i].standards()) standard.rules.push_back(rule);
   return standard;
 }
 

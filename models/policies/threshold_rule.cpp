@@ -80,22 +80,13 @@ void ThresholdRule::resize(std::size_t count, std::size_t capacity) {
   resize_within(actions_, count, capacity, std::array<std::uint16_t, enum_count<Action>()>{});
 }
 
-bool ThresholdRule::due(std::int32_t day) const {
-  switch (rule_.schedule) {
-    case Schedule::kDaily: return true;
-    case Schedule::kWeekly: return day % 7 == 0;
-    case Schedule::kMonthly: return day % 30 == 0;
-  }
-  return true;
-}
-
 bool ThresholdRule::breaches(double value, double threshold) const {
   return rule_.comparison == Comparison::kAbove ? value > threshold : value < threshold;
 }
 
 void ThresholdRule::evaluate_seller(SellerUnderReview& seller) {
   const auto s = seller.seller();
-  if (!due(seller.day())) return;
+  if (!due_on(rule_.schedule, seller.day())) return;
   const auto cohort = seller.cohort();
   if (!standard_.scope.covers(cohort)) return;
   const auto den = seller.window_sum(denominator_);

@@ -150,7 +150,7 @@ class ThresholdRule final : public Policy {
   void resize(std::size_t count, std::size_t capacity) override;
   void evaluate_seller(SellerUnderReview& seller) override;
   void on_reinstated(std::size_t seller) override;
-  std::optional<StandardRule> standard() const override { return standard_; }
+  std::vector<StandardRule> standards() const override { return {standard_}; }
   void take_parameters(const Policy& from) override;
   std::vector<OutcomeDefinition> outcome_columns() const override;
   std::vector<double> horizon_outcomes() const override;
@@ -165,7 +165,6 @@ class ThresholdRule final : public Policy {
   bool acted_in_horizon(std::size_t seller) const { return acted_[seller] != 0; }
 
  private:
-  bool due(std::int32_t day) const;
   bool breaches(double value, double threshold) const;
   // The ladder a seller climbs: the repeat ladder once this rule has suspended it.
   const std::vector<Action>& ladder_for(std::size_t seller) const {

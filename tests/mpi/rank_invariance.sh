@@ -30,3 +30,16 @@ for ranks in 2 3; do
   OMP_NUM_THREADS=1 launch "$ranks" "$trustsim" run "$scenario" "${sequential[@]}" -o "seq$ranks.h5"
   expect_same_digest "seq$ranks.h5" "$reference" "sequential sweep on $ranks ranks"
 done
+
+# Every policy kind and option switched on at once (termination, repeat
+# ladders, cohort thresholds, evidence, defect-count floor, account health).
+kinds="$source_dir/tests/data/every-policy-kind.yaml"
+OMP_NUM_THREADS=1 "$trustsim" run "$kinds" --quiet -o kinds1.h5
+reference="$(digest_of kinds1.h5)"
+for layout in "2 2" "3 1"; do
+  read -r ranks threads <<<"$layout"
+  OMP_NUM_THREADS=$threads launch "$ranks" "$trustsim" run "$kinds" --quiet \
+    -o "kinds${ranks}x${threads}.h5"
+  expect_same_digest "kinds${ranks}x${threads}.h5" "$reference" \
+    "every policy kind on $ranks ranks x $threads threads"
+done
