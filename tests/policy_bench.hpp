@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <utility>
 
 #include "trustsim/marketplace.hpp"
 #include "trustsim/policy.hpp"
@@ -40,9 +41,15 @@ class Bench {
   // One day: every seller gets `orders` orders with `defects` order defects, then faces the
   // rule (or, when suspended on its appeal day, the appeal).
   DayTotals day(std::uint32_t orders, std::uint32_t defects) {
+    return day_each([&](std::size_t) { return std::pair{orders, defects}; });
+  }
+  // One day where seller s gets counts(s) = {orders, order defects}.
+  template <class Counts>
+  DayTotals day_each(Counts counts_of) {
     sellers_.windows.begin_day(static_cast<std::uint64_t>(today_));
     DayTotals totals;
     for (std::size_t s = 0; s < sellers_.size(); ++s) {
+      const auto [orders, defects] = counts_of(s);
       DayCounts counts{};
       counts[static_cast<std::size_t>(Counter::kOrders)] = orders;
       counts[static_cast<std::size_t>(Counter::kOrderDefects)] = defects;

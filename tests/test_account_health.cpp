@@ -54,7 +54,8 @@ TEST(AccountHealthTest, ViolationPointsAddUpAndTheBandsAct) {
   // seller's true rates meet it, the second's do not.
   EXPECT_EQ(t.false_positive_suspensions, 1);
   const auto outcomes = bench.policy<AccountHealth>().horizon_outcomes();
-  EXPECT_EQ(outcomes, (std::vector<double>{4, 2, 2, 2}));  // violations, warnings, suspensions, sellers
+  EXPECT_EQ(outcomes,
+            (std::vector<double>{4, 2, 2, 2}));  // violations, warnings, suspensions, sellers
 }
 
 TEST(AccountHealthTest, AViolationExpiresAndTheSellerIsHealthyAgain) {

@@ -2,6 +2,11 @@
 // once a seller has enough defective orders in the window.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <any>
+#include <cmath>
+#include <random>
+
 #include "policies/defect_count_rule.hpp"
 #include "policy_bench.hpp"
 #include "trustsim/errors.hpp"
@@ -37,6 +42,42 @@ TEST(DefectCountRuleTest, EnoughDefectsAtALowRateDoNotCountEither) {
   // 1,000 orders a day, 10 defective: 1% stays below the 2% threshold however many.
   Bench bench(defect_count(5));
   for (int d = 0; d < 20; ++d) EXPECT_EQ(bench.day(1000, 10).warnings, 0) << "day " << d;
+}
+
+// Sellers who all have the same true defect rate p, each with n orders in
+// the window: whom the rule acts on is pure noise. It acts on a seller when
+// its defects X ~ Binomial(n, p) reach the floor and put the rate above the
+// threshold, so the count acted on is Binomial(sellers, P(X >= k)) with
+// k = max(min_defects, floor(threshold n) + 1). Tolerance: 4 standard
+// deviations of that count (a false alarm about once in 16,000 runs of a
+// fixed seed; the seed is fixed, so the test is deterministic).
+TEST(DefectCountRuleTest, PureNoiseSellersAreActedOnAtTheBinomialTailOfTheFloor) {
+  constexpr std::size_t kSellers = 4000;
+  constexpr std::uint32_t kOrders = 100;
+  auto upper_tail = [](std::uint32_t k, std::uint32_t n, double p) {
+    double below = 0;  // P(X < k), by the probability mass function
+    for (std::uint32_t j = 0; j < k; ++j)
+      below += std::exp(std::lgamma(n + 1.0) - std::lgamma(j + 1.0) - std::lgamma(n - j + 1.0) +
+                        j * std::log(p) + (n - j) * std::log1p(-p));
+    return 1.0 - below;
+  };
+  for (const double p : {0.01, 0.02}) {
+    for (const std::uint64_t floor : {0u, 5u}) {
+      auto entry = defect_count(floor);  // above 2%: 3 or more defects in 100 orders
+      std::any_cast<DefectCountRuleParams&>(entry.parameters).window_days = 1;
+      Bench bench(entry, kSellers);
+      std::mt19937_64 engine(20261201);
+      std::binomial_distribution<std::uint32_t> defects(kOrders, p);
+      const auto t = bench.day_each([&](std::size_t) {
+        return std::pair{kOrders, defects(engine)};
+      });
+      const std::uint32_t k = std::max<std::uint32_t>(static_cast<std::uint32_t>(floor), 3);
+      const double q = upper_tail(k, kOrders, p);
+      const double expected = kSellers * q, sd = std::sqrt(kSellers * q * (1 - q));
+      EXPECT_NEAR(static_cast<double>(t.warnings), expected, 4 * sd)
+          << "p " << p << ", min_defects " << floor;
+    }
+  }
 }
 
 TEST(DefectCountRuleTest, IsReadFromAScenarioAndWrittenBack) {

@@ -17,8 +17,8 @@ enum Count : std::size_t { kViolations, kWarnings, kSuspensions };
 std::vector<KeyProblem> AccountHealthParams::check(const ModelParams& model) const {
   std::vector<KeyProblem> problems;
   if (violations.empty())
-    problems.push_back({"violations", "no violations: the score could never fall",
-                        "at least one violation"});
+    problems.push_back(
+        {"violations", "no violations: the score could never fall", "at least one violation"});
   for (std::size_t i = 0; i < violations.size(); ++i) {
     const auto& v = violations[i];
     if ((v.metric == Metric::kFqi || v.metric == Metric::kCsqi) &&
@@ -33,10 +33,11 @@ std::vector<KeyProblem> AccountHealthParams::check(const ModelParams& model) con
                         fmt::format("{} is above at_risk_below = {}", suspend_below, at_risk_below),
                         "suspend_below <= at_risk_below <= start_score"});
   if (!(at_risk_below <= start_score))
-    problems.push_back({"at_risk_below",
-                        fmt::format("{} is above start_score = {}: every seller would start at risk",
-                                    at_risk_below, start_score),
-                        "suspend_below <= at_risk_below <= start_score"});
+    problems.push_back(
+        {"at_risk_below",
+         fmt::format("{} is above start_score = {}: every seller would start at risk",
+                     at_risk_below, start_score),
+         "suspend_below <= at_risk_below <= start_score"});
   return problems;
 }
 
@@ -80,7 +81,7 @@ void AccountHealth::evaluate_seller(SellerUnderReview& seller) {
   for (std::size_t i = 0; i < items(); ++i) {
     auto& recorded = recorded_[s * items() + i];
     if (recorded >= 0 && day - recorded >= static_cast<std::int32_t>(params_.expiry_days))
-      recorded = -1;  // expired
+      recorded = -1;              // expired
     if (recorded >= 0) continue;  // still counting: the same violation is not recorded twice
     const auto& v = params_.violations[i];
     const auto den = seller.window_sum(denominators_[i]);
