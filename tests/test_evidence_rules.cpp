@@ -11,11 +11,13 @@
 //     the standard than the point rule, in the same world.
 #include <cmath>
 #include <cstdint>
+#include <utility>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "policies/threshold_rule.hpp"
+#include "trustsim/distributions.hpp"
 #include "trustsim/experiment.hpp"
 #include "trustsim/outcome_tables.hpp"
 #include "trustsim/scenario.hpp"
@@ -92,6 +94,35 @@ TEST(EvidenceRules, AFlatPosteriorWithoutDefectsActsWhileTheClosedFormSaysSo) {
   // No orders: no evidence, whatever the prior.
   EXPECT_FALSE(
       evidence_of_breach(rule_with(Evidence::kPosterior, Comparison::kAbove, 0.01, 0.5), 0, 0));
+}
+
+// The posterior rule skips the incomplete beta for sellers whose posterior
+// mean is on the good side of the threshold; every decision must be the
+// one the posterior probability itself gives, computed here in full.
+TEST(EvidenceRules, ThePosteriorDecidesAsItsProbabilityForEveryCount) {
+  for (const auto& [comparison, threshold] :
+       {std::pair{Comparison::kAbove, 0.01}, std::pair{Comparison::kBelow, 0.95}}) {
+    for (const auto& [alpha, beta] :
+         {std::pair{1.0, 1.0}, std::pair{1.0, 200.0}, std::pair{0.5, 0.5}, std::pair{40.0, 2.0}}) {
+      for (const double level : {0.6, 0.9, 0.99}) {
+        auto rule = rule_with(Evidence::kPosterior, comparison, threshold, level);
+        rule.prior_alpha = alpha;
+        rule.prior_beta = beta;
+        for (const std::uint32_t n : {1u, 20u, 50u, 99u, 400u}) {
+          for (std::uint32_t k = 0; k <= n; ++k) {
+            const double a = alpha + k, b = beta + n - k;
+            const double breaching = comparison == Comparison::kAbove
+                                         ? dist::beta_survival(threshold, a, b)
+                                         : dist::beta_cdf(threshold, a, b);
+            if (std::fabs(breaching - level) < 1e-12) continue;
+            ASSERT_EQ(evidence_of_breach(rule, k, n), breaching >= level)
+                << "k " << k << " n " << n << " prior " << alpha << "," << beta << " level "
+                << level;
+          }
+        }
+      }
+    }
+  }
 }
 
 TEST(EvidenceRules, WithAFlatPriorAndHugeVolumesTheyAgreeWithThePointRule) {

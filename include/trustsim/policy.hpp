@@ -311,6 +311,8 @@ class PolicySet {
  private:
   std::vector<std::unique_ptr<Policy>> policies_;
   std::vector<std::string> names_;  // the entries' names, in the same order
+  bool adjusts_ranking_ = false;    // some policy adjusts ranking (else that hook is skipped)
+  void note_kinds();
 };
 
 }  // namespace trustsim

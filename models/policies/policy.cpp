@@ -218,10 +218,17 @@ PolicySet::PolicySet(const ModelParams& params) {
     policies_.push_back(PolicyRegistry::instance().create(entry));
     names_.push_back(entry.name);
   }
+  note_kinds();
 }
 
 PolicySet::PolicySet(const PolicySet& other) : names_(other.names_) {
   for (const auto& p : other.policies_) policies_.push_back(p->clone());
+  note_kinds();
+}
+
+void PolicySet::note_kinds() {
+  adjusts_ranking_ = std::any_of(policies_.begin(), policies_.end(),
+                                 [](const auto& p) { return p->adjusts_ranking(); });
 }
 
 PolicySet& PolicySet::operator=(const PolicySet& other) {
@@ -245,6 +252,7 @@ void PolicySet::evaluate_seller(SellerUnderReview& seller) {
 }
 
 void PolicySet::adjust_ranking(const SellerUnderReview& seller, OfferStanding standing) {
+  if (!adjusts_ranking_) return;
   for (auto& p : policies_)
     if (p->adjusts_ranking()) p->adjust_ranking(seller, standing);
 }
@@ -283,6 +291,7 @@ void PolicySet::take_parameters(const PolicySet& arm, std::size_t sellers, std::
   }
   policies_ = std::move(taken);
   names_ = arm.names_;
+  note_kinds();
 }
 
 }  // namespace trustsim

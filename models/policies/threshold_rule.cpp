@@ -2,6 +2,7 @@
 #include "policies/threshold_rule.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -40,6 +41,22 @@ bool evidence_of_breach(const EnforcementRule& rule, double threshold, std::uint
   if (trials == 0) return false;  // no orders, no evidence (whatever the prior says)
   const double k = events, n = trials, t = threshold;
   const bool above = rule.comparison == Comparison::kAbove;
+  // Most sellers are far on the good side of the threshold, where no level
+  // above one half can be reached: skip the incomplete beta for them. A
+  // median of Binomial(n, t) lies in [floor(nt), ceil(nt)], so a count on
+  // the good side of it has a p-value of at least 1/2 (one count of margin
+  // for rounding in nt); a Beta(a, b) with a, b >= 1 has its median between
+  // its mode and its mean, so a mean on the good side puts at most half the
+  // posterior on the breaching side.
+  const bool decisive = rule.evidence_level > 0.5 + 1e-9;
+  if (rule.evidence == Evidence::kBinomialTest && decisive &&
+      (above ? k <= std::floor(n * t) - 1.0 : k >= std::ceil(n * t) + 1.0))
+    return false;
+  if (rule.evidence == Evidence::kPosterior && decisive) {
+    const double a = rule.prior_alpha + k, b = rule.prior_beta + n - k;
+    if (a >= 1.0 && b >= 1.0 && (above ? a <= b && a / (a + b) <= t : a >= b && a / (a + b) >= t))
+      return false;
+  }
   if (rule.evidence == Evidence::kBinomialTest) {
     // The p-value of "the true rate meets the threshold": the chance of a
     // count at least this far on the breaching side at the threshold rate,
@@ -87,10 +104,11 @@ bool ThresholdRule::breaches(double value, double threshold) const {
 void ThresholdRule::evaluate_seller(SellerUnderReview& seller) {
   const auto s = seller.seller();
   if (!due_on(rule_.schedule, seller.day())) return;
-  const auto cohort = seller.cohort();
-  if (!standard_.scope.covers(cohort)) return;
+  // Most sellers are below the order floor: that check comes first.
   const auto den = seller.window_sum(denominator_);
   if (den < rule_.min_orders) return;  // too little evidence: the rule does not apply
+  const auto cohort = seller.cohort();
+  if (!standard_.scope.covers(cohort)) return;
   const auto num = seller.window_sum(numerator_);
   const double threshold = standard_.threshold_for(cohort);
   const bool breach = rule_.evidence == Evidence::kPoint
