@@ -549,6 +549,7 @@ void Marketplace::close_sellers(std::int32_t day, const DayPlan& plan,
                                 std::vector<ThreadTotals>& per_thread) {
   const std::size_t n_sellers = sellers_.size();
   const std::size_t block_size = plan.block_size;
+  policies_.begin_review(sellers_, settings_, day);
   sellers_.windows.begin_day(static_cast<std::uint64_t>(day));
   sellers_.ratings.begin_day(static_cast<std::uint64_t>(day));
 #pragma omp parallel

@@ -46,6 +46,7 @@ class Bench {
   // One day where seller s gets counts(s) = {orders, order defects}.
   template <class Counts>
   DayTotals day_each(Counts counts_of) {
+    policy_->begin_review(sellers_, settings_, today_);
     sellers_.windows.begin_day(static_cast<std::uint64_t>(today_));
     DayTotals totals;
     for (std::size_t s = 0; s < sellers_.size(); ++s) {

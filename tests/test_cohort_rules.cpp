@@ -15,6 +15,7 @@
 
 #include "arm_world.hpp"
 #include "policies/threshold_rule.hpp"
+#include "policy_bench.hpp"
 #include "trustsim/experiment.hpp"
 #include "trustsim/outcome_tables.hpp"
 #include "trustsim/scenario.hpp"
@@ -162,6 +163,54 @@ TEST(CohortRules, TheStandardJudgesEachSellerByItsCohortsThreshold) {
   EXPECT_TRUE(standard.breached(rates, seller, weights));
   seller.channel = Channel::kPlatformFulfilled;  // outside the rule's scope
   EXPECT_FALSE(standard.breached(rates, seller, weights));
+}
+
+// A threshold at a cohort percentile: on the bench, 20 sellers whose ODRs
+// are 0%, 1%, ..., 19%. The 90th percentile by nearest rank is the 18th
+// smallest rate, 17%: the rule acts on the two sellers above it. Split by
+// category (sellers 0-9 standard at 0-9%, 10-19 heavy & bulky at 10-19%),
+// the 80th percentile is each cohort's 8th rate, 7% and 17%.
+TEST(CohortRules, APercentileThresholdActsOnTheSellersAboveTheirCohortsPercentile) {
+  EnforcementRule rule;
+  rule.metric = Metric::kOrderDefectRate;
+  rule.window_days = 10;
+  rule.threshold = 1.0;  // until the first percentile is known: no one
+  rule.min_orders = 10;
+  rule.ladder = {Action::kWarn};
+  rule.grace_days = 100;
+  rule.percentile_schedule = Schedule::kDaily;
+  auto warned = [&](const EnforcementRule& r, bool by_category) {
+    testing::Bench bench({"threshold_rule", r}, 20);
+    if (by_category)
+      for (std::size_t s = 10; s < 20; ++s) bench.sellers().category[s] = Category::kHeavyBulky;
+    auto counts = [](std::size_t s) { return std::pair{100u, static_cast<std::uint32_t>(s)}; };
+    bench.day_each(counts);  // day 0: empty windows, nothing to rank; the rule's own 100%
+    std::vector<std::size_t> acted;
+    bench.day_each(counts);  // day 1: ranked on day 0's windows
+    for (std::size_t s = 0; s < 20; ++s)
+      if (bench.sellers().tally[s].warnings > 0) acted.push_back(s);
+    return std::pair{acted, bench.policy<ThresholdRule>().percentile_thresholds()};
+  };
+  auto pooled = rule;
+  pooled.threshold_percentile = 90;
+  const auto [all, all_thresholds] = warned(pooled, false);
+  EXPECT_EQ(all, (std::vector<std::size_t>{18, 19}));
+  EXPECT_DOUBLE_EQ(all_thresholds.at(0), 0.17);
+  auto by_category = rule;
+  by_category.threshold_percentile = 80;
+  by_category.percentile_by = {CohortDimension::kCategory};
+  const auto [split, split_thresholds] = warned(by_category, true);
+  EXPECT_EQ(split, (std::vector<std::size_t>{8, 9, 18, 19}));
+  EXPECT_DOUBLE_EQ(split_thresholds.at(0), 0.07);
+  EXPECT_DOUBLE_EQ(split_thresholds.at(1), 0.17);
+  // Below-rules rank from the bottom: a valid-tracking-like rate below the
+  // 10th percentile (100 - 90) acts on the lowest.
+  auto below = pooled;
+  below.comparison = Comparison::kBelow;
+  below.threshold = 0.0;
+  const auto [low, low_thresholds] = warned(below, false);
+  EXPECT_EQ(low, (std::vector<std::size_t>{0}));  // 0% is under the 10th percentile, 1%
+  EXPECT_DOUBLE_EQ(low_thresholds.at(0), 0.01);
 }
 
 }  // namespace

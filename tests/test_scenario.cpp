@@ -398,6 +398,28 @@ TEST(ScenarioErrors, CohortRulesNameCohortsThatExistInsideTheirScopeOnce) {
                  "policies[0].tenures[1]", "'ancient'", "one of: new, established, veteran");
 }
 
+TEST(ScenarioErrors, PercentileThresholdsNeedOneDimensionAndNoCohortThresholds) {
+  const std::string rule =
+      "seed: 1\npolicies:\n"
+      "  - kind: threshold_rule\n"
+      "    metric: late_shipment_rate\n"
+      "    above: 0.04\n";
+  expect_problem(only_problem(rule + "    threshold_percentile: 101\n"), kLabel, 6, 27,
+                 "policies[0].threshold_percentile", "101 is out of range",
+                 "a percentile from 0 to 100");
+  expect_problem(
+      only_problem(rule + "    threshold_percentile: 95\n    percentile_by: [category, region]\n"),
+      kLabel, 7, 20, "policies[0].percentile_by", "more than one dimension",
+      "one cohort dimension");
+  expect_problem(only_problem(rule + "    threshold_percentile: 95\n"
+                                     "    cohort_thresholds: [{cohort: 'tenure:new', threshold: "
+                                     "0.05}]\n"),
+                 kLabel, 6, 27, "policies[0].threshold_percentile", "which threshold applies",
+                 "not both");
+  expect_problem(only_problem(rule + "    percentile_by: [category]\n"), kLabel, 6, 20,
+                 "policies[0].percentile_by", "has no effect", "a threshold_percentile above 0");
+}
+
 TEST(ScenarioErrors, NonWholeCount) {
   expect_problem(only_problem("seed: 1\npopulation:\n  sellers:\n    count: 10.5\n"), kLabel, 4, 12,
                  "population.sellers.count", "10.5 is not a whole number", "a whole number >= 1");

@@ -39,6 +39,7 @@ inline constexpr Bound kPositive{1e-300, kInf, "a number > 0"};
 inline constexpr Bound kMultiplier{1.0, kInf, "a multiplier >= 1"};
 inline constexpr Bound kAny{-kInf, kInf, "a number"};
 inline constexpr Bound kDays{1.0, 3650.0, "a whole number of days from 1 to 3650"};
+inline constexpr Bound kPercentile{0.0, 100.0, "a percentile from 0 to 100"};
 inline constexpr Bound kDaysOrZero{0.0, 3650.0, "a whole number of days from 0 to 3650"};
 inline constexpr Bound kCount{0.0, 4.0e9, "a whole number >= 0"};
 inline constexpr Bound kPositiveCount{1.0, 4.0e9, "a whole number >= 1"};

@@ -7,6 +7,8 @@
 //   day loop (Marketplace::step_day)
 //     arrivals -> calendar -> shopping -> closing sellers -> offer tables
 //                                            |
+//     every policy's begin_review() (serial: what it computes over all
+//       sellers, e.g. a cohort percentile), then
 //     for each seller (in parallel):  close the seller's day (windows, signal,
 //       effort, exit), then, if the seller is active, every policy's
 //       evaluate_seller() in scenario order until one suspends the seller.
@@ -227,6 +229,11 @@ class Policy {
   // Per-seller state for sellers [0, count), laid out once for `capacity`.
   virtual void resize(std::size_t count, std::size_t capacity) = 0;
 
+  // Hook, end of day, before any seller is closed (serially, on the
+  // windows as yesterday closed them): what a policy computes over all
+  // sellers, e.g. a cohort's percentile. Nothing by default.
+  virtual void begin_review(const Sellers& /*sellers*/, const RunSettings& /*settings*/,
+                            std::int32_t /*day*/) {}
   // Hook, end of day: an active seller whose day has closed.
   virtual void evaluate_seller(SellerUnderReview& seller) = 0;
   // Hook, end of day, after every policy's evaluate_seller: a seller still
@@ -292,6 +299,7 @@ class PolicySet {
 
   void bind_windows(const RollingWindows& windows);
   void resize(std::size_t count, std::size_t capacity);
+  void begin_review(const Sellers& sellers, const RunSettings& settings, std::int32_t day);
   // Every policy in order, while the seller stays active.
   void evaluate_seller(SellerUnderReview& seller);
   // Every policy that adjusts ranking, in order (nothing when none does).

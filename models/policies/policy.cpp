@@ -244,6 +244,11 @@ void PolicySet::resize(std::size_t count, std::size_t capacity) {
   for (auto& p : policies_) p->resize(count, capacity);
 }
 
+void PolicySet::begin_review(const Sellers& sellers, const RunSettings& settings,
+                             std::int32_t day) {
+  for (auto& p : policies_) p->begin_review(sellers, settings, day);
+}
+
 void PolicySet::evaluate_seller(SellerUnderReview& seller) {
   for (auto& p : policies_) {
     if (!seller.active()) return;  // a suspension ends the review

@@ -97,6 +97,43 @@ void ThresholdRule::resize(std::size_t count, std::size_t capacity) {
   resize_within(actions_, count, capacity, std::array<std::uint16_t, enum_count<Action>()>{});
 }
 
+void ThresholdRule::reset_percentiles() {
+  const std::size_t cohorts =
+      rule_.percentile_by.empty() ? 1 : dimension_labels(rule_.percentile_by.front()).size();
+  percentile_thresholds_.assign(cohorts, rule_.threshold);
+  percentiles_stale_ = true;
+}
+
+void ThresholdRule::begin_review(const Sellers& sellers, const RunSettings& settings,
+                                 std::int32_t day) {
+  if (!by_percentile() || (!percentiles_stale_ && !due_on(rule_.percentile_schedule, day))) return;
+  const bool by = !rule_.percentile_by.empty();
+  std::vector<std::vector<double>> rates(percentile_thresholds_.size());
+  for (std::size_t s = 0; s < sellers.size(); ++s) {
+    if (sellers.status[s] != SellerStatus::kActive) continue;
+    const auto cohort = cohort_of(sellers, s);
+    if (!standard_.scope.covers(cohort)) continue;
+    const auto den = sellers.windows.sum(s, denominator_);
+    if (den < rule_.min_orders) continue;
+    const double rate =
+        window_metric(rule_.metric, sellers.windows.sum(s, numerator_), den, settings.dsi);
+    rates[by ? cohort.value(rule_.percentile_by.front()) : 0].push_back(rate);
+  }
+  // Nearest rank: the smallest rate with at least p% of the cohort at or below it.
+  const double p = rule_.comparison == Comparison::kAbove ? rule_.threshold_percentile
+                                                          : 100.0 - rule_.threshold_percentile;
+  for (std::size_t c = 0; c < rates.size(); ++c) {
+    auto& r = rates[c];
+    if (r.empty()) continue;  // no seller to rank: the last threshold stays
+    percentiles_stale_ = false;
+    const auto rank = std::clamp<std::size_t>(
+        static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(r.size()))), 1,
+        r.size());
+    std::nth_element(r.begin(), r.begin() + static_cast<std::ptrdiff_t>(rank - 1), r.end());
+    percentile_thresholds_[c] = r[rank - 1];
+  }
+}
+
 bool ThresholdRule::breaches(double value, double threshold) const {
   return rule_.comparison == Comparison::kAbove ? value > threshold : value < threshold;
 }
@@ -110,7 +147,10 @@ void ThresholdRule::evaluate_seller(SellerUnderReview& seller) {
   const auto cohort = seller.cohort();
   if (!standard_.scope.covers(cohort)) return;
   const auto num = seller.window_sum(numerator_);
-  const double threshold = standard_.threshold_for(cohort);
+  const double threshold = !by_percentile() ? standard_.threshold_for(cohort)
+                           : rule_.percentile_by.empty()
+                               ? percentile_thresholds_.front()
+                               : percentile_thresholds_[cohort.value(rule_.percentile_by.front())];
   const bool breach = rule_.evidence == Evidence::kPoint
                           ? breaches(seller.metric(rule_.metric, num, den), threshold)
                           : evidence_of_breach(rule_, threshold, num, den);
@@ -164,8 +204,13 @@ void ThresholdRule::on_reinstated(std::size_t seller) {
 }
 
 void ThresholdRule::take_parameters(const Policy& from) {
-  rule_ = dynamic_cast<const ThresholdRule&>(from).rule_;
+  const auto& other = dynamic_cast<const ThresholdRule&>(from).rule_;
+  const bool same_percentiles = other.threshold_percentile == rule_.threshold_percentile &&
+                                other.percentile_by == rule_.percentile_by &&
+                                other.comparison == rule_.comparison;
+  rule_ = other;
   standard_ = rule_.standard();
+  if (!same_percentiles) reset_percentiles();
 }
 
 std::vector<OutcomeDefinition> ThresholdRule::outcome_columns() const {
@@ -224,6 +269,15 @@ std::vector<KeyProblem> EnforcementRule::check(const ModelParams& model) const {
     problems.push_back({"repeat_ladder",
                         "applies to sellers this rule has suspended, and its ladder never suspends",
                         "a ladder with a suspend step, or no repeat_ladder"});
+  if (percentile_by.size() > 1)
+    problems.push_back(
+        {"percentile_by", "more than one dimension", "one cohort dimension (or none)"});
+  if (threshold_percentile > 0 && !cohort_thresholds.empty())
+    problems.push_back({"threshold_percentile", "with cohort_thresholds: which threshold applies?",
+                        "threshold_percentile or cohort_thresholds, not both"});
+  if (threshold_percentile == 0 && !percentile_by.empty())
+    problems.push_back({"percentile_by", "without threshold_percentile it has no effect",
+                        "a threshold_percentile above 0, or no percentile_by"});
   const auto covered = scope.mask();
   std::vector<std::string> seen;
   for (std::size_t i = 0; i < cohort_thresholds.size(); ++i) {

@@ -66,6 +66,9 @@ struct EnforcementRule {
   double prior_beta = 1.0;
   std::vector<CohortThresholdParams> cohort_thresholds = {};
   std::vector<Action> repeat_ladder = {};
+  double threshold_percentile = 0;
+  std::vector<CohortDimension> percentile_by = {};
+  Schedule percentile_schedule = Schedule::kMonthly;
   template <class V>
   void visit(V& v) {
     v.choice("metric", metric, "seller metric the rule watches", /*required=*/true);
@@ -79,6 +82,17 @@ struct EnforcementRule {
            "thresholds for cohorts of sellers in place of the rule's own: the first entry whose "
            "cohort holds the seller applies (cohort-adjusted expectations, e.g. a looser late "
            "shipment rate for heavy & bulky sellers); the reference standard adjusts alike");
+    v.value("threshold_percentile", threshold_percentile, bounds::kPercentile,
+            "0: off. Otherwise the threshold is this percentile of the metric among the "
+            "sellers the rule covers that have min_orders (above: the rule acts on sellers above "
+            "the percentile, e.g. 95 the worst 5%; below: under 100 minus it), recomputed on "
+            "percentile_schedule from the windows at the start of the day; above/below then "
+            "only start it and set the reference standard");
+    v.choices("percentile_by", percentile_by,
+              "percentile thresholds per cohort of this dimension (tenure, category, region, "
+              "channel or cs_provider; empty: one percentile over every covered seller)");
+    v.choice("percentile_schedule", percentile_schedule,
+             "when percentile thresholds are recomputed (weekly: Mondays; monthly: day 1)");
     v.choices("ladder", ladder,
               "actions taken on successive breaches, in order of severity (warn, "
               "suppress_listings, suspend, terminate; terminate only last)",
@@ -141,16 +155,21 @@ class ThresholdRule final : public Policy {
       "window holds min_orders; each breach after the grace period takes the next step of the "
       "ladder (warn, suppress_listings, suspend), and recovery lets warnings and suppression "
       "lapse";
-  explicit ThresholdRule(const EnforcementRule& rule) : rule_(rule), standard_(rule.standard()) {}
+  explicit ThresholdRule(const EnforcementRule& rule) : rule_(rule), standard_(rule.standard()) {
+    reset_percentiles();
+  }
 
   std::string_view kind() const override { return kKind; }
   std::unique_ptr<Policy> clone() const override { return std::make_unique<ThresholdRule>(*this); }
   void require_windows(RollingWindows& windows) const override;
   void bind_windows(const RollingWindows& windows) override;
   void resize(std::size_t count, std::size_t capacity) override;
+  void begin_review(const Sellers& sellers, const RunSettings& settings, std::int32_t day) override;
   void evaluate_seller(SellerUnderReview& seller) override;
   void on_reinstated(std::size_t seller) override;
   std::vector<StandardRule> standards() const override { return {standard_}; }
+  // The percentile thresholds now, one per cohort of percentile_by (one in all without).
+  const std::vector<double>& percentile_thresholds() const { return percentile_thresholds_; }
   void take_parameters(const Policy& from) override;
   std::vector<OutcomeDefinition> outcome_columns() const override;
   std::vector<double> horizon_outcomes() const override;
@@ -166,6 +185,9 @@ class ThresholdRule final : public Policy {
 
  private:
   bool breaches(double value, double threshold) const;
+  bool by_percentile() const { return rule_.threshold_percentile > 0; }
+  // The rule's own threshold for every cohort, to be recomputed at the next review.
+  void reset_percentiles();
   // The ladder a seller climbs: the repeat ladder once this rule has suspended it.
   const std::vector<Action>& ladder_for(std::size_t seller) const {
     return offences_[seller] > 0 && !rule_.repeat_ladder.empty() ? rule_.repeat_ladder
@@ -174,7 +196,9 @@ class ThresholdRule final : public Policy {
   void act(SellerUnderReview& seller);
 
   EnforcementRule rule_;
-  StandardRule standard_;                          // rule_.standard(): scope and cohort thresholds
+  StandardRule standard_;  // rule_.standard(): scope and cohort thresholds
+  std::vector<double> percentile_thresholds_;
+  bool percentiles_stale_ = true;  // recompute at the next review, whatever the schedule
   std::uint32_t numerator_ = 0, denominator_ = 0;  // window handles
   // Per seller.
   std::vector<std::uint8_t> step_;         // ladder steps taken
