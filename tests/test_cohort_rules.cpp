@@ -178,7 +178,7 @@ TEST(CohortRules, APercentileThresholdActsOnTheSellersAboveTheirCohortsPercentil
   rule.min_orders = 10;
   rule.ladder = {Action::kWarn};
   rule.grace_days = 100;
-  rule.percentile_schedule = Schedule::kDaily;
+  rule.recompute_schedule = Schedule::kDaily;
   auto warned = [&](const EnforcementRule& r, bool by_category) {
     testing::Bench bench({"threshold_rule", r}, 20);
     if (by_category)
@@ -198,7 +198,7 @@ TEST(CohortRules, APercentileThresholdActsOnTheSellersAboveTheirCohortsPercentil
   EXPECT_DOUBLE_EQ(all_thresholds.at(0), 0.17);
   auto by_category = rule;
   by_category.threshold_percentile = 80;
-  by_category.percentile_by = {CohortDimension::kCategory};
+  by_category.per_cohort = {CohortDimension::kCategory};
   const auto [split, split_thresholds] = warned(by_category, true);
   EXPECT_EQ(split, (std::vector<std::size_t>{8, 9, 18, 19}));
   EXPECT_DOUBLE_EQ(split_thresholds.at(0), 0.07);

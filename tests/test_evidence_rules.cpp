@@ -11,12 +11,15 @@
 //     the standard than the point rule, in the same world.
 #include <cmath>
 #include <cstdint>
+#include <random>
 #include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "policies/threshold_rule.hpp"
+#include "policy_bench.hpp"
 #include "trustsim/distributions.hpp"
 #include "trustsim/experiment.hpp"
 #include "trustsim/outcome_tables.hpp"
@@ -191,6 +194,51 @@ arms:
   EXPECT_LT(fp[1] / std::max(suspensions[1], 1.0), fp[0] / std::max(suspensions[0], 1.0));
   // It still catches true breachers (problem sellers' odds are x12 here).
   EXPECT_GT(suspensions[1] - fp[1], 0.0);
+}
+
+// A prior learned from the cohort: sellers whose true ODRs are drawn from
+// Beta(2, 198) (mean 1%, strength 200), 500 orders each. The method of
+// moments must recover the mean and the strength; tolerances are about 4
+// standard errors for 4,000 sellers (mean: sd 0.7% / sqrt(4000) = 1.1e-4;
+// strength: the spread is half the observed variance, which has a relative
+// standard error of about 3%, so 6% on the strength; 25% allowed).
+TEST(EvidenceRules, APriorLearnedFromTheCohortRecoversTheSpreadOfTrueRates) {
+  constexpr std::size_t kSellers = 4000;
+  std::mt19937_64 engine(20261201);
+  std::gamma_distribution<double> g2(2.0, 1.0), g198(198.0, 1.0);
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> counts;
+  for (std::size_t s = 0; s < kSellers; ++s) {
+    const double x = g2(engine), y = g198(engine);
+    std::binomial_distribution<std::uint32_t> defects(500, x / (x + y));
+    counts.push_back({defects(engine), 500});
+  }
+  const auto [alpha, beta] = moment_beta_prior(counts);
+  EXPECT_NEAR(alpha / (alpha + beta), 0.01, 4.5e-4);
+  EXPECT_NEAR(alpha + beta, 200.0, 50.0);
+  // Rates no more spread than their binomial noise: the strongest prior.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> identical(kSellers, {5u, 500u});
+  const auto [a1, b1] = moment_beta_prior(identical);
+  EXPECT_DOUBLE_EQ(a1 + b1, kMaxPriorStrength);
+
+  // In the rule, on the policy bench: learned on the first review with
+  // orders in the window, one prior per category.
+  EnforcementRule rule = rule_with(Evidence::kPosterior, Comparison::kAbove, 0.01, 0.9);
+  rule.window_days = 10;
+  rule.learn_prior = true;
+  rule.per_cohort = {CohortDimension::kCategory};
+  rule.recompute_schedule = Schedule::kDaily;
+  testing::Bench bench({"threshold_rule", rule}, kSellers);
+  for (std::size_t s = kSellers / 2; s < kSellers; ++s)
+    bench.sellers().category[s] = Category::kHeavyBulky;
+  bench.day_each([&](std::size_t s) { return std::pair{counts[s].second, counts[s].first}; });
+  const auto& rule_state = bench.policy<ThresholdRule>();
+  EXPECT_EQ(rule_state.priors().at(0), (std::pair{1.0, 1.0}));  // nothing to learn from yet
+  bench.day_each([&](std::size_t s) { return std::pair{counts[s].second, counts[s].first}; });
+  for (std::size_t c = 0; c < 2; ++c) {
+    const auto [a, b] = rule_state.priors().at(c);
+    EXPECT_NEAR(a / (a + b), 0.01, 6.5e-4) << c;  // 2,000 sellers each
+    EXPECT_NEAR(a + b, 200.0, 70.0) << c;
+  }
 }
 
 }  // namespace

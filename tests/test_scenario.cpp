@@ -408,16 +408,18 @@ TEST(ScenarioErrors, PercentileThresholdsNeedOneDimensionAndNoCohortThresholds) 
                  "policies[0].threshold_percentile", "101 is out of range",
                  "a percentile from 0 to 100");
   expect_problem(
-      only_problem(rule + "    threshold_percentile: 95\n    percentile_by: [category, region]\n"),
-      kLabel, 7, 20, "policies[0].percentile_by", "more than one dimension",
-      "one cohort dimension");
+      only_problem(rule + "    threshold_percentile: 95\n    per_cohort: [category, region]\n"),
+      kLabel, 7, 17, "policies[0].per_cohort", "more than one dimension", "one cohort dimension");
   expect_problem(only_problem(rule + "    threshold_percentile: 95\n"
                                      "    cohort_thresholds: [{cohort: 'tenure:new', threshold: "
                                      "0.05}]\n"),
                  kLabel, 6, 27, "policies[0].threshold_percentile", "which threshold applies",
                  "not both");
-  expect_problem(only_problem(rule + "    percentile_by: [category]\n"), kLabel, 6, 20,
-                 "policies[0].percentile_by", "has no effect", "a threshold_percentile above 0");
+  expect_problem(only_problem(rule + "    per_cohort: [category]\n"), kLabel, 6, 17,
+                 "policies[0].per_cohort", "has no effect", "a threshold_percentile above 0");
+  expect_problem(only_problem(rule + "    learn_prior: true\n"), kLabel, 6, 18,
+                 "policies[0].learn_prior", "only the posterior rule has a prior",
+                 "evidence: posterior");
 }
 
 TEST(ScenarioErrors, NonWholeCount) {

@@ -36,7 +36,28 @@ StandardRule EnforcementRule::standard() const {
   return rule;
 }
 
-bool evidence_of_breach(const EnforcementRule& rule, double threshold, std::uint32_t events,
+std::pair<double, double> moment_beta_prior(
+    const std::vector<std::pair<std::uint32_t, std::uint32_t>>& counts) {
+  double n = 0, sum = 0, sum_sq = 0, inverse_trials = 0;
+  for (const auto& [events, trials] : counts) {
+    const double rate = static_cast<double>(events) / trials;
+    n += 1;
+    sum += rate;
+    sum_sq += rate * rate;
+    inverse_trials += 1.0 / trials;
+  }
+  const double m = std::clamp(sum / n, 1e-6, 1.0 - 1e-6);
+  const double observed = std::max(sum_sq / n - (sum / n) * (sum / n), 0.0);
+  const double noise = m * (1.0 - m) * inverse_trials / n;  // E[binomial variance of a rate]
+  const double spread = observed - noise;
+  const double strength =
+      spread <= 0 ? kMaxPriorStrength
+                  : std::clamp(m * (1.0 - m) / spread - 1.0, kMinPriorStrength, kMaxPriorStrength);
+  return {m * strength, (1.0 - m) * strength};
+}
+
+bool evidence_of_breach(const EnforcementRule& rule, double threshold,
+                        std::pair<double, double> prior, std::uint32_t events,
                         std::uint32_t trials) {
   if (trials == 0) return false;  // no orders, no evidence (whatever the prior says)
   const double k = events, n = trials, t = threshold;
@@ -53,7 +74,7 @@ bool evidence_of_breach(const EnforcementRule& rule, double threshold, std::uint
       (above ? k <= std::floor(n * t) - 1.0 : k >= std::ceil(n * t) + 1.0))
     return false;
   if (rule.evidence == Evidence::kPosterior && decisive) {
-    const double a = rule.prior_alpha + k, b = rule.prior_beta + n - k;
+    const double a = prior.first + k, b = prior.second + n - k;
     if (a >= 1.0 && b >= 1.0 && (above ? a <= b && a / (a + b) <= t : a >= b && a / (a + b) >= t))
       return false;
   }
@@ -70,7 +91,7 @@ bool evidence_of_breach(const EnforcementRule& rule, double threshold, std::uint
   }
   // Posterior Beta(alpha + k, beta + n - k): the probability that the true
   // rate is on the breaching side of the threshold.
-  const double a = rule.prior_alpha + k, b = rule.prior_beta + n - k;
+  const double a = prior.first + k, b = prior.second + n - k;
   const double breaching = above ? dist::beta_survival(t, a, b) : dist::beta_cdf(t, a, b);
   return breaching >= rule.evidence_level;
 }
@@ -99,26 +120,34 @@ void ThresholdRule::resize(std::size_t count, std::size_t capacity) {
 
 void ThresholdRule::reset_percentiles() {
   const std::size_t cohorts =
-      rule_.percentile_by.empty() ? 1 : dimension_labels(rule_.percentile_by.front()).size();
+      rule_.per_cohort.empty() ? 1 : dimension_labels(rule_.per_cohort.front()).size();
   percentile_thresholds_.assign(cohorts, rule_.threshold);
+  priors_.assign(cohorts, {rule_.prior_alpha, rule_.prior_beta});
   percentiles_stale_ = true;
 }
 
 void ThresholdRule::begin_review(const Sellers& sellers, const RunSettings& settings,
                                  std::int32_t day) {
-  if (!by_percentile() || (!percentiles_stale_ && !due_on(rule_.percentile_schedule, day))) return;
-  const bool by = !rule_.percentile_by.empty();
+  if (!learns() || (!percentiles_stale_ && !due_on(rule_.recompute_schedule, day))) return;
   std::vector<std::vector<double>> rates(percentile_thresholds_.size());
+  std::vector<std::vector<std::pair<std::uint32_t, std::uint32_t>>> counts(priors_.size());
   for (std::size_t s = 0; s < sellers.size(); ++s) {
     if (sellers.status[s] != SellerStatus::kActive) continue;
     const auto cohort = cohort_of(sellers, s);
     if (!standard_.scope.covers(cohort)) continue;
     const auto den = sellers.windows.sum(s, denominator_);
+    const auto num = sellers.windows.sum(s, numerator_);
+    // A prior is learned from every seller with an order in the window.
+    if (rule_.learn_prior && den > 0) counts[cohort_index(cohort)].push_back({num, den});
     if (den < rule_.min_orders) continue;
-    const double rate =
-        window_metric(rule_.metric, sellers.windows.sum(s, numerator_), den, settings.dsi);
-    rates[by ? cohort.value(rule_.percentile_by.front()) : 0].push_back(rate);
+    rates[cohort_index(cohort)].push_back(window_metric(rule_.metric, num, den, settings.dsi));
   }
+  for (std::size_t c = 0; c < counts.size(); ++c)
+    if (counts[c].size() >= 2) {
+      priors_[c] = moment_beta_prior(counts[c]);
+      percentiles_stale_ = false;
+    }
+  if (!by_percentile()) return;
   // Nearest rank: the smallest rate with at least p% of the cohort at or below it.
   const double p = rule_.comparison == Comparison::kAbove ? rule_.threshold_percentile
                                                           : 100.0 - rule_.threshold_percentile;
@@ -147,13 +176,12 @@ void ThresholdRule::evaluate_seller(SellerUnderReview& seller) {
   const auto cohort = seller.cohort();
   if (!standard_.scope.covers(cohort)) return;
   const auto num = seller.window_sum(numerator_);
-  const double threshold = !by_percentile() ? standard_.threshold_for(cohort)
-                           : rule_.percentile_by.empty()
-                               ? percentile_thresholds_.front()
-                               : percentile_thresholds_[cohort.value(rule_.percentile_by.front())];
-  const bool breach = rule_.evidence == Evidence::kPoint
-                          ? breaches(seller.metric(rule_.metric, num, den), threshold)
-                          : evidence_of_breach(rule_, threshold, num, den);
+  const double threshold = by_percentile() ? percentile_thresholds_[cohort_index(cohort)]
+                                           : standard_.threshold_for(cohort);
+  const bool breach =
+      rule_.evidence == Evidence::kPoint
+          ? breaches(seller.metric(rule_.metric, num, den), threshold)
+          : evidence_of_breach(rule_, threshold, priors_[cohort_index(cohort)], num, den);
   auto& step = step_[s];
   auto& step_day = step_day_[s];
   const bool grace_over = seller.day() - step_day >= static_cast<std::int32_t>(rule_.grace_days);
@@ -205,9 +233,11 @@ void ThresholdRule::on_reinstated(std::size_t seller) {
 
 void ThresholdRule::take_parameters(const Policy& from) {
   const auto& other = dynamic_cast<const ThresholdRule&>(from).rule_;
-  const bool same_percentiles = other.threshold_percentile == rule_.threshold_percentile &&
-                                other.percentile_by == rule_.percentile_by &&
-                                other.comparison == rule_.comparison;
+  const bool same_percentiles =
+      other.threshold_percentile == rule_.threshold_percentile &&
+      other.per_cohort == rule_.per_cohort && other.comparison == rule_.comparison &&
+      other.learn_prior == rule_.learn_prior && other.prior_alpha == rule_.prior_alpha &&
+      other.prior_beta == rule_.prior_beta;
   rule_ = other;
   standard_ = rule_.standard();
   if (!same_percentiles) reset_percentiles();
@@ -269,15 +299,18 @@ std::vector<KeyProblem> EnforcementRule::check(const ModelParams& model) const {
     problems.push_back({"repeat_ladder",
                         "applies to sellers this rule has suspended, and its ladder never suspends",
                         "a ladder with a suspend step, or no repeat_ladder"});
-  if (percentile_by.size() > 1)
-    problems.push_back(
-        {"percentile_by", "more than one dimension", "one cohort dimension (or none)"});
+  if (per_cohort.size() > 1)
+    problems.push_back({"per_cohort", "more than one dimension", "one cohort dimension (or none)"});
   if (threshold_percentile > 0 && !cohort_thresholds.empty())
     problems.push_back({"threshold_percentile", "with cohort_thresholds: which threshold applies?",
                         "threshold_percentile or cohort_thresholds, not both"});
-  if (threshold_percentile == 0 && !percentile_by.empty())
-    problems.push_back({"percentile_by", "without threshold_percentile it has no effect",
-                        "a threshold_percentile above 0, or no percentile_by"});
+  if (threshold_percentile == 0 && !learn_prior && !per_cohort.empty())
+    problems.push_back({"per_cohort",
+                        "without threshold_percentile or learn_prior it has no effect",
+                        "a threshold_percentile above 0 or learn_prior, or no per_cohort"});
+  if (learn_prior && evidence != Evidence::kPosterior)
+    problems.push_back({"learn_prior", "only the posterior rule has a prior",
+                        "evidence: posterior, or no learn_prior"});
   const auto covered = scope.mask();
   std::vector<std::string> seen;
   for (std::size_t i = 0; i < cohort_thresholds.size(); ++i) {

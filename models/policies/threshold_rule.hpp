@@ -67,8 +67,9 @@ struct EnforcementRule {
   std::vector<CohortThresholdParams> cohort_thresholds = {};
   std::vector<Action> repeat_ladder = {};
   double threshold_percentile = 0;
-  std::vector<CohortDimension> percentile_by = {};
-  Schedule percentile_schedule = Schedule::kMonthly;
+  bool learn_prior = false;
+  std::vector<CohortDimension> per_cohort = {};
+  Schedule recompute_schedule = Schedule::kMonthly;
   template <class V>
   void visit(V& v) {
     v.choice("metric", metric, "seller metric the rule watches", /*required=*/true);
@@ -86,13 +87,18 @@ struct EnforcementRule {
             "0: off. Otherwise the threshold is this percentile of the metric among the "
             "sellers the rule covers that have min_orders (above: the rule acts on sellers above "
             "the percentile, e.g. 95 the worst 5%; below: under 100 minus it), recomputed on "
-            "percentile_schedule from the windows at the start of the day; above/below then "
+            "recompute_schedule from the windows at the start of the day; above/below then "
             "only start it and set the reference standard");
-    v.choices("percentile_by", percentile_by,
-              "percentile thresholds per cohort of this dimension (tenure, category, region, "
-              "channel or cs_provider; empty: one percentile over every covered seller)");
-    v.choice("percentile_schedule", percentile_schedule,
-             "when percentile thresholds are recomputed (weekly: Mondays; monthly: day 1)");
+    v.flag("learn_prior", learn_prior,
+           "posterior rule: learn the Beta prior from the sellers the rule covers (each cohort "
+           "of per_cohort apart) by the method of moments, on recompute_schedule, instead of "
+           "prior_alpha and prior_beta (which start it)");
+    v.choices("per_cohort", per_cohort,
+              "percentile thresholds and learned priors per cohort of this dimension (tenure, "
+              "category, region, channel or cs_provider; empty: one over every covered seller)");
+    v.choice("recompute_schedule", recompute_schedule,
+             "when percentile thresholds and learned priors are recomputed (weekly: Mondays; "
+             "monthly: day 1)");
     v.choices("ladder", ladder,
               "actions taken on successive breaches, in order of severity (warn, "
               "suppress_listings, suspend, terminate; terminate only last)",
@@ -129,13 +135,25 @@ struct EnforcementRule {
 // denominator counts) are evidence enough, under `rule.evidence`, that the
 // seller's true rate breaches the rule's threshold. For the binomial_test
 // and posterior rules only (the point rule compares the rate itself).
-// `threshold`: the seller's threshold (the rule's own, or its cohort's).
-bool evidence_of_breach(const EnforcementRule& rule, double threshold, std::uint32_t events,
+// `threshold`: the seller's threshold (the rule's own, or its cohort's);
+// `prior`: the posterior rule's Beta prior (alpha, beta), the rule's own or learned.
+bool evidence_of_breach(const EnforcementRule& rule, double threshold,
+                        std::pair<double, double> prior, std::uint32_t events,
                         std::uint32_t trials);
 inline bool evidence_of_breach(const EnforcementRule& rule, std::uint32_t events,
                                std::uint32_t trials) {
-  return evidence_of_breach(rule, rule.threshold, events, trials);
+  return evidence_of_breach(rule, rule.threshold, {rule.prior_alpha, rule.prior_beta}, events,
+                            trials);
 }
+
+// A Beta prior fitted to sellers' counts by the method of moments: the mean
+// of their rates, and their variance less the binomial noise of each
+// seller's count, give alpha + beta = m (1 - m) / variance - 1, bounded to
+// [kMinPriorStrength, kMaxPriorStrength] (a variance at or below the noise:
+// the strongest). `counts`: (events, trials) per seller, trials >= 1.
+inline constexpr double kMinPriorStrength = 1.0, kMaxPriorStrength = 1.0e4;
+std::pair<double, double> moment_beta_prior(
+    const std::vector<std::pair<std::uint32_t, std::uint32_t>>& counts);
 
 // The parameters of policy entry `i` of a model, which must be a threshold rule
 // (std::bad_any_cast otherwise).
@@ -168,8 +186,10 @@ class ThresholdRule final : public Policy {
   void evaluate_seller(SellerUnderReview& seller) override;
   void on_reinstated(std::size_t seller) override;
   std::vector<StandardRule> standards() const override { return {standard_}; }
-  // The percentile thresholds now, one per cohort of percentile_by (one in all without).
+  // The percentile thresholds now, one per cohort of per_cohort (one in all without).
   const std::vector<double>& percentile_thresholds() const { return percentile_thresholds_; }
+  // The priors the posterior rule uses now, one per cohort of per_cohort.
+  const std::vector<std::pair<double, double>>& priors() const { return priors_; }
   void take_parameters(const Policy& from) override;
   std::vector<OutcomeDefinition> outcome_columns() const override;
   std::vector<double> horizon_outcomes() const override;
@@ -186,6 +206,10 @@ class ThresholdRule final : public Policy {
  private:
   bool breaches(double value, double threshold) const;
   bool by_percentile() const { return rule_.threshold_percentile > 0; }
+  bool learns() const { return by_percentile() || rule_.learn_prior; }
+  std::size_t cohort_index(const SellerCohort& cohort) const {
+    return rule_.per_cohort.empty() ? 0 : cohort.value(rule_.per_cohort.front());
+  }
   // The rule's own threshold for every cohort, to be recomputed at the next review.
   void reset_percentiles();
   // The ladder a seller climbs: the repeat ladder once this rule has suspended it.
@@ -198,6 +222,7 @@ class ThresholdRule final : public Policy {
   EnforcementRule rule_;
   StandardRule standard_;  // rule_.standard(): scope and cohort thresholds
   std::vector<double> percentile_thresholds_;
+  std::vector<std::pair<double, double>> priors_;
   bool percentiles_stale_ = true;  // recompute at the next review, whatever the schedule
   std::uint32_t numerator_ = 0, denominator_ = 0;  // window handles
   // Per seller.
