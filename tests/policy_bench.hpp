@@ -12,6 +12,16 @@
 
 namespace trustsim::testing {
 
+// Seller behaviour in which every suspended seller appeals and wins, the
+// appeal decided `appeal_days` after the suspension.
+inline SellerBehaviour always_reinstated(std::uint64_t appeal_days = 2) {
+  SellerBehaviour behaviour;
+  behaviour.appeal_probability = 1.0;
+  behaviour.reinstatement_probability = 1.0;
+  behaviour.appeal_days = appeal_days;
+  return behaviour;
+}
+
 // Sellers with scripted daily counts, the state a policy sees.
 class Bench {
  public:

@@ -74,10 +74,7 @@ TEST(AccountHealthTest, AViolationExpiresAndTheSellerIsHealthyAgain) {
 }
 
 TEST(AccountHealthTest, AReinstatementClearsTheViolations) {
-  SellerBehaviour always;
-  always.appeal_probability = 1.0;
-  always.reinstatement_probability = 1.0;
-  always.appeal_days = 2;
+  const auto always = testing::always_reinstated(2);
   auto params = two_odr_violations();
   params.expiry_days = 100;
   Bench bench(health(params), 1, always);

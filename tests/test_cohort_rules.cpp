@@ -46,20 +46,9 @@ TEST(CohortRules, ARuleNamesCohortsByTheirResultLabels) {
 // The arm-key walk's small world (400 sellers, 180 days, every cohort
 // populated) with the given arms, one replication.
 TaskRun run_arms(const std::string& arms) {
-  const auto yaml = fmt::format(
-      "name: cohort-rules\n"
-      "seed: 11\n"
-      "warmup_days: 60\n"
-      "horizon_days: 120\n"
-      "replications: 1\n"
-      "population:\n"
-      "  sellers: {{count: 400, entry_per_day: 1}}\n"
-      "  buyers: {{count: 12000, arrivals_per_day: 20}}\n"
-      "outputs: {{cohorts: [tenure, category]}}\n"
-      "arms:\n{}",
-      arms);
-  const auto scenario = load_scenario_text(yaml, "cohort-rules.yaml");
-  return run_task(scenario, TaskSpec{0, 0, 0});
+  const auto yaml =
+      testing::small_world("cohort-rules", 11, "outputs: {cohorts: [tenure, category]}\n", arms);
+  return run_task(load_scenario_text(yaml, "cohort-rules.yaml"), TaskSpec{0, 0, 0});
 }
 
 // An arm's /cohort_summary value for a cohort label and column.

@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "arm_world.hpp"
 #include "trustsim/experiment.hpp"
 #include "trustsim/outcome_tables.hpp"
 #include "trustsim/scenario.hpp"
@@ -29,21 +30,10 @@ double summary_value(const ArmRun& arm, const char* name) {
   return 0;
 }
 
-// 400 sellers, 12,000 buyers, 60 days of warm-up and 120 of horizon (days
-// 60-179), with `extra` scenario keys and `arms`.
+// The arm-key walk's small world (400 sellers, 12,000 buyers, warm-up days
+// 0-59, horizon days 60-179) with `extra` scenario keys and `arms`.
 TaskRun run_world(const std::string& extra, const std::string& arms) {
-  const auto yaml = fmt::format(
-      "name: enforcement-costs\n"
-      "seed: 17\n"
-      "warmup_days: 60\n"
-      "horizon_days: 120\n"
-      "replications: 1\n"
-      "population:\n"
-      "  sellers: {{count: 400, entry_per_day: 1}}\n"
-      "  buyers: {{count: 12000, arrivals_per_day: 20}}\n"
-      "{}"
-      "arms:\n{}",
-      extra, arms);
+  const auto yaml = testing::small_world("enforcement-costs", 17, extra, arms);
   return run_task(load_scenario_text(yaml, "costs.yaml"), TaskSpec{0, 0, 0});
 }
 

@@ -115,10 +115,7 @@ TEST(ThresholdRuleTest, SchedulesAndChannelsLimitWhenAndWhomTheRuleJudges) {
 }
 
 TEST(ThresholdRuleTest, AGrantedAppealReinstatesAndWipesTheLadder) {
-  SellerBehaviour always;
-  always.appeal_probability = 1.0;
-  always.reinstatement_probability = 1.0;
-  always.appeal_days = 2;
+  const auto always = testing::always_reinstated(2);
   Bench bench(threshold(odr_rule({Action::kSuppressListings, Action::kSuspend}, 0)), 1, always);
   bench.day(100, 5);  // suppress
   bench.day(100, 5);  // suspend (grace 0), appeal on day 3
@@ -142,9 +139,8 @@ TEST(ThresholdRuleTest, AGrantedAppealReinstatesAndWipesTheLadder) {
 }
 
 TEST(ThresholdRuleTest, ATerminationRemovesTheSellerForGoodWithoutAnAppeal) {
-  SellerBehaviour always;  // even a seller who would win every appeal gets none
-  always.appeal_probability = 1.0;
-  always.reinstatement_probability = 1.0;
+  // Even a seller who would win every appeal gets none.
+  const auto always = testing::always_reinstated(14);
   Bench bench(threshold(odr_rule({Action::kWarn, Action::kTerminate}, 2)), 2, always);
   bench.sellers().profile[1].not_as_described = 0.5f;  // truly bad
   bench.day(100, 5);                                   // day 0: both warned
@@ -170,10 +166,7 @@ TEST(ThresholdRuleTest, ATerminationRemovesTheSellerForGoodWithoutAnAppeal) {
 }
 
 TEST(ThresholdRuleTest, ARepeatOffenderClimbsTheRepeatLadder) {
-  SellerBehaviour always;
-  always.appeal_probability = 1.0;
-  always.reinstatement_probability = 1.0;
-  always.appeal_days = 2;
+  const auto always = testing::always_reinstated(2);
   auto rule = odr_rule({Action::kWarn, Action::kSuspend}, 0);
   rule.repeat_ladder = {Action::kTerminate};
   Bench bench(threshold(rule), 1, always);
