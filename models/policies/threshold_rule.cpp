@@ -38,6 +38,7 @@ StandardRule EnforcementRule::standard() const {
 
 std::pair<double, double> moment_beta_prior(
     const std::vector<std::pair<std::uint32_t, std::uint32_t>>& counts) {
+  if (counts.empty()) return {1.0, 1.0};  // nothing to learn from: flat
   double n = 0, sum = 0, sum_sq = 0, inverse_trials = 0;
   for (const auto& [events, trials] : counts) {
     const double rate = static_cast<double>(events) / trials;
@@ -139,8 +140,8 @@ void ThresholdRule::begin_review(const Sellers& sellers, const RunSettings& sett
     const auto num = sellers.windows.sum(s, numerator_);
     // A prior is learned from every seller with an order in the window.
     if (rule_.learn_prior && den > 0) counts[cohort_index(cohort)].push_back({num, den});
-    if (den < rule_.min_orders) continue;
-    rates[cohort_index(cohort)].push_back(window_metric(rule_.metric, num, den, settings.dsi));
+    if (by_percentile() && den >= rule_.min_orders)
+      rates[cohort_index(cohort)].push_back(window_metric(rule_.metric, num, den, settings.dsi));
   }
   for (std::size_t c = 0; c < counts.size(); ++c)
     if (counts[c].size() >= 2) {
