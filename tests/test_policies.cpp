@@ -114,6 +114,18 @@ TEST(ThresholdRuleTest, SchedulesAndChannelsLimitWhenAndWhomTheRuleJudges) {
   EXPECT_EQ(two.sellers().tally[1].warnings, 1);
 }
 
+TEST(ThresholdRuleTest, ADefectFloorNeedsThatManyDefectiveOrdersBehindTheRate) {
+  auto rule = odr_rule({Action::kWarn});
+  rule.window_days = 1;
+  rule.min_defects = 3;
+  Bench two(threshold(rule));
+  EXPECT_EQ(two.day(100, 2).warnings, 0);  // 2%, above 1%, but only 2 defective orders
+  Bench three(threshold(rule));
+  EXPECT_EQ(three.day(100, 3).warnings, 1);  // 3 of 100
+  Bench low(threshold(rule));
+  EXPECT_EQ(low.day(1000, 5).warnings, 0);  // 5 defective orders, but 0.5%: no breach
+}
+
 TEST(ThresholdRuleTest, AGrantedAppealReinstatesAndWipesTheLadder) {
   const auto always = testing::always_reinstated(2);
   Bench bench(threshold(odr_rule({Action::kSuppressListings, Action::kSuspend}, 0)), 1, always);

@@ -351,6 +351,11 @@ TEST(ScenarioErrors, EvidenceRulesNeedAShareALevelInsideZeroToOneAndAProperPrior
                               "window_days: 60, evidence: posterior}\n"),
                  kLabel, 3, 82, "policies[0].evidence", "not a share of orders", "evidence: point");
   expect_problem(only_problem("seed: 1\npolicies:\n"
+                              "  - {kind: threshold_rule, metric: csqi, above: 0.02, "
+                              "window_days: 60, min_defects: 5}\n"),
+                 kLabel, 3, 85, "policies[0].min_defects", "not a share of orders",
+                 "min_defects: 0 for fqi and csqi");
+  expect_problem(only_problem("seed: 1\npolicies:\n"
                               "  - {kind: threshold_rule, metric: cancel_rate, above: 0.02, "
                               "evidence: posterior, evidence_level: 1}\n"),
                  kLabel, 3, 99, "policies[0].evidence_level", "out of range",

@@ -24,22 +24,12 @@ EnforcementRule DefectCountRuleParams::threshold_rule() const {
   rule.comparison = Comparison::kAbove;
   rule.threshold = above;
   rule.min_orders = 0;
+  rule.min_defects = min_defects;
   rule.schedule = schedule;
   rule.scope = scope;
   rule.ladder = ladder;
   rule.grace_days = grace_days;
   return rule;
-}
-
-void DefectCountRule::bind_windows(const RollingWindows& windows) {
-  rule_.bind_windows(windows);
-  defects_ = windows.find(metric_definition(params_.metric).numerator,
-                          static_cast<std::uint32_t>(params_.window_days));
-}
-
-void DefectCountRule::evaluate_seller(SellerUnderReview& seller) {
-  if (seller.window_sum(defects_) < params_.min_defects) return;  // too few to count
-  rule_.evaluate_seller(seller);
 }
 
 void DefectCountRule::take_parameters(const Policy& from) {

@@ -52,7 +52,7 @@ struct DefectCountRuleParams {
             "monthly evaluation)");
   }
   std::vector<KeyProblem> check(const ModelParams& model) const;
-  // The threshold rule this is, without the defect count.
+  // The threshold rule this is: the rate against its threshold, with the defect floor.
   EnforcementRule threshold_rule() const;
 };
 
@@ -72,9 +72,10 @@ class DefectCountRule final : public Policy {
     return std::make_unique<DefectCountRule>(*this);
   }
   void require_windows(RollingWindows& windows) const override { rule_.require_windows(windows); }
-  void bind_windows(const RollingWindows& windows) override;
+  void bind_windows(const RollingWindows& windows) override { rule_.bind_windows(windows); }
   void resize(std::size_t count, std::size_t capacity) override { rule_.resize(count, capacity); }
-  void evaluate_seller(SellerUnderReview& seller) override;
+  // The threshold rule with its defect floor (min_defects).
+  void evaluate_seller(SellerUnderReview& seller) override { rule_.evaluate_seller(seller); }
   void on_reinstated(std::size_t seller) override { rule_.on_reinstated(seller); }
   std::vector<OutcomeDefinition> outcome_columns() const override {
     return rule_.outcome_columns();
@@ -91,7 +92,6 @@ class DefectCountRule final : public Policy {
  private:
   DefectCountRuleParams params_;
   ThresholdRule rule_;
-  std::uint32_t defects_ = 0;  // handle of the defective-order count in the window
 };
 
 }  // namespace trustsim

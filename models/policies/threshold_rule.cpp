@@ -174,9 +174,12 @@ void ThresholdRule::evaluate_seller(SellerUnderReview& seller) {
   // Most sellers are below the order floor: that check comes first.
   const auto den = seller.window_sum(denominator_);
   if (den < rule_.min_orders) return;  // too little evidence: the rule does not apply
+  const auto num = seller.window_sum(numerator_);
+  if (rule_.min_defects > 0 &&
+      (metric_definition(rule_.metric).counts_defects() ? num : den - num) < rule_.min_defects)
+    return;  // too few defective orders behind the rate
   const auto cohort = seller.cohort();
   if (!standard_.scope.covers(cohort)) return;
-  const auto num = seller.window_sum(numerator_);
   const double threshold = by_percentile() ? percentile_thresholds_[cohort_index(cohort)]
                                            : standard_.threshold_for(cohort);
   const bool breach =
@@ -279,6 +282,11 @@ std::vector<KeyProblem> EnforcementRule::check(const ModelParams& model) const {
          fmt::format("{} is an index, not a share of orders: there is no count to test",
                      enum_name(metric)),
          "evidence: point for fqi and csqi"});
+  if (min_defects > 0 && metric_definition(metric).form != MetricDefinition::Form::kShare)
+    problems.push_back(
+        {"min_defects",
+         fmt::format("{} is an index, not a share of orders: there is no count", enum_name(metric)),
+         "min_defects: 0 for fqi and csqi"});
   if ((metric == Metric::kFqi || metric == Metric::kCsqi) &&
       window_days != model.signals.window_days)
     problems.push_back({"window_days",

@@ -68,6 +68,7 @@ struct EnforcementRule {
   std::vector<Action> repeat_ladder = {};
   double threshold_percentile = 0;
   bool learn_prior = false;
+  std::uint64_t min_defects = 0;
   std::vector<CohortDimension> per_cohort = {};
   Schedule recompute_schedule = Schedule::kMonthly;
   template <class V>
@@ -77,6 +78,11 @@ struct EnforcementRule {
     v.threshold(comparison, threshold, "breach when the metric is above/below this rate");
     v.value("min_orders", min_orders, bounds::kCount,
             "the rule applies only with at least this many orders (or shipments) in the window");
+    v.value("min_defects", min_defects, bounds::kCount,
+            "the rule applies only with at least this many defective orders or shipments in the "
+            "window: the metric's own count for a defect rate, those without the good event for "
+            "a good-event rate (eBay counts a rate only with >= 5 buyers with defects, "
+            "policy-standards.md); 0: no floor");
     v.choice("schedule", schedule, "when the rule is evaluated (weekly: Mondays; monthly: day 1)");
     scope.visit(v);
     v.list("cohort_thresholds", cohort_thresholds,
