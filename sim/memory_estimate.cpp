@@ -34,9 +34,10 @@ MemoryEstimate estimate_memory(const Scenario& scenario) {
       4 + sizeof(SellerOrderProfile) + 13 * sizeof(float) + 4 * sizeof(std::int32_t) +
       sizeof(SellerStatus) + rules * kPolicyBytesPerSeller + sizeof(std::uint16_t) +
       sizeof(SellerTally) + sizeof(DayCounts) + sizeof(std::int64_t) +
-      // wrongly held, breach day, lifetime GMV and listed days
-      1 + sizeof(std::int32_t) + sizeof(std::int64_t) + sizeof(std::int32_t) +
-      windows.bytes_per_seller() + ratings.bytes_per_seller() + OfferTable::kBytesPerOffer;
+      // wrongly held, breach day, lifetime GMV and listed days; a rule's own appeal odds
+      1 + sizeof(std::int32_t) + sizeof(std::int64_t) + sizeof(std::int32_t) + 1 +
+      2 * sizeof(double) + windows.bytes_per_seller() + ratings.bytes_per_seller() +
+      OfferTable::kBytesPerOffer;
   const double days = static_cast<double>(set.warmup_days + set.horizon_days);
   const auto& pop = set.model.population;
   const double buyers = static_cast<double>(pop.buyers.count) + pop.buyers.arrivals_per_day * days;

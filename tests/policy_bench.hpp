@@ -44,6 +44,8 @@ class Bench {
     sellers_.appeal_day.assign(sellers, -1);
     sellers_.suppressions.assign(sellers, 0);
     sellers_.wrongly_held.assign(sellers, 0);
+    sellers_.own_appeal.assign(sellers, 0);
+    sellers_.appeal_odds.assign(sellers, {});
     sellers_.breach_since.assign(sellers, -1);
     sellers_.tally.assign(sellers, SellerTally{});
   }

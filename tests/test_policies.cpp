@@ -150,6 +150,26 @@ TEST(ThresholdRuleTest, AGrantedAppealReinstatesAndWipesTheLadder) {
   EXPECT_EQ(refused.sellers().status[0], SellerStatus::kExited);
 }
 
+TEST(ThresholdRuleTest, ARuleWithItsOwnAppealDecidesItsSuspensionsByItsOwnTerms) {
+  SellerBehaviour never;  // the marketplace's appeal: no seller appeals
+  never.appeal_probability = 0.0;
+  auto own = odr_rule({Action::kSuspend}, 0);
+  own.appeal = AppealProcess::kOwn;
+  own.appeal_terms = {1.0, 3, 1.0};  // every seller appeals and wins, after 3 days
+  Bench bench(threshold(own), 1, never);
+  bench.day(100, 5);  // day 0: suspended, appeal on day 3
+  EXPECT_EQ(bench.sellers().appeal_day[0], 3);
+  for (int d = 1; d < 3; ++d) bench.day(100, 0);
+  EXPECT_EQ(bench.day(100, 0).reinstatements, 1);
+  EXPECT_EQ(bench.sellers().status[0], SellerStatus::kActive);
+  // The same rule on the marketplace's terms: no appeal, the seller leaves on day 14.
+  Bench plain(threshold(odr_rule({Action::kSuspend}, 0)), 1, never);
+  plain.day(100, 5);
+  EXPECT_EQ(plain.sellers().appeal_day[0], 14);
+  for (int d = 1; d < 14; ++d) plain.day(100, 0);
+  EXPECT_EQ(plain.day(100, 0).seller_exits, 1);
+}
+
 TEST(ThresholdRuleTest, ATerminationRemovesTheSellerForGoodWithoutAnAppeal) {
   // Even a seller who would win every appeal gets none.
   const auto always = testing::always_reinstated(14);
@@ -266,6 +286,8 @@ TEST(PolicySetTest, ArmsKeepTheStateOfPoliciesTheyShareAndStartTheirOwnFresh) {
   sellers.appeal_day = {-1};
   sellers.suppressions = {0};
   sellers.wrongly_held = {0};
+  sellers.own_appeal = {0};
+  sellers.appeal_odds = {{}};
   sellers.breach_since = {-1};
   sellers.tally = {SellerTally{}};
   sellers.windows = windows;

@@ -485,6 +485,12 @@ TEST(ScenarioErrors, LaddersClimbInOrderOfSeverity) {
                               "ladder: [warn, suspend], repeat_ladder: [terminate, suspend]}\n"),
                  kLabel, 3, 114, "policies[0].repeat_ladder[1]", "suspend follows terminate",
                  "steps in order of severity");
+  // So does a rule's own appeal.
+  expect_problem(only_problem("seed: 1\npolicies:\n"
+                              "  - {kind: threshold_rule, metric: cancel_rate, above: 0.02, "
+                              "ladder: [warn], appeal: own}\n"),
+                 kLabel, 3, 86, "policies[0].appeal", "its ladder never suspends",
+                 "a ladder with a suspend step");
   // A repeat ladder applies only to sellers the rule has suspended.
   expect_problem(only_problem("seed: 1\npolicies:\n"
                               "  - {kind: threshold_rule, metric: cancel_rate, above: 0.02, "

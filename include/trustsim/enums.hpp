@@ -37,6 +37,8 @@ enum class Schedule : std::uint8_t { kDaily, kWeekly, kMonthly };
 // How much evidence a threshold rule needs before it acts (MODEL.md 8): the
 // window's rate itself, an exact binomial test, or a Beta posterior.
 enum class Evidence : std::uint8_t { kPoint, kBinomialTest, kPosterior };
+// Whose appeal terms a suspension carries: the marketplace's (seller_behaviour) or the rule's own.
+enum class AppealProcess : std::uint8_t { kMarketplace, kOwn };
 // In order of severity: a ladder climbs them (a termination is for good, without appeal).
 enum class Action : std::uint8_t { kWarn, kSuppressListings, kSuspend, kTerminate };
 enum class CohortDimension : std::uint8_t { kTenure, kCategory, kRegion, kChannel, kCsProvider };
@@ -73,6 +75,7 @@ TRUSTSIM_ENUM_NAMES(Metric, "order_defect_rate", "late_shipment_rate", "cancel_r
 TRUSTSIM_ENUM_NAMES(Comparison, "above", "below");
 TRUSTSIM_ENUM_NAMES(Schedule, "daily", "weekly", "monthly");
 TRUSTSIM_ENUM_NAMES(Evidence, "point", "binomial_test", "posterior");
+TRUSTSIM_ENUM_NAMES(AppealProcess, "marketplace", "own");
 TRUSTSIM_ENUM_NAMES(Action, "warn", "suppress_listings", "suspend", "terminate");
 TRUSTSIM_ENUM_NAMES(CohortDimension, "tenure", "category", "region", "channel", "cs_provider");
 TRUSTSIM_ENUM_NAMES(RankingSignal, "fqi", "order_defect_rate", "none");

@@ -135,6 +135,15 @@ struct ReferenceStandard {
                 const DsiWeights& weights) const;
 };
 
+// A rule's own appeal terms: a suspended seller appeals with a plan of action
+// with appeal_probability, the appeal is decided appeal_days after the
+// suspension, and granted with reinstatement_probability.
+struct AppealTerms {
+  double appeal_probability = 0.6;
+  std::uint64_t appeal_days = 14;
+  double reinstatement_probability = 0.5;
+};
+
 // One seller at the end of one day, as a policy sees it and acts on it.
 class SellerUnderReview {
  public:
@@ -171,7 +180,9 @@ class SellerUnderReview {
   void suppress_listings(bool newly);
   void lift_suppression();  // this policy's suppression lapses
   // Counted as a false positive when the seller meets the reference standard.
-  void suspend();
+  // `terms`: the suspending rule's own appeal terms; none: the marketplace's
+  // (seller_behaviour), read when the appeal is decided.
+  void suspend(const AppealTerms* terms = nullptr);
   // For good, without appeal: the seller leaves the marketplace. Counted as a
   // false positive like a suspension, and as a seller exit.
   void terminate();

@@ -120,13 +120,17 @@ void SellerUnderReview::suppress_listings(bool newly) {
 
 void SellerUnderReview::lift_suppression() { --sellers_.suppressions[seller_]; }
 
-void SellerUnderReview::suspend() {
+void SellerUnderReview::suspend(const AppealTerms* terms) {
   note_action();
   const bool wrongly = meets_reference_standard();
   sellers_.status[seller_] = SellerStatus::kSuspended;
   sellers_.wrongly_held[seller_] = wrongly;
   sellers_.appeal_day[seller_] =
-      day_ + static_cast<std::int32_t>(settings_.params.seller_behaviour.appeal_days);
+      day_ + static_cast<std::int32_t>(terms ? terms->appeal_days
+                                             : settings_.params.seller_behaviour.appeal_days);
+  sellers_.own_appeal[seller_] = terms != nullptr;
+  if (terms)
+    sellers_.appeal_odds[seller_] = {terms->appeal_probability, terms->reinstatement_probability};
   totals_.suspensions += 1;
   totals_.false_positive_suspensions += wrongly;
   if (in_horizon_) {
@@ -157,8 +161,11 @@ void SellerUnderReview::decide_appeal(PolicySet& policies) {
   const auto& beh = settings_.params.seller_behaviour;
   rng::Stream r(settings_.key, seller_, static_cast<std::uint64_t>(day_),
                 rng::Purpose::kEnforcement);
-  const bool appealed = r.uniform() < beh.appeal_probability;
-  const bool granted = r.uniform() < beh.reinstatement_probability;
+  const bool own = sellers_.own_appeal[seller_] != 0;
+  const auto& odds = sellers_.appeal_odds[seller_];
+  const bool appealed = r.uniform() < (own ? odds[0] : beh.appeal_probability);
+  const bool granted = r.uniform() < (own ? odds[1] : beh.reinstatement_probability);
+  sellers_.own_appeal[seller_] = 0;
   sellers_.appeal_day[seller_] = -1;
   const bool wrongly = sellers_.wrongly_held[seller_] != 0;
   sellers_.wrongly_held[seller_] = 0;

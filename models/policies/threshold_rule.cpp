@@ -224,7 +224,7 @@ void ThresholdRule::act(SellerUnderReview& seller) {
       break;
     case Action::kSuspend:
       if (offences_[s] < 255) ++offences_[s];
-      seller.suspend();
+      seller.suspend(rule_.appeal == AppealProcess::kOwn ? &rule_.appeal_terms : nullptr);
       break;
     case Action::kTerminate: seller.terminate(); break;
   }
@@ -303,6 +303,10 @@ std::vector<KeyProblem> EnforcementRule::check(const ModelParams& model) const {
              "terminate (terminate only last)"});
         break;
       }
+  const bool suspends = std::find(ladder.begin(), ladder.end(), Action::kSuspend) != ladder.end();
+  if (appeal == AppealProcess::kOwn && !suspends)
+    problems.push_back({"appeal", "the rule's own appeal has no effect: its ladder never suspends",
+                        "a ladder with a suspend step, or appeal: marketplace"});
   if (!repeat_ladder.empty() &&
       std::find(ladder.begin(), ladder.end(), Action::kSuspend) == ladder.end())
     problems.push_back({"repeat_ladder",
