@@ -118,7 +118,6 @@ struct Sellers {
 inline bool SellerUnderReview::active() const {
   return sellers_.status[seller_] == SellerStatus::kActive;
 }
-inline Channel SellerUnderReview::channel() const { return sellers_.profile[seller_].channel; }
 inline SellerCohort cohort_of(const Sellers& sellers, std::size_t s) {
   return {sellers.tenure[s], sellers.category[s], sellers.region[s], sellers.profile[s].channel,
           sellers.profile[s].cs_provider};

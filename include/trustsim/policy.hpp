@@ -52,6 +52,11 @@ struct RunSettings;
 struct DayTotals;
 struct ModelParams;
 
+// Whether a rate is on the breaching side of a threshold (strictly above or below it).
+inline bool breaches(Comparison comparison, double rate, double threshold) {
+  return comparison == Comparison::kAbove ? rate > threshold : rate < threshold;
+}
+
 // What a rule may scope itself to and adjust its threshold by: the seller's
 // cohorts, as /cohort_summary breaks results down (the tenure band is the
 // band at creation).
@@ -160,7 +165,6 @@ class SellerUnderReview {
   std::int32_t day() const { return day_; }
   bool in_horizon() const { return in_horizon_; }
   bool active() const;
-  Channel channel() const;
   SellerCohort cohort() const;
   // A rolling sum of this seller's counters (handle from RollingWindows::find).
   std::uint32_t window_sum(std::uint32_t handle) const;

@@ -87,7 +87,7 @@ void AccountHealth::evaluate_seller(SellerUnderReview& seller) {
     const auto den = seller.window_sum(denominators_[i]);
     if (den < v.min_orders) continue;
     const double rate = seller.metric(v.metric, seller.window_sum(numerators_[i]), den);
-    if (v.comparison == Comparison::kAbove ? rate > v.threshold : rate < v.threshold) {
+    if (breaches(v.comparison, rate, v.threshold)) {
       recorded = day;
       if (seller.in_horizon()) ++counts_[s][kViolations];
     }

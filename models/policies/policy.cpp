@@ -60,9 +60,7 @@ std::string Cohort::every_label() {
 bool StandardRule::breached(const ExpectedRates& rates, const SellerCohort& seller,
                             const DsiWeights& weights) const {
   if (!scope.covers(seller)) return false;
-  const double rate = rates.rate(metric, weights);
-  const double t = threshold_for(seller);
-  return comparison == Comparison::kAbove ? rate > t : rate < t;
+  return breaches(comparison, rates.rate(metric, weights), threshold_for(seller));
 }
 
 ReferenceStandard ReferenceStandard::from(const ModelParams& params) {

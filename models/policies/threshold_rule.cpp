@@ -164,10 +164,6 @@ void ThresholdRule::begin_review(const Sellers& sellers, const RunSettings& sett
   }
 }
 
-bool ThresholdRule::breaches(double value, double threshold) const {
-  return rule_.comparison == Comparison::kAbove ? value > threshold : value < threshold;
-}
-
 void ThresholdRule::evaluate_seller(SellerUnderReview& seller) {
   const auto s = seller.seller();
   if (!due_on(rule_.schedule, seller.day())) return;
@@ -184,7 +180,7 @@ void ThresholdRule::evaluate_seller(SellerUnderReview& seller) {
                                            : standard_.threshold_for(cohort);
   const bool breach =
       rule_.evidence == Evidence::kPoint
-          ? breaches(seller.metric(rule_.metric, num, den), threshold)
+          ? breaches(rule_.comparison, seller.metric(rule_.metric, num, den), threshold)
           : evidence_of_breach(rule_, threshold, priors_[cohort_index(cohort)], num, den);
   auto& step = step_[s];
   auto& step_day = step_day_[s];

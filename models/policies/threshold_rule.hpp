@@ -224,7 +224,6 @@ class ThresholdRule final : public Policy {
   bool acted_in_horizon(std::size_t seller) const { return acted_[seller] != 0; }
 
  private:
-  bool breaches(double value, double threshold) const;
   bool by_percentile() const { return rule_.threshold_percentile > 0; }
   bool learns() const { return by_percentile() || rule_.learn_prior; }
   std::size_t cohort_index(const SellerCohort& cohort) const {
