@@ -3,6 +3,8 @@
 // reference of keys, defaults and meanings (docs/scenario-reference.md).
 #pragma once
 
+#include <algorithm>
+
 #include <string>
 #include <vector>
 
@@ -14,6 +16,18 @@
 #include "trustsim/params.hpp"
 
 namespace trustsim::config {
+
+// A user-chosen mapping key (an arm, a persona, an override path). YAML
+// limits an implicit key to 1024 characters as written, and the emitter
+// escapes control characters (4 characters each): a long key, or one with
+// characters outside printable ASCII, is written as an explicit key
+// ("? key"), so the resolved scenario always reads back.
+inline void write_key(YAML::Emitter& out, const std::string& key) {
+  const bool plain = key.size() <= 200 && std::all_of(key.begin(), key.end(),
+                                                      [](char c) { return c >= 0x20 && c < 0x7f; });
+  if (!plain) out << YAML::LongKey;
+  out << YAML::Key << key;
+}
 
 class YamlWriter {
  public:
@@ -62,7 +76,8 @@ class YamlWriter {
   void named(const char* key, std::vector<std::pair<std::string, S>>& field, const char*) {
     out_ << YAML::Key << key << YAML::Value << YAML::BeginMap;
     for (auto& [name, item] : field) {
-      out_ << YAML::Key << name << YAML::Value;
+      write_key(out_, name);
+      out_ << YAML::Value;
       write_struct(item);
     }
     out_ << YAML::EndMap;

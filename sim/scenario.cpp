@@ -397,10 +397,12 @@ std::string emit_resolved(ScenarioSettings settings, const std::vector<Arm>& arm
   settings.visit(writer);
   out << YAML::Key << "arms" << YAML::Value << YAML::BeginMap;
   for (const auto& arm : arms) {
-    out << YAML::Key << arm.name << YAML::Value << YAML::BeginMap;
+    config::write_key(out, arm.name);
+    out << YAML::Value << YAML::BeginMap;
     for (const auto& o : arm.overrides) {
       const auto eq = o.find('=');
-      out << YAML::Key << o.substr(0, eq) << YAML::Value << YAML::Load(o.substr(eq + 1));
+      config::write_key(out, o.substr(0, eq));
+      out << YAML::Value << YAML::Load(o.substr(eq + 1));
     }
     out << YAML::EndMap;
   }
