@@ -35,7 +35,8 @@ std::uint32_t RollingWindows::require(Counter counter, std::uint32_t window_days
     if (windows_[i].counter == counter && windows_[i].days == window_days) return i;
   windows_.push_back({counter, window_days});
   auto& ring = ring_days_[static_cast<std::size_t>(counter)];
-  ring = std::max(ring, window_days);
+  ring = std::max(ring, window_days + 1);
+  locate();
   return static_cast<std::uint32_t>(windows_.size() - 1);
 }
 
@@ -53,42 +54,59 @@ void RollingWindows::add_sellers(std::size_t count) {
   const std::size_t needed = sellers_ + count;
   if (needed > stride_) restride(grown_stride(needed, stride_));
   sellers_ = needed;
+#ifndef NDEBUG
+  pushed_.resize(sellers_, pushed_mark());  // a new seller's sums are 0 until it is pushed
+#endif
 }
 
 void RollingWindows::restride(std::size_t stride) {
   for (std::size_t c = 0; c < kCounterCount; ++c)
     widen_rows(rings_[c], ring_days_[c], sellers_, stride_, stride);
-  widen_rows(sums_, windows_.size(), sellers_, stride_, stride);
   stride_ = stride;
+  locate();
 }
 
 void RollingWindows::begin_day(std::uint64_t day) {
-  // Where today's push_day reads and writes, as offsets of row starts: the
-  // day touches one slot of each ring for every seller.
-  leaving_.clear();
-  for (std::size_t w = 0; w < windows_.size(); ++w) {
-    const auto c = static_cast<std::size_t>(windows_[w].counter);
+  assert((!begun_ || day == day_ + 1) && "days begin in order");
+  day_ = day;
+  begun_ = true;
+  locate();
+}
+
+void RollingWindows::locate() {
+  // Before the first day every total is 0: both ends of each window read
+  // slot 0, which nothing has written yet.
+  const auto slot = [this](std::size_t c, std::uint64_t days_back) -> std::size_t {
+    if (!begun_) return 0;
     const std::uint64_t ring = ring_days_[c];
-    const auto slot = static_cast<std::size_t>((day + ring - windows_[w].days) % ring);
-    leaving_.push_back({c, w * stride_, slot * stride_});
+    return static_cast<std::size_t>((day_ + ring - days_back) % ring) * stride_;
+  };
+  reading_.clear();
+  for (const auto& w : windows_) {
+    const auto c = static_cast<std::size_t>(w.counter);
+    reading_.push_back({c, slot(c, 0), slot(c, w.days)});
   }
   writing_.clear();
   for (std::size_t c = 0; c < kCounterCount; ++c)
-    if (ring_days_[c])
-      writing_.push_back({c, static_cast<std::size_t>(day % ring_days_[c]) * stride_});
-  day_stride_ = stride_;
+    if (ring_days_[c]) writing_.push_back({c, slot(c, 0), slot(c, 1)});
 }
 
 void RollingWindows::push_day(std::size_t seller, const DayCounts& counts) {
-  assert(day_stride_ == stride_ && "add_sellers between begin_day and push_day");
-  // Subtract the day that leaves each window before the ring slot is reused.
-  for (const auto& w : leaving_)
-    sums_[w.sums + seller] += counts[w.counter] - rings_[w.counter][w.leaving + seller];
-  for (const auto& r : writing_) rings_[r.counter][r.today + seller] = counts[r.counter];
+  assert(begun_ && "push_day before begin_day");
+  // A seller's first day reads the previous slot's 0: the ring's column was
+  // never written before it entered (sellers are never removed).
+  for (const auto& r : writing_) {
+    auto& ring = rings_[r.counter];
+    ring[r.today + seller] = ring[r.yesterday + seller] + counts[r.counter];
+  }
+#ifndef NDEBUG
+  assert(pushed_[seller] == day_ && "each seller is pushed once a day, in order");
+  pushed_[seller] = day_ + 1;
+#endif
 }
 
 std::size_t RollingWindows::bytes_per_seller() const {
-  std::size_t bytes = windows_.size() * sizeof(std::uint32_t);
+  std::size_t bytes = 0;
   for (auto days : ring_days_) bytes += days * sizeof(std::uint32_t);
   return bytes;
 }

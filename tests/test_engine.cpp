@@ -2,6 +2,8 @@
 // and on repeated runs, sensitivity to the seed, common random numbers
 // between identical arms, and the rolling-window arithmetic.
 #include <cmath>
+#include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <omp.h>
@@ -169,6 +171,65 @@ TEST(RollingWindows, SellersAddedLaterStartFromZero) {
   }
   EXPECT_EQ(w.sum(0, h), 4u);
   EXPECT_EQ(w.sum(1, h), 4u);  // entered on day 6: days 6..9
+}
+
+// Every window of every counter equals a brute-force sum over the seller's
+// history, for sellers entering at different days, windows sharing a
+// counter, mostly-empty days and the layout growing in the middle of a run.
+TEST(RollingWindows, MatchBruteForceSumsOverManyDays) {
+  RollingWindows w;
+  const std::vector<std::pair<Counter, std::uint32_t>> spec = {
+      {Counter::kOrders, 1},   {Counter::kOrders, 7},        {Counter::kOrders, 60},
+      {Counter::kCancels, 7},  {Counter::kOrderDefects, 90}, {Counter::kLateShipments, 30},
+      {Counter::kOrders, 365}, {Counter::kOrderDefects, 60}};
+  std::vector<std::uint32_t> handles;
+  for (const auto& [c, days] : spec) handles.push_back(w.require(c, days));
+  std::vector<std::vector<DayCounts>> history;  // per seller, from its first day
+  std::uint64_t state = 12345;
+  auto next = [&state] {  // a small LCG: the test's own reproducible counts
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<std::uint32_t>(state >> 33);
+  };
+  for (std::uint32_t day = 0; day < 800; ++day) {
+    if (day % 50 == 0) {  // 3 sellers enter; the first entries force a re-layout
+      w.add_sellers(3);
+      history.resize(history.size() + 3);
+    }
+    w.begin_day(day);
+    for (std::size_t s = 0; s < history.size(); ++s) {
+      DayCounts c{};
+      if (next() % 4 == 0)  // three days in four are empty, as for most sellers
+        for (auto& v : c) v = next() % 9;
+      w.push_day(s, c);
+      history[s].push_back(c);
+    }
+    if (day % 7 != 3) continue;
+    for (std::size_t s = 0; s < history.size(); ++s)
+      for (std::size_t i = 0; i < spec.size(); ++i) {
+        const auto& [counter, days] = spec[i];
+        const auto& h = history[s];
+        std::uint32_t expected = 0;
+        for (std::size_t d = h.size() > days ? h.size() - days : 0; d < h.size(); ++d)
+          expected += h[d][static_cast<std::size_t>(counter)];
+        ASSERT_EQ(w.sum(s, handles[i]), expected)
+            << "day " << day << " seller " << s << " window " << i;
+      }
+  }
+}
+
+// Running totals wrap modulo 2^32 (fulfilment-quality loss is counted in
+// 1/10,000ths): a window's sum stays exact as long as it fits in 32 bits.
+TEST(RollingWindows, SumsStayExactWhenTotalsWrap) {
+  RollingWindows w;
+  const auto h = w.require(Counter::kFqiLoss, 2);
+  w.add_sellers(1);
+  DayCounts c{};
+  for (std::uint32_t day = 0; day < 12; ++day) {
+    w.begin_day(day);
+    c[static_cast<std::size_t>(Counter::kFqiLoss)] = day % 2 ? 2'000'000'000u : 100u;
+    w.push_day(0, c);
+    if (day > 0) EXPECT_EQ(w.sum(0, h), 2'000'000'100u) << "day " << day;
+  }
 }
 
 }  // namespace

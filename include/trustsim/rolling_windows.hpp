@@ -1,11 +1,15 @@
-// Per-seller rolling-window counters: each day's counts go into a ring per
-// counter, and every (counter, window) sum that a rule, signal or behaviour
-// needs is kept up to date incrementally, so evaluating a 60-day ODR costs
-// O(1) per seller, not O(window). Integer counts only: sums are exact and
-// independent of thread layout.
+// Per-seller rolling-window counters: each day every counter a rule, signal
+// or behaviour reads adds the day's count to the seller's running total and
+// stores that total in a ring; a sum over the last W days is the difference
+// of two stored totals, so evaluating a 60-day ODR costs O(1) per seller, not
+// O(window), and a day's upkeep costs one slot per counter however many
+// windows read it. Integer counts only: totals wrap modulo 2^32 and their
+// differences stay exact (a window's sum is below 2^32), independent of
+// thread layout.
 #pragma once
 
 #include <array>
+#include <cassert>
 #include <cstdint>
 #include <vector>
 
@@ -51,43 +55,61 @@ class RollingWindows {
   void reserve(std::size_t sellers);
   std::size_t sellers() const { return sellers_; }
 
-  // Fixes the ring slots for `day`; call once per day before push_day.
+  // Starts `day`: the slot each counter's total is stored in today. Call
+  // once per day before push_day. Until then sums end on the previous day;
+  // from then on a seller's sums end today, once push_day has run for it
+  // (reading them in between is a logic error, caught in debug builds).
   void begin_day(std::uint64_t day);
-  // Adds the current day's counts for one seller and drops what left each
-  // window. Days must be pushed in order, once per day, for every seller.
+  // Adds the current day's counts for one seller. Days must be pushed in
+  // order, once per day, for every seller.
   void push_day(std::size_t seller, const DayCounts& counts);
 
+  // The counter's sum over the window's days, ending on the last day pushed.
   std::uint32_t sum(std::size_t seller, std::uint32_t handle) const {
-    return sums_[handle * stride_ + seller];
+    assert(pushed_[seller] == pushed_mark());
+    const auto& r = reading_[handle];
+    const auto& ring = rings_[r.counter];
+    return ring[r.now + seller] - ring[r.before + seller];  // modulo 2^32: exact
   }
   std::size_t bytes_per_seller() const;
 
  private:
   void restride(std::size_t stride);
+  void locate();  // the day's row offsets, from day_ and stride_
   struct Window {
     Counter counter;
     std::uint32_t days;
   };
   std::vector<Window> windows_;
-  std::array<std::uint32_t, kCounterCount> ring_days_{};  // ring length per counter (0: unused)
-  // Day-major layout: rings_[c][slot * stride_ + seller], sums_[window * stride_ + seller].
-  // A day touches one slot of each ring for all sellers: dense, sequential
-  // streams instead of one scattered cache line per seller and counter.
+  // Slots per counter's ring: its longest window plus one, for the total
+  // just before the window (0: unused).
+  std::array<std::uint32_t, kCounterCount> ring_days_{};
+  // Day-major layout: rings_[c][slot * stride_ + seller] holds the seller's
+  // running total of counter c through the slot's day. A day writes one
+  // slot of each ring for all sellers and reads the one before: dense,
+  // sequential streams instead of one scattered cache line per seller.
   std::array<std::vector<std::uint32_t>, kCounterCount> rings_;
-  std::vector<std::uint32_t> sums_;
   std::size_t sellers_ = 0;
   std::size_t stride_ = 0;  // seller capacity; grows geometrically as sellers enter
-  // The current day's row offsets (begin_day): each window's sums and the
-  // ring slot that leaves it, and the slot of each ring today is written to.
-  struct Leaving {
-    std::size_t counter, sums, leaving;
+  std::uint64_t day_ = 0;
+  bool begun_ = false;  // a day has begun: before, every total and sum is 0
+  // Row offsets for the current day (locate): each window reads its ring's
+  // total today and the total on the day before the window began; each
+  // ring's total today is yesterday's plus today's count.
+  struct Reading {
+    std::size_t counter, now, before;
   };
   struct Writing {
-    std::size_t counter, today;
+    std::size_t counter, today, yesterday;
   };
-  std::vector<Leaving> leaving_;
+  std::vector<Reading> reading_;
   std::vector<Writing> writing_;
-  std::size_t day_stride_ = 0;  // the stride begin_day computed the offsets with
+#ifndef NDEBUG
+  // Debug builds: per seller, the mark of the last day pushed; sums may be
+  // read only when it is the current day's (or 0 before the first day).
+  std::vector<std::uint64_t> pushed_;
+  std::uint64_t pushed_mark() const { return begun_ ? day_ + 1 : 0; }
+#endif
 };
 
 }  // namespace trustsim
