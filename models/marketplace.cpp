@@ -304,7 +304,7 @@ void Marketplace::create_sellers(std::size_t count, std::int32_t day, bool enter
   grow(s.suppressions, std::uint16_t{0});
   grow(s.wrongly_held, std::uint8_t{0});
   grow(s.own_appeal, std::uint8_t{0});
-  grow(s.appeal_odds, std::array<double, 2>{});
+  grow(s.appeal_odds, std::array<double, 3>{});
   grow(s.breach_since, -1);
   grow(s.lifetime_gmv_cents, std::int64_t{0});
   grow(s.listed_days, 0);

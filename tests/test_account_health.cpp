@@ -3,7 +3,8 @@
 //  1. points add up per violation and the bands act: one violation puts a
 //     seller at risk (one warning, not one a day), two make it unhealthy;
 //  2. a violation stops counting when it expires, and the seller is healthy again;
-//  3. a reinstatement clears the violations;
+//  3. a reinstatement clears the violations; the score's own appeal terms
+//     decide its suspensions;
 //  4. each violation is a rule of the reference standard;
 //  5. a policy of any kind that can never act changes nothing, bit for bit.
 #include <string>
@@ -82,6 +83,25 @@ TEST(AccountHealthTest, AReinstatementClearsTheViolations) {
   bench.day(100, 0);
   const auto t = bench.day(100, 0);
   ASSERT_EQ(t.reinstatements, 1);
+  EXPECT_DOUBLE_EQ(bench.policy<AccountHealth>().score(0), 200.0);
+}
+
+// With appeal: own, the score's suspensions carry its own terms, not the
+// marketplace's: here no seller would appeal on the marketplace's terms.
+TEST(AccountHealthTest, ItsOwnAppealDecidesItsSuspensions) {
+  SellerBehaviour never;
+  never.appeal_probability = 0.0;
+  auto params = two_odr_violations();
+  params.expiry_days = 100;
+  params.appeal.process = AppealProcess::kOwn;
+  params.appeal.terms = {1.0, 4, 1.0, 0.5};  // appeal, win after 4 days, half the missing effort
+  Bench bench(health(params), 1, never);
+  bench.day(100, 5);  // day 0: both violations, suspended; appeal on day 4
+  EXPECT_EQ(bench.sellers().appeal_day[0], 4);
+  for (int d = 1; d < 4; ++d) bench.day(100, 0);
+  ASSERT_EQ(bench.day(100, 0).reinstatements, 1);
+  EXPECT_EQ(bench.sellers().status[0], SellerStatus::kActive);
+  EXPECT_EQ(bench.sellers().effort[0], 0.5f);  // from 0: no warning came first
   EXPECT_DOUBLE_EQ(bench.policy<AccountHealth>().score(0), 200.0);
 }
 

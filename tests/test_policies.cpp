@@ -136,6 +136,9 @@ TEST(ThresholdRuleTest, AGrantedAppealReinstatesAndWipesTheLadder) {
   const auto t = bench.day(100, 0);  // day 3: appeal granted
   EXPECT_EQ(t.reinstatements, 1);
   EXPECT_EQ(bench.sellers().status[0], SellerStatus::kActive);
+  // Effort: 0.3 of what was missing after the suppression (0 -> 0.3), then
+  // effort_after_reinstatement (0.3) of what was still missing: 0.3 + 0.3 * 0.7.
+  EXPECT_FLOAT_EQ(bench.sellers().effort[0], 0.3f + 0.3f * 0.7f);
   EXPECT_EQ(bench.policy<ThresholdRule>().steps(0), 0);
   EXPECT_FALSE(bench.policy<ThresholdRule>().suppressing(0));
   EXPECT_TRUE(bench.sellers().listed(0));
@@ -154,20 +157,38 @@ TEST(ThresholdRuleTest, ARuleWithItsOwnAppealDecidesItsSuspensionsByItsOwnTerms)
   SellerBehaviour never;  // the marketplace's appeal: no seller appeals
   never.appeal_probability = 0.0;
   auto own = odr_rule({Action::kSuspend}, 0);
-  own.appeal = AppealProcess::kOwn;
-  own.appeal_terms = {1.0, 3, 1.0};  // every seller appeals and wins, after 3 days
+  own.appeal.process = AppealProcess::kOwn;
+  // Every seller appeals and wins, after 3 days, and its plan of action
+  // takes it to full effort.
+  own.appeal.terms = {1.0, 3, 1.0, 1.0};
   Bench bench(threshold(own), 1, never);
   bench.day(100, 5);  // day 0: suspended, appeal on day 3
   EXPECT_EQ(bench.sellers().appeal_day[0], 3);
   for (int d = 1; d < 3; ++d) bench.day(100, 0);
   EXPECT_EQ(bench.day(100, 0).reinstatements, 1);
   EXPECT_EQ(bench.sellers().status[0], SellerStatus::kActive);
+  EXPECT_EQ(bench.sellers().effort[0], 1.0f);
   // The same rule on the marketplace's terms: no appeal, the seller leaves on day 14.
   Bench plain(threshold(odr_rule({Action::kSuspend}, 0)), 1, never);
   plain.day(100, 5);
   EXPECT_EQ(plain.sellers().appeal_day[0], 14);
   for (int d = 1; d < 14; ++d) plain.day(100, 0);
   EXPECT_EQ(plain.day(100, 0).seller_exits, 1);
+}
+
+// Effort after reinstatement is its own response, not the warning's.
+TEST(ThresholdRuleTest, AReinstatedSellerGainsEffortAfterReinstatement) {
+  for (const double gain : {0.0, 0.5}) {
+    auto behaviour = testing::always_reinstated(2);
+    behaviour.effort_after_warning = 0.9;  // never used: the ladder only suspends
+    behaviour.effort_after_reinstatement = gain;
+    Bench bench(threshold(odr_rule({Action::kSuspend}, 0)), 1, behaviour);
+    bench.day(100, 5);  // day 0: suspended, appeal on day 2
+    EXPECT_EQ(bench.sellers().effort[0], 0.0f);
+    bench.day(100, 0);
+    ASSERT_EQ(bench.day(100, 0).reinstatements, 1);
+    EXPECT_EQ(bench.sellers().effort[0], static_cast<float>(gain));
+  }
 }
 
 TEST(ThresholdRuleTest, ATerminationRemovesTheSellerForGoodWithoutAnAppeal) {

@@ -93,10 +93,11 @@ struct Sellers {
   std::vector<std::int32_t> appeal_day;     // when a pending appeal is decided (-1: none)
   std::vector<std::uint16_t> suppressions;  // policies holding the listings back
   std::vector<std::uint8_t> wrongly_held;   // suspended while meeting the reference standard
-  // The suspending rule's own appeal and reinstatement probabilities, when
-  // own_appeal is set (else the marketplace's apply).
+  // The suspending policy's own appeal and reinstatement probabilities and
+  // effort after reinstatement, when own_appeal is set (else the
+  // marketplace's apply).
   std::vector<std::uint8_t> own_appeal;
-  std::vector<std::array<double, 2>> appeal_odds;
+  std::vector<std::array<double, 3>> appeal_odds;
   // Horizon day a decline took the seller across the reference standard, until
   // the first action on it (-1: none pending).
   std::vector<std::int32_t> breach_since;

@@ -428,6 +428,7 @@ struct SellerBehaviour {
   double appeal_probability = 0.6;
   std::uint64_t appeal_days = 14;
   double reinstatement_probability = 0.5;
+  double effort_after_reinstatement = 0.3;
   double exit_hazard_no_sales = 0.005;
   std::uint64_t no_sales_days = 90;
   double exit_hazard = 0.0;
@@ -450,6 +451,9 @@ struct SellerBehaviour {
     v.value("appeal_days", appeal_days, bounds::kDays, "days from suspension to appeal decision");
     v.value("reinstatement_probability", reinstatement_probability, bounds::kProbability,
             "probability an appeal is granted; otherwise the seller exits");
+    v.value("effort_after_reinstatement", effort_after_reinstatement, bounds::kProbability,
+            "effort gained when an appeal is granted, as the seller's plan of action takes "
+            "effect (stylised: no public figure; the warning response's value)");
     v.value("exit_hazard_no_sales", exit_hazard_no_sales, bounds::kProbability,
             "daily exit probability of a seller with no order in no_sales_days");
     v.value("no_sales_days", no_sales_days, bounds::kDays, "days without orders before exit risk");

@@ -142,11 +142,40 @@ struct ReferenceStandard {
 
 // A rule's own appeal terms: a suspended seller appeals with a plan of action
 // with appeal_probability, the appeal is decided appeal_days after the
-// suspension, and granted with reinstatement_probability.
+// suspension, and granted with reinstatement_probability; a reinstated
+// seller's effort rises by effort_after_reinstatement of what it lacks.
+// The defaults are seller_behaviour's (stylised there).
 struct AppealTerms {
   double appeal_probability = 0.6;
   std::uint64_t appeal_days = 14;
   double reinstatement_probability = 0.5;
+  double effort_after_reinstatement = 0.3;
+};
+
+// Which appeal a policy's suspensions carry (`appeal: marketplace | own`)
+// and, for its own, the terms: the keys of every policy kind that suspends.
+struct AppealParams {
+  AppealProcess process = AppealProcess::kMarketplace;
+  AppealTerms terms = {};
+  template <class V>
+  void visit(V& v) {
+    v.choice("appeal", process,
+             "the appeal a suspension by this policy carries: the marketplace's "
+             "(seller_behaviour.appeal_probability, appeal_days, reinstatement_probability, "
+             "effort_after_reinstatement) or the policy's own (those keys here)");
+    v.value("appeal_probability", terms.appeal_probability, bounds::kProbability,
+            "appeal: own: probability a seller this policy suspends appeals with a plan of "
+            "action (stylised, as seller_behaviour's)");
+    v.value("appeal_days", terms.appeal_days, bounds::kDays,
+            "appeal: own: days from this policy's suspension to the appeal decision");
+    v.value("reinstatement_probability", terms.reinstatement_probability, bounds::kProbability,
+            "appeal: own: probability the appeal is granted; otherwise the seller exits");
+    v.value("effort_after_reinstatement", terms.effort_after_reinstatement, bounds::kProbability,
+            "appeal: own: share of its missing effort a reinstated seller gains, as its plan of "
+            "action takes effect (stylised, as seller_behaviour's)");
+  }
+  // The terms a suspension carries to SellerUnderReview::suspend.
+  const AppealTerms* own() const { return process == AppealProcess::kOwn ? &terms : nullptr; }
 };
 
 // One seller at the end of one day, as a policy sees it and acts on it.
@@ -198,7 +227,7 @@ class SellerUnderReview {
   void decide_appeal(class PolicySet& policies);
 
  private:
-  void raise_effort();
+  void raise_effort(double share);  // by `share` of the effort the seller lacks
   // Any action: the first one on a seller a decline took across the
   // reference standard ends its detection delay.
   void note_action();

@@ -100,7 +100,7 @@ void AccountHealth::evaluate_seller(SellerUnderReview& seller) {
   };
   if (now < params_.suspend_below) {
     act(kSuspensions);
-    seller.suspend();
+    seller.suspend(params_.appeal.own());
   } else if (now < params_.at_risk_below) {
     if (at_risk_[s] == 0) {
       act(kWarnings);

@@ -58,6 +58,7 @@ struct AccountHealthParams {
   double at_risk_below = 200;
   double suspend_below = 100;
   RuleScope scope = {};
+  AppealParams appeal = {};
   template <class V>
   void visit(V& v) {
     v.list("violations", violations,
@@ -79,6 +80,7 @@ struct AccountHealthParams {
             "a score below this suspends the seller: unhealthy (src: 0-99 unhealthy means "
             "deactivation, policy-standards.md)");
     scope.visit(v);
+    appeal.visit(v);
   }
   std::vector<KeyProblem> check(const ModelParams& model) const;
 };

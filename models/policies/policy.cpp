@@ -95,17 +95,16 @@ void SellerUnderReview::note_action() {
   since = -1;
 }
 
-void SellerUnderReview::raise_effort() {
+void SellerUnderReview::raise_effort(double share) {
   auto& effort = sellers_.effort[seller_];
-  effort +=
-      static_cast<float>(settings_.params.seller_behaviour.effort_after_warning * (1.0 - effort));
+  effort += static_cast<float>(share * (1.0 - effort));
 }
 
 void SellerUnderReview::warn() {
   note_action();
   totals_.warnings += 1;
   if (in_horizon_) ++sellers_.tally[seller_].warnings;
-  raise_effort();
+  raise_effort(settings_.params.seller_behaviour.effort_after_warning);
 }
 
 void SellerUnderReview::suppress_listings(bool newly) {
@@ -113,7 +112,7 @@ void SellerUnderReview::suppress_listings(bool newly) {
   if (newly) ++sellers_.suppressions[seller_];
   totals_.suppressions += 1;
   if (in_horizon_) ++sellers_.tally[seller_].suppressions;
-  raise_effort();
+  raise_effort(settings_.params.seller_behaviour.effort_after_warning);
 }
 
 void SellerUnderReview::lift_suppression() { --sellers_.suppressions[seller_]; }
@@ -128,7 +127,8 @@ void SellerUnderReview::suspend(const AppealTerms* terms) {
                                              : settings_.params.seller_behaviour.appeal_days);
   sellers_.own_appeal[seller_] = terms != nullptr;
   if (terms)
-    sellers_.appeal_odds[seller_] = {terms->appeal_probability, terms->reinstatement_probability};
+    sellers_.appeal_odds[seller_] = {terms->appeal_probability, terms->reinstatement_probability,
+                                     terms->effort_after_reinstatement};
   totals_.suspensions += 1;
   totals_.false_positive_suspensions += wrongly;
   if (in_horizon_) {
@@ -171,7 +171,7 @@ void SellerUnderReview::decide_appeal(PolicySet& policies) {
     sellers_.status[seller_] = SellerStatus::kActive;
     sellers_.suppressions[seller_] = 0;  // every policy's warnings and suppressions lapse
     policies.on_reinstated(seller_);
-    raise_effort();
+    raise_effort(own ? odds[2] : beh.effort_after_reinstatement);
     totals_.reinstatements += 1;
     if (in_horizon_) ++sellers_.tally[seller_].reinstatements;
   } else {

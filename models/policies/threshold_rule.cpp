@@ -220,7 +220,7 @@ void ThresholdRule::act(SellerUnderReview& seller) {
       break;
     case Action::kSuspend:
       if (offences_[s] < 255) ++offences_[s];
-      seller.suspend(rule_.appeal == AppealProcess::kOwn ? &rule_.appeal_terms : nullptr);
+      seller.suspend(rule_.appeal.own());
       break;
     case Action::kTerminate: seller.terminate(); break;
   }
@@ -300,7 +300,7 @@ std::vector<KeyProblem> EnforcementRule::check(const ModelParams& model) const {
         break;
       }
   const bool suspends = std::find(ladder.begin(), ladder.end(), Action::kSuspend) != ladder.end();
-  if (appeal == AppealProcess::kOwn && !suspends)
+  if (appeal.own() && !suspends)
     problems.push_back({"appeal", "the rule's own appeal has no effect: its ladder never suspends",
                         "a ladder with a suspend step, or appeal: marketplace"});
   if (!repeat_ladder.empty() &&

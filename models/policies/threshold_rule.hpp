@@ -71,8 +71,7 @@ struct EnforcementRule {
   std::uint64_t min_defects = 0;
   std::vector<CohortDimension> per_cohort = {};
   Schedule recompute_schedule = Schedule::kMonthly;
-  AppealProcess appeal = AppealProcess::kMarketplace;
-  AppealTerms appeal_terms = {};
+  AppealParams appeal = {};
   template <class V>
   void visit(V& v) {
     v.choice("metric", metric, "seller metric the rule watches", /*required=*/true);
@@ -111,18 +110,7 @@ struct EnforcementRule {
               "actions taken on successive breaches, in order of severity (warn, "
               "suppress_listings, suspend, terminate; terminate only last)",
               /*min_items=*/1);
-    v.choice("appeal", appeal,
-             "the appeal a suspension by this rule carries: the marketplace's "
-             "(seller_behaviour.appeal_probability, appeal_days, reinstatement_probability) or "
-             "the rule's own (appeal_probability, appeal_days, reinstatement_probability here)");
-    v.value("appeal_probability", appeal_terms.appeal_probability, bounds::kProbability,
-            "appeal: own: probability a seller this rule suspends appeals with a plan of action "
-            "(stylised, as seller_behaviour's)");
-    v.value("appeal_days", appeal_terms.appeal_days, bounds::kDays,
-            "appeal: own: days from this rule's suspension to the appeal decision");
-    v.value("reinstatement_probability", appeal_terms.reinstatement_probability,
-            bounds::kProbability,
-            "appeal: own: probability the appeal is granted; otherwise the seller exits");
+    appeal.visit(v);
     v.choices("repeat_ladder", repeat_ladder,
               "repeat-offence escalation: the ladder for a seller this rule has suspended before "
               "and who was reinstated on appeal (empty: the ladder again), e.g. [suspend, "

@@ -147,6 +147,12 @@ std::vector<ArmKey> arm_keys() {
       if (key.path.ends_with(".appeal_probability") || key.path.ends_with(".appeal_days") ||
           key.path.ends_with(".reinstatement_probability"))
         key.both = fmt::format("'{}.ladder': [suspend], '{}.appeal': own", entry, entry);
+      // Effort after reinstatement needs sellers the rule suspends to win their appeals.
+      if (key.path.ends_with(".effort_after_reinstatement"))
+        key.both = fmt::format(
+            "'{0}.ladder': [suspend], '{0}.appeal': own, '{0}.appeal_probability': 1, "
+            "'{0}.reinstatement_probability': 1, '{0}.appeal_days': 1",
+            entry);
       // A repeat ladder needs suspended sellers to come back and breach again.
       if (key.path.ends_with(".repeat_ladder"))
         key.both = fmt::format(
