@@ -111,11 +111,7 @@ void ThresholdRule::bind_windows(const RollingWindows& windows) {
 }
 
 void ThresholdRule::resize(std::size_t count, std::size_t capacity) {
-  resize_within(step_, count, capacity, std::uint8_t{0});
-  resize_within(step_day_, count, capacity, kNeverStepped);
-  resize_within(suppressing_, count, capacity, std::uint8_t{0});
-  resize_within(acted_, count, capacity, std::uint8_t{0});
-  resize_within(offences_, count, capacity, std::uint8_t{0});
+  resize_within(standing_, count, capacity, Standing{kNeverStepped, 0, 0, 0, 0});
   resize_within(actions_, count, capacity, std::array<std::uint16_t, enum_count<Action>()>{});
 }
 
@@ -182,8 +178,9 @@ void ThresholdRule::evaluate_seller(SellerUnderReview& seller) {
       rule_.evidence == Evidence::kPoint
           ? breaches(rule_.comparison, seller.metric(rule_.metric, num, den), threshold)
           : evidence_of_breach(rule_, threshold, priors_[cohort_index(cohort)], num, den);
-  auto& step = step_[s];
-  auto& step_day = step_day_[s];
+  auto& standing = standing_[s];
+  auto& step = standing.step;
+  auto& step_day = standing.step_day;
   const bool grace_over = seller.day() - step_day >= static_cast<std::int32_t>(rule_.grace_days);
   const auto& ladder = ladder_for(s);
   if (breach) {
@@ -197,8 +194,8 @@ void ThresholdRule::evaluate_seller(SellerUnderReview& seller) {
     }
   } else if (step > 0 && grace_over) {
     step = 0;  // recovered: the rule's warning and suppression lapse
-    if (suppressing_[s]) {
-      suppressing_[s] = 0;
+    if (standing.suppressing) {
+      standing.suppressing = 0;
       seller.lift_suppression();
     }
   }
@@ -207,19 +204,20 @@ void ThresholdRule::evaluate_seller(SellerUnderReview& seller) {
 void ThresholdRule::act(SellerUnderReview& seller) {
   const auto s = seller.seller();
   const auto& ladder = ladder_for(s);
-  const Action action = ladder[std::min<std::size_t>(step_[s], ladder.size() - 1)];
+  auto& standing = standing_[s];
+  const Action action = ladder[std::min<std::size_t>(standing.step, ladder.size() - 1)];
   if (seller.in_horizon()) {
-    acted_[s] = 1;
+    standing.acted = 1;
     ++actions_[s][idx(action)];
   }
   switch (action) {
     case Action::kWarn: seller.warn(); break;
     case Action::kSuppressListings:
-      seller.suppress_listings(suppressing_[s] == 0);
-      suppressing_[s] = 1;
+      seller.suppress_listings(standing.suppressing == 0);
+      standing.suppressing = 1;
       break;
     case Action::kSuspend:
-      if (offences_[s] < 255) ++offences_[s];
+      if (standing.offences < 255) ++standing.offences;
       seller.suspend(rule_.appeal.own());
       break;
     case Action::kTerminate: seller.terminate(); break;
@@ -227,8 +225,8 @@ void ThresholdRule::act(SellerUnderReview& seller) {
 }
 
 void ThresholdRule::on_reinstated(std::size_t seller) {
-  step_[seller] = 0;  // the day of the last step stays: grace runs from it
-  suppressing_[seller] = 0;
+  standing_[seller].step = 0;  // the day of the last step stays: grace runs from it
+  standing_[seller].suppressing = 0;
 }
 
 void ThresholdRule::take_parameters(const Policy& from) {
@@ -254,9 +252,9 @@ std::vector<OutcomeDefinition> ThresholdRule::outcome_columns() const {
 std::vector<double> ThresholdRule::horizon_outcomes() const {
   std::array<std::int64_t, enum_count<Action>()> total{};
   std::int64_t sellers = 0;
-  for (std::size_t s = 0; s < acted_.size(); ++s) {
+  for (std::size_t s = 0; s < standing_.size(); ++s) {
     for (std::size_t a = 0; a < total.size(); ++a) total[a] += actions_[s][a];
-    sellers += acted_[s];
+    sellers += standing_[s].acted;
   }
   return {static_cast<double>(total[idx(Action::kWarn)]),
           static_cast<double>(total[idx(Action::kSuppressListings)]),
@@ -265,7 +263,7 @@ std::vector<double> ThresholdRule::horizon_outcomes() const {
 }
 
 void ThresholdRule::begin_horizon() {
-  std::fill(acted_.begin(), acted_.end(), std::uint8_t{0});
+  for (auto& standing : standing_) standing.acted = 0;
   std::fill(actions_.begin(), actions_.end(), std::array<std::uint16_t, enum_count<Action>()>{});
 }
 

@@ -205,11 +205,11 @@ class ThresholdRule final : public Policy {
 
   const EnforcementRule& rule() const { return rule_; }
   // Ladder steps taken against a seller (0: in good standing).
-  std::uint8_t steps(std::size_t seller) const { return step_[seller]; }
+  std::uint8_t steps(std::size_t seller) const { return standing_[seller].step; }
   // Suspensions of the seller by this rule (which make the repeat ladder apply).
-  std::uint8_t offences(std::size_t seller) const { return offences_[seller]; }
-  bool suppressing(std::size_t seller) const { return suppressing_[seller] != 0; }
-  bool acted_in_horizon(std::size_t seller) const { return acted_[seller] != 0; }
+  std::uint8_t offences(std::size_t seller) const { return standing_[seller].offences; }
+  bool suppressing(std::size_t seller) const { return standing_[seller].suppressing != 0; }
+  bool acted_in_horizon(std::size_t seller) const { return standing_[seller].acted != 0; }
 
  private:
   bool by_percentile() const { return rule_.threshold_percentile > 0; }
@@ -221,8 +221,8 @@ class ThresholdRule final : public Policy {
   void reset_percentiles();
   // The ladder a seller climbs: the repeat ladder once this rule has suspended it.
   const std::vector<Action>& ladder_for(std::size_t seller) const {
-    return offences_[seller] > 0 && !rule_.repeat_ladder.empty() ? rule_.repeat_ladder
-                                                                 : rule_.ladder;
+    return standing_[seller].offences > 0 && !rule_.repeat_ladder.empty() ? rule_.repeat_ladder
+                                                                          : rule_.ladder;
   }
   void act(SellerUnderReview& seller);
 
@@ -232,12 +232,16 @@ class ThresholdRule final : public Policy {
   std::vector<std::pair<double, double>> priors_;
   bool percentiles_stale_ = true;  // recompute at the next review, whatever the schedule
   std::uint32_t numerator_ = 0, denominator_ = 0;  // window handles
-  // Per seller.
-  std::vector<std::uint8_t> step_;         // ladder steps taken
-  std::vector<std::int32_t> step_day_;     // day of the last step
-  std::vector<std::uint8_t> suppressing_;  // this rule holds the listings back
-  std::vector<std::uint8_t> acted_;        // this rule acted during the horizon
-  std::vector<std::uint8_t> offences_;     // suspensions by this rule (saturating)
+  // A seller's standing with this rule, in one 8-byte record: a review
+  // reads it as one stream instead of five (every seller, every day).
+  struct Standing {
+    std::int32_t step_day;     // day of the last step
+    std::uint8_t step;         // ladder steps taken
+    std::uint8_t suppressing;  // this rule holds the listings back
+    std::uint8_t acted;        // this rule acted during the horizon
+    std::uint8_t offences;     // suspensions by this rule (saturating)
+  };
+  std::vector<Standing> standing_;  // per seller
   // Horizon actions by this rule, per seller, by action.
   std::vector<std::array<std::uint16_t, enum_count<Action>()>> actions_;
 };
