@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <ctime>
 #include <iostream>
+#include <map>
 #include <optional>
 #include <sstream>
 
@@ -15,10 +16,12 @@
 #include <CLI/CLI.hpp>
 
 #include "trustsim/calibration.hpp"
+#include "trustsim/compare.hpp"
 #include "trustsim/errors.hpp"
 #include "trustsim/experiment.hpp"
 #include "trustsim/journal.hpp"
 #include "trustsim/replication_plan.hpp"
+#include "trustsim/report.hpp"
 #include "trustsim/result_file.hpp"
 #include "trustsim/run_lock.hpp"
 #include "trustsim/scenario.hpp"
@@ -475,12 +478,17 @@ void report_warnings(const ResultFile& file) {
 }
 
 // Report: the contrasts, the digest and where the time went.
-void report_results(const ResultFile& file, const RunState& run, double seconds, int ranks) {
-  std::cout << format_contrasts(file);
-  std::string digest = "?";
+// The results digest the file records.
+std::string results_digest_of(const ResultFile& file) {
   for (const auto& a : file.root_attributes)
     if (const auto* text = std::get_if<std::string>(&a.value); text && a.name == "results_digest")
-      digest = *text;
+      return *text;
+  return "?";
+}
+
+void report_results(const ResultFile& file, const RunState& run, double seconds, int ranks) {
+  std::cout << format_contrasts(file);
+  const std::string digest = results_digest_of(file);
   double setup = 0, simulate = 0;
   std::int64_t orders = 0;
   for (const auto& [id, t] : run.finished)
@@ -523,7 +531,10 @@ int do_run(const RunArgs& args, const std::string& command_line) {
   progress.finish();
   if (outcome.exit_code != kExitOk) return report_stop(outcome, run, run.finished.size());
   const ResultFile file = write_results(run, command_line, progress.seconds(), world.size);
-  if (!args.quiet) report_results(file, run, progress.seconds(), world.size);
+  if (args.quiet)
+    std::cout << fmt::format("results digest {}  {}\n", results_digest_of(file), run.out.string());
+  else
+    report_results(file, run, progress.seconds(), world.size);
   report_warnings(file);
   return kExitOk;
 }
@@ -800,9 +811,24 @@ int do_validate(const std::string& path, const std::vector<std::string>& sets, b
   return kExitOk;
 }
 
-int do_summarize(const std::string& path) {
-  std::cout << summarize_result_file(path);
+int do_summarize(const std::string& path, const SummaryOptions& options) {
+  std::cout << summarize_result_file(path, options);
   return kExitOk;
+}
+
+// `trustsim compare A B`: 0 when the runs agree, 1 when they differ, 2 for
+// anything else (bad input, or a failure reading): 1 means only "differ".
+int do_compare(const std::string& a, const std::string& b, const CompareOptions& options) {
+  try {
+    const auto result = compare_result_files(a, b, options);
+    std::cout << result.text;
+    return result.agree ? kExitOk : 1;
+  } catch (const InputError& e) {
+    std::cerr << "trustsim: error: " << e.what() << "\n";
+  } catch (const std::exception& e) {
+    std::cerr << "trustsim: error: compare: " << e.what() << "\n";
+  }
+  return kExitBadInput;
 }
 
 }  // namespace
@@ -821,7 +847,9 @@ int cli_main(int argc, char** argv) {
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1000000}));
   run_cmd->add_option("--threads", run.threads, "OpenMP threads (default: OMP_NUM_THREADS)")
       ->check(CLI::Range(1, 4096));
-  run_cmd->add_flag("--quiet", run.quiet, "no progress and no contrasts table");
+  run_cmd->add_flag("--quiet", run.quiet,
+                    "no progress and no contrasts table: one line, the results digest and the "
+                    "result file");
   run_cmd->add_flag("--force", run.force,
                     "replace an existing result file (or discard an interrupted run's journal)");
   run_cmd->add_flag("--resume", run.resume,
@@ -864,8 +892,54 @@ int cli_main(int argc, char** argv) {
                          "print the Markdown reference of every scenario key and exit");
 
   std::string summarize_path;
+  SummaryOptions summary;
   auto* summarize_cmd = app.add_subcommand("summarize", "print the contrasts of a result file");
   summarize_cmd->add_option("results", summarize_path, "result file (.h5)")->required();
+  summarize_cmd->add_option("--metrics", summary.metrics, "only these metrics (comma-separated)")
+      ->delimiter(',');
+  summarize_cmd->add_option("--arms", summary.arms, "only these candidate arms (comma-separated)")
+      ->delimiter(',');
+  summarize_cmd
+      ->add_option("--points", summary.points,
+                   "only these sweep points, by point_id (comma-separated; the text table shows "
+                   "the first 3 without)")
+      ->delimiter(',');
+  summarize_cmd
+      ->add_option("--format", summary.format,
+                   "text (the terminal table), csv or json (every column, numbers in full) or "
+                   "markdown (for a document)")
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, SummaryFormat>{{"text", SummaryFormat::kText},
+                                               {"csv", SummaryFormat::kCsv},
+                                               {"markdown", SummaryFormat::kMarkdown},
+                                               {"json", SummaryFormat::kJson}},
+          CLI::ignore_case));
+  summarize_cmd->add_flag("--scenario", summary.scenario,
+                          "print the resolved scenario the file embeds (trustsim run it to "
+                          "reproduce the file's results bit for bit)");
+
+  std::string compare_a, compare_b;
+  CompareOptions compare;
+  auto* compare_cmd = app.add_subcommand(
+      "compare",
+      "compare two result files table by table: exit 0 when they agree, 1 when they differ, 2 "
+      "on bad input");
+  compare_cmd->add_option("reference", compare_a, "result file (.h5) to compare against")
+      ->required();
+  compare_cmd->add_option("results", compare_b, "result file (.h5)")->required();
+  compare_cmd
+      ->add_option("--rtol", compare.rtol,
+                   "numbers agree when |b - a| <= atol + rtol * |a| (default 0: bit for bit)")
+      ->check(CLI::NonNegativeNumber);
+  compare_cmd->add_option("--atol", compare.atol, "absolute tolerance (default 0)")
+      ->check(CLI::NonNegativeNumber);
+  compare_cmd
+      ->add_option("--tables", compare.tables,
+                   "only these tables (comma-separated, e.g. summary,analysis/contrasts; default: "
+                   "every table but /timing)")
+      ->delimiter(',');
+  compare_cmd->add_option("--max-differences", compare.max_listed,
+                          "differing values listed (default 20)");
 
   try {
     app.parse(argc, argv);
@@ -891,7 +965,8 @@ int cli_main(int argc, char** argv) {
       if (validate_path.empty()) throw InputError("validate: a scenario file is required");
       return do_validate(validate_path, validate_sets, print_resolved);
     }
-    if (*summarize_cmd) return do_summarize(summarize_path);
+    if (*summarize_cmd) return do_summarize(summarize_path, summary);
+    if (*compare_cmd) return do_compare(compare_a, compare_b, compare);
   } catch (const InputError& e) {
     // Scenario problems are already in compiler style; other input errors get a prefix.
     std::cerr << (e.problems().empty() ? "trustsim: error: " : "") << e.what() << "\n";

@@ -2,11 +2,16 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
+#include <string_view>
+#include <variant>
 
 #include <fmt/format.h>
 
 #include "trustsim/errors.hpp"
 #include "trustsim/experiment.hpp"
+#include "trustsim/report.hpp"
+#include "trustsim/result_tables.hpp"
 #include "trustsim/text.hpp"
 
 namespace trustsim {
@@ -135,72 +140,292 @@ std::string format_sobol(const Table& t, const ResultFile& file,
 
 }  // namespace
 
-std::string format_contrasts(const ResultFile& file) {
+namespace {
+
+// The contrasts of a file with every label joined, and the rows a summary shows.
+struct Contrasts {
+  std::map<std::int64_t, std::string> arm_names, metric_names, metric_units;
+  const std::vector<std::int64_t>*point, *arm, *metric, *n;
+  const std::vector<double>*mean_arm, *mean_base, *diff, *se, *lo, *hi, *p, *p_adj;
+  const std::vector<double>* ratios = nullptr;  // optional: files before the column existed
+  std::string baseline, method, level;
+  double confidence = 0.95;
+  bool independent = false;
+  std::vector<std::size_t> rows;  // selected, in stored order (point, metric, arm)
+};
+
+std::vector<std::string> sorted_names(const std::map<std::int64_t, std::string>& names) {
+  std::vector<std::string> out;
+  for (const auto& [id, name] : names) out.push_back("'" + one_line(name) + "'");
+  return out;
+}
+
+Contrasts read_contrasts(const ResultFile& file, const SummaryOptions& options) {
   const Table& arms = table_at(file, table_path::kArms);
   const Table& metrics = table_at(file, table_path::kMetrics);
   const Table& contrasts = table_at(file, table_path::kContrasts);
-  std::map<std::int64_t, std::string> arm_names, metric_names;
+  Contrasts c;
   const auto& arm_ids = column<std::int64_t>(arms, "arm_id");
   const auto& arm_text = column<std::string>(arms, "name");
-  for (std::size_t i = 0; i < arm_ids.size(); ++i) arm_names[arm_ids[i]] = arm_text[i];
+  for (std::size_t i = 0; i < arm_ids.size(); ++i) c.arm_names[arm_ids[i]] = arm_text[i];
   const auto& metric_ids = column<std::int64_t>(metrics, "metric_id");
   const auto& metric_text = column<std::string>(metrics, "name");
-  for (std::size_t i = 0; i < metric_ids.size(); ++i) metric_names[metric_ids[i]] = metric_text[i];
+  const auto* units = metrics.find("unit") ? &column<std::string>(metrics, "unit") : nullptr;
+  for (std::size_t i = 0; i < metric_ids.size(); ++i) {
+    c.metric_names[metric_ids[i]] = metric_text[i];
+    c.metric_units[metric_ids[i]] = units ? (*units)[i] : "";
+  }
+  c.point = &column<std::int64_t>(contrasts, "point_id");
+  c.arm = &column<std::int64_t>(contrasts, "arm_id");
+  c.metric = &column<std::int64_t>(contrasts, "metric_id");
+  c.n = &column<std::int64_t>(contrasts, "n");
+  c.mean_arm = &column<double>(contrasts, "mean_arm");
+  c.mean_base = &column<double>(contrasts, "mean_baseline");
+  c.diff = &column<double>(contrasts, "mean_diff");
+  c.se = contrasts.find("se") ? &column<double>(contrasts, "se") : c.diff;
+  c.lo = &column<double>(contrasts, "ci_lo");
+  c.hi = &column<double>(contrasts, "ci_hi");
+  c.p = contrasts.find("p_value") ? &column<double>(contrasts, "p_value") : nullptr;
+  c.p_adj = &column<double>(contrasts, "p_adjusted");
+  if (contrasts.find("variance_ratio")) c.ratios = &column<double>(contrasts, "variance_ratio");
+  if (!contrasts.find("se")) c.se = nullptr;
+  c.method = attribute_or<std::string>(file, "p_adjustment", "holm");
+  c.confidence = attribute_or<double>(file, "confidence", 0.95);
+  c.independent = attribute_or<std::int64_t>(file, "independent_arms", 0) != 0;
+  c.level = fmt::format("{:g}% CI", 100 * c.confidence);
+  c.baseline = c.arm_names.count(0) ? c.arm_names[0] : "baseline";
 
-  const auto& point = column<std::int64_t>(contrasts, "point_id");
-  const auto& arm = column<std::int64_t>(contrasts, "arm_id");
-  const auto& metric = column<std::int64_t>(contrasts, "metric_id");
-  const auto& n = column<std::int64_t>(contrasts, "n");
-  const auto& mean_arm = column<double>(contrasts, "mean_arm");
-  const auto& mean_base = column<double>(contrasts, "mean_baseline");
-  const auto& diff = column<double>(contrasts, "mean_diff");
-  const auto& lo = column<double>(contrasts, "ci_lo");
-  const auto& hi = column<double>(contrasts, "ci_hi");
-  const auto& p_adj = column<double>(contrasts, "p_adjusted");
-  const std::vector<double>* ratios = nullptr;  // optional: files before the column existed
-  if (contrasts.find("variance_ratio")) ratios = &column<double>(contrasts, "variance_ratio");
-  const std::string method = attribute_or<std::string>(file, "p_adjustment", "holm");
-  const double confidence = attribute_or<double>(file, "confidence", 0.95);
-  const bool independent = attribute_or<std::int64_t>(file, "independent_arms", 0) != 0;
-  const auto level = fmt::format("{:g}% CI", 100 * confidence);
+  // The selection: every name asked for must exist, so a typo is an error, not an empty table.
+  const auto chosen = [](const std::vector<std::string>& wanted,
+                         const std::map<std::int64_t, std::string>& names, const char* what) {
+    std::set<std::int64_t> ids;
+    for (const auto& w : wanted) {
+      bool found = false;
+      for (const auto& [id, name] : names)
+        if (name == w) ids.insert(id), found = true;
+      if (!found) {
+        std::string known;
+        for (const auto& name : sorted_names(names)) known += (known.empty() ? "" : ", ") + name;
+        throw InputError(
+            fmt::format("summarize: no {} '{}' in the file (it has {})", what, one_line(w), known));
+      }
+    }
+    return ids;
+  };
+  const auto arms_wanted = chosen(options.arms, c.arm_names, "arm");
+  if (arms_wanted.contains(0))
+    throw InputError(
+        fmt::format("summarize: '{}' is the baseline: contrasts compare the other arms with it",
+                    one_line(c.baseline)));
+  const auto metrics_wanted = chosen(options.metrics, c.metric_names, "metric");
+  const std::set<std::int64_t> points_wanted(options.points.begin(), options.points.end());
+  std::set<std::int64_t> points_present(c.point->begin(), c.point->end());
+  for (const auto p : points_wanted)
+    if (!points_present.contains(p))
+      throw InputError(fmt::format("summarize: no sweep point {} in the file (points 0 to {})", p,
+                                   points_present.empty() ? 0 : *points_present.rbegin()));
+  for (std::size_t i = 0; i < c.point->size(); ++i) {
+    if (!points_wanted.empty() && !points_wanted.contains((*c.point)[i])) continue;
+    if (!arms_wanted.empty() && !arms_wanted.contains((*c.arm)[i])) continue;
+    if (!metrics_wanted.empty() && !metrics_wanted.contains((*c.metric)[i])) continue;
+    c.rows.push_back(i);
+  }
+  return c;
+}
 
-  const std::string baseline = arm_names.count(0) ? arm_names[0] : "baseline";
+std::string format_contrasts_text(const ResultFile& file, Contrasts& c, bool every_point) {
+  const auto& point = *c.point;
+  const auto& arm = *c.arm;
   if (point.empty())
-    return fmt::format("Only one arm ('{}'): there is no candidate to compare.\n", baseline);
+    return fmt::format("Only one arm ('{}'): there is no candidate to compare.\n", c.baseline);
   std::string out;
   // Rows are stored point, metric, arm; shown grouped by point and arm.
   constexpr std::int64_t kPointsShown = 3;
   std::map<std::pair<std::int64_t, std::int64_t>, std::vector<std::size_t>> groups;
-  for (std::size_t i = 0; i < point.size(); ++i)
-    if (point[i] < kPointsShown) groups[{point[i], arm[i]}].push_back(i);
+  for (const auto i : c.rows)
+    if (every_point || point[i] < kPointsShown) groups[{point[i], arm[i]}].push_back(i);
   for (const auto& [key, rows] : groups) {
     const auto [pt, a] = key;
-    out += fmt::format("\n{} vs {} (point {}{}, n = {} {} replications)\n", arm_names[a], baseline,
-                       pt, point_values(file, pt), n[rows.front()],
-                       independent ? "independent" : "paired");
-    out += fmt::format("  {:<34} {:>12} {:>12} {:>12}  {:<27} {:>8}  {:>9}\n", "metric", baseline,
-                       arm_names[a], "difference", level, "p (" + method + ")", "var ratio");
+    out += fmt::format("\n{} vs {} (point {}{}, n = {} {} replications)\n", c.arm_names[a],
+                       c.baseline, pt, point_values(file, pt), (*c.n)[rows.front()],
+                       c.independent ? "independent" : "paired");
+    out += fmt::format("  {:<34} {:>12} {:>12} {:>12}  {:<27} {:>8}  {:>9}\n", "metric", c.baseline,
+                       c.arm_names[a], "difference", c.level, "p (" + c.method + ")", "var ratio");
     for (const auto i : rows) {
+      const auto& lo = *c.lo;
+      const auto& p_adj = *c.p_adj;
       const std::string ci = std::isnan(lo[i])
                                  ? std::string("n/a (needs >= 2 replications)")
-                                 : fmt::format("[{}, {}]", number(lo[i]), number(hi[i]));
+                                 : fmt::format("[{}, {}]", number(lo[i]), number((*c.hi)[i]));
       const bool significant = !std::isnan(p_adj[i]) && p_adj[i] < 0.05;
-      const double ratio = ratios ? (*ratios)[i] : std::nan("");
+      const double ratio = c.ratios ? (*c.ratios)[i] : std::nan("");
       out += fmt::format("  {:<34} {:>12} {:>12} {:>12}  {:<27} {:>8}{:2} {:>9}\n",
-                         metric_names[metric[i]], number(mean_base[i]), number(mean_arm[i]),
-                         number(diff[i]), ci,
+                         c.metric_names[(*c.metric)[i]], number((*c.mean_base)[i]),
+                         number((*c.mean_arm)[i]), number((*c.diff)[i]), ci,
                          std::isnan(p_adj[i]) ? "n/a" : fmt::format("{:.3g}", p_adj[i]),
                          significant ? " *" : "", number(ratio));
     }
   }
-  if (!point.empty() && point.back() >= kPointsShown)
-    out += fmt::format("\n... contrasts at {} more sweep points are in /analysis/contrasts\n",
-                       point.back() + 1 - kPointsShown);
+  if (c.rows.empty()) out += "\nNo contrast matches the selection.\n";
+  if (!every_point && !c.rows.empty() && point[c.rows.back()] >= kPointsShown)
+    out += fmt::format(
+        "\n... contrasts at {} more sweep points are in /analysis/contrasts (summarize "
+        "--points)\n",
+        point[c.rows.back()] + 1 - kPointsShown);
   out += fmt::format(
       "\n* adjusted p < 0.05. Differences are paired over replications ({});\n"
       "  p-values are {}-adjusted across candidate arms for each metric. var ratio = "
       "Var(difference) /\n  (Var(arm) + Var(baseline)): what pairing saves (1 = nothing).\n",
-      independent ? "independent arms: no common random numbers" : "common random numbers", method);
+      c.independent ? "independent arms: no common random numbers" : "common random numbers",
+      c.method);
+  return out;
+}
+
+// One contrast as named fields, in the order csv, markdown and json write them.
+struct Field {
+  std::string name;
+  std::variant<std::string, std::int64_t, double> value;
+};
+
+std::vector<Field> contrast_fields(const ResultFile& file, Contrasts& c, std::size_t i) {
+  const auto nan = std::nan("");
+  const auto point = (*c.point)[i];
+  const auto values = point_values(file, point);
+  return {{"point_id", point},
+          {"point", values.empty() ? std::string() : values.substr(2)},
+          {"arm", c.arm_names[(*c.arm)[i]]},
+          {"baseline", c.baseline},
+          {"metric", c.metric_names[(*c.metric)[i]]},
+          {"unit", c.metric_units[(*c.metric)[i]]},
+          {"n", (*c.n)[i]},
+          {"mean_baseline", (*c.mean_base)[i]},
+          {"mean_arm", (*c.mean_arm)[i]},
+          {"difference", (*c.diff)[i]},
+          {"se", c.se ? (*c.se)[i] : nan},
+          {"ci_lo", (*c.lo)[i]},
+          {"ci_hi", (*c.hi)[i]},
+          {"p_value", c.p ? (*c.p)[i] : nan},
+          {"p_adjusted", (*c.p_adj)[i]},
+          {"variance_ratio", c.ratios ? (*c.ratios)[i] : nan}};
+}
+
+// Numbers in full (shortest text that reads back to the same double), for other tools.
+std::string exact(double x) { return fmt::format("{}", x); }
+
+std::string csv_field(const std::string& text) {
+  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+  std::string quoted = "\"";
+  for (const char ch : text) quoted += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+  return quoted + "\"";
+}
+
+std::string json_string(std::string_view raw) {
+  const std::string text = escape_invalid_utf8(raw);
+  std::string out = "\"";
+  for (const char ch : text) {
+    const auto byte = static_cast<unsigned char>(ch);
+    if (ch == '"')
+      out += "\\\"";
+    else if (ch == '\\')
+      out += "\\\\";
+    else if (byte < 0x20)
+      out += fmt::format("\\u{:04x}", byte);
+    else
+      out += ch;
+  }
+  return out + "\"";
+}
+
+std::string markdown_cell(const std::string& text) {
+  std::string out;
+  for (const char ch : one_line(text, 200))
+    out += ch == '|' ? std::string("\\|") : std::string(1, ch);
+  return out;
+}
+
+std::string format_contrasts_as(const ResultFile& file, Contrasts& c, SummaryFormat format) {
+  std::string out;
+  const auto names = contrast_fields(file, c, 0);
+  if (format == SummaryFormat::kCsv) {
+    for (std::size_t f = 0; f < names.size(); ++f) out += (f ? "," : "") + names[f].name;
+    out += "\n";
+    for (const auto i : c.rows) {
+      const auto fields = contrast_fields(file, c, i);
+      for (std::size_t f = 0; f < fields.size(); ++f) {
+        out += f ? "," : "";
+        std::visit(
+            [&out](const auto& v) {
+              using T = std::decay_t<decltype(v)>;
+              if constexpr (std::is_same_v<T, std::string>)
+                out += csv_field(v);
+              else if constexpr (std::is_same_v<T, double>)
+                out += std::isnan(v) ? "" : exact(v);
+              else
+                out += std::to_string(v);
+            },
+            fields[f].value);
+      }
+      out += "\n";
+    }
+    return out;
+  }
+  if (format == SummaryFormat::kMarkdown) {
+    // For documents: the columns a reader needs, numbers to 4 significant digits.
+    out += fmt::format("| point | arm | metric | {} | arm | difference | {} | p ({}) |\n",
+                       markdown_cell(c.baseline), c.level, c.method);
+    out += "|---|---|---|---:|---:|---:|---|---:|\n";
+    for (const auto i : c.rows) {
+      const auto values = point_values(file, (*c.point)[i]);
+      const std::string ci = std::isnan((*c.lo)[i])
+                                 ? std::string("n/a")
+                                 : fmt::format("[{}, {}]", number((*c.lo)[i]), number((*c.hi)[i]));
+      out += fmt::format("| {}{} | {} | {} | {} | {} | {} | {} | {} |\n", (*c.point)[i],
+                         markdown_cell(values), markdown_cell(c.arm_names[(*c.arm)[i]]),
+                         markdown_cell(c.metric_names[(*c.metric)[i]]), number((*c.mean_base)[i]),
+                         number((*c.mean_arm)[i]), number((*c.diff)[i]), ci,
+                         std::isnan((*c.p_adj)[i]) ? "n/a" : fmt::format("{:.3g}", (*c.p_adj)[i]));
+    }
+    return out;
+  }
+  // JSON: the file's provenance, then one object per contrast; NaN is null.
+  out += "{\n";
+  for (const char* name :
+       {"scenario_name", "results_digest", "engine_version", "master_seed", "config_sha256"})
+    out += fmt::format("  {}: {},\n", json_string(name),
+                       json_string(attribute_or<std::string>(file, name, "")));
+  out += fmt::format("  \"confidence\": {},\n  \"p_adjustment\": {},\n  \"paired\": {},\n",
+                     exact(c.confidence), json_string(c.method), c.independent ? "false" : "true");
+  out += "  \"contrasts\": [";
+  for (std::size_t k = 0; k < c.rows.size(); ++k) {
+    out += k ? ",\n    {" : "\n    {";
+    const auto fields = contrast_fields(file, c, c.rows[k]);
+    for (std::size_t f = 0; f < fields.size(); ++f) {
+      out += fmt::format("{}{}: ", f ? ", " : "", json_string(fields[f].name));
+      std::visit(
+          [&out](const auto& v) {
+            using T = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<T, std::string>)
+              out += json_string(v);
+            else if constexpr (std::is_same_v<T, double>)
+              out += std::isfinite(v) ? exact(v) : "null";
+            else
+              out += std::to_string(v);
+          },
+          fields[f].value);
+    }
+    out += "}";
+  }
+  out += c.rows.empty() ? "]\n}\n" : "\n  ]\n}\n";
+  return out;
+}
+
+}  // namespace
+
+std::string format_contrasts(const ResultFile& file) {
+  Contrasts c = read_contrasts(file, {});
+  std::string out = format_contrasts_text(file, c, false);
+  std::map<std::int64_t, std::string>& arm_names = c.arm_names;
+  std::map<std::int64_t, std::string>& metric_names = c.metric_names;
   if (const Table* precision = find_table(file, table_path::kPrecision))
     out += format_precision(*precision, arm_names, metric_names);
   if (const Table* sobol = find_table(file, table_path::kSobol))
@@ -229,24 +454,37 @@ const std::vector<std::string> kSummarizedTables = {table_path::kArms,
 }  // namespace
 
 std::string summarize_result_file(const std::filesystem::path& path, bool verify_checksum) {
+  return summarize_result_file(path, SummaryOptions{}, verify_checksum);
+}
+
+std::string summarize_result_file(const std::filesystem::path& path, const SummaryOptions& options,
+                                  bool verify_checksum) {
   const ResultFile file = read_result_file(path, kSummarizedTables, verify_checksum);
+  check_schema_version(file, path.string());
+  if (options.scenario) return file.scenario_yaml;
   // The whole report is built before anything is printed: a file that reads but does not
   // hold what a result file must gives an error, not half a table.
-  std::string text;
-  for (const auto& a : file.root_attributes)
-    if (a.name == "scenario_name" || a.name == "created_utc" || a.name == "results_digest") {
-      const auto* value = std::get_if<std::string>(&a.value);
-      if (value == nullptr)
-        throw InputError(fmt::format("cannot read results from '{}': attribute '{}' is not text",
-                                     path.string(), a.name));
-      text += fmt::format("{}: {}\n", a.name, one_line(*value));
-    }
   try {
-    text += format_contrasts(file);
+    const bool selected =
+        !options.arms.empty() || !options.metrics.empty() || !options.points.empty();
+    if (options.format != SummaryFormat::kText) {
+      Contrasts c = read_contrasts(file, options);
+      return format_contrasts_as(file, c, options.format);
+    }
+    std::string text;
+    for (const auto& a : file.root_attributes)
+      if (a.name == "scenario_name" || a.name == "created_utc" || a.name == "results_digest") {
+        const auto* value = std::get_if<std::string>(&a.value);
+        if (value == nullptr) throw InputError(fmt::format("attribute '{}' is not text", a.name));
+        text += fmt::format("{}: {}\n", a.name, one_line(*value));
+      }
+    if (!selected) return text + format_contrasts(file);
+    Contrasts c = read_contrasts(file, options);
+    return text + format_contrasts_text(file, c, !options.points.empty());
   } catch (const InputError& e) {
+    if (std::string_view(e.what()).starts_with("summarize:")) throw;
     throw InputError(fmt::format("cannot read results from '{}': {}", path.string(), e.what()));
   }
-  return text;
 }
 
 }  // namespace trustsim

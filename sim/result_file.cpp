@@ -733,13 +733,26 @@ bool group_exists(hid_t file, const std::string& path) {
   }
 }
 
+// Every table of a file: each group with a 'columns' attribute, by path in name order.
+std::vector<std::string> every_table(hid_t file) {
+  std::vector<std::string> paths;
+  const auto visit = [](hid_t group, const char* name, const H5L_info_t*, void* data) -> herr_t {
+    if (H5Aexists_by_name(group, name, "columns", H5P_DEFAULT) > 0)
+      static_cast<std::vector<std::string>*>(data)->push_back(std::string("/") + name);
+    return 0;
+  };
+  check_ok(H5Lvisit(file, H5_INDEX_NAME, H5_ITER_INC, visit, &paths), "listing the tables");
+  return paths;
+}
+
 // The tables of a file image (bytes already read and, where asked, verified).
-ResultFile parse_image(const std::string& bytes, const std::vector<std::string>& table_paths) {
+ResultFile parse_image(const std::string& bytes, std::vector<std::string> table_paths) {
   const File file = open_image(bytes);  // HDF5 keeps its own copy of the image
   check_format(file.get());
   ResultFile contents;
   contents.root_attributes = read_root_attributes(file.get());
   contents.scenario_yaml = read_scenario(file.get());
+  if (table_paths == std::vector<std::string>{kEveryTable}) table_paths = every_table(file.get());
   for (auto table_path : table_paths) {
     const bool optional = table_path.ends_with('?');
     if (optional) table_path.pop_back();

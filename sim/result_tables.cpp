@@ -22,8 +22,6 @@
 
 namespace trustsim {
 
-inline constexpr std::int64_t kSchemaVersion = 2;  // 2: checksum block before the HDF5 data
-
 namespace {
 // A policy outcome's value in the record, and its row of /policy_outcomes (4 keys, a value).
 constexpr std::uint64_t kPolicyOutcomeBytes = sizeof(double) + 5 * 8;
@@ -687,7 +685,7 @@ ResultFile assemble_results(const Scenario& scenario, const FinishedTasks& finis
   for (const auto& p : precision) targets_met += p.met ? 1 : 0;
   file.root_attributes = {
       {"format", std::string("trustsim-results")},
-      {"schema_version", kSchemaVersion},
+      {"schema_version", kResultSchemaVersion},
       {"engine_version", std::string(engine_version())},
       {"git_sha", std::string(git_sha())},
       {"created_utc", metadata.created_utc},
@@ -718,26 +716,61 @@ ResultFile assemble_results(const Scenario& scenario, const FinishedTasks& finis
   return file;
 }
 
+namespace {
+
+// One table into a digest: its path, then each column's name and values.
+void hash_table(Sha256& h, const Table& table) {
+  h.update(table.path());
+  for (const auto& col : table.columns()) {
+    h.update(col.name);
+    std::visit(
+        [&h](const auto& values) {
+          using T = typename std::decay_t<decltype(values)>::value_type;
+          if constexpr (std::is_same_v<T, std::string>) {
+            for (const auto& v : values) h.update(v.data(), v.size() + 1);
+          } else {
+            h.update(values.data(), values.size() * sizeof(T));
+          }
+        },
+        col.data);
+  }
+}
+
+}  // namespace
+
 std::string results_digest(const ResultFile& file) {
   Sha256 h;
-  for (const auto& table : file.tables) {
-    if (table.path().starts_with("/lookup") || table.path() == table_path::kTiming) continue;
-    h.update(table.path());
-    for (const auto& col : table.columns()) {
-      h.update(col.name);
-      std::visit(
-          [&h](const auto& values) {
-            using T = typename std::decay_t<decltype(values)>::value_type;
-            if constexpr (std::is_same_v<T, std::string>) {
-              for (const auto& v : values) h.update(v.data(), v.size() + 1);
-            } else {
-              h.update(values.data(), values.size() * sizeof(T));
-            }
-          },
-          col.data);
-    }
-  }
+  for (const auto& table : file.tables)
+    if (in_results_digest(table.path())) hash_table(h, table);
   return h.hex();
+}
+
+bool in_results_digest(std::string_view path) {
+  return !path.starts_with("/lookup") && path != table_path::kTiming;
+}
+
+std::string table_digest(const Table& table) {
+  Sha256 h;
+  hash_table(h, table);
+  return h.hex();
+}
+
+void check_schema_version(const ResultFile& file, const std::string& path) {
+  for (const auto& a : file.root_attributes)
+    if (a.name == "schema_version") {
+      const auto* version = std::get_if<std::int64_t>(&a.value);
+      if (version && *version == kResultSchemaVersion) return;
+      throw InputError(fmt::format(
+          "cannot read results from '{}': its schema_version is {}; this trustsim {} reads "
+          "version {} (rerun the scenario in /config/scenario with this engine, or read it with "
+          "the engine that wrote it: attribute engine_version)",
+          path, version ? std::to_string(*version) : std::string("not an integer"),
+          engine_version(), kResultSchemaVersion));
+    }
+  throw InputError(fmt::format(
+      "cannot read results from '{}': it has no schema_version attribute (not a trustsim "
+      "result file?)",
+      path));
 }
 
 }  // namespace trustsim

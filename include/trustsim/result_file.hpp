@@ -41,9 +41,13 @@ void check_output_writable(const std::filesystem::path& path);
 // removing the temporary; HDF5 itself never writes to disk.
 void write_result_file(const std::filesystem::path& path, const ResultFile& file);
 
+// `table_paths` of read_result_file that reads every table the file holds.
+inline constexpr const char* kEveryTable = "*";
+
 // Reads a result file back (all tables under the groups listed in
 // `table_paths`, the root attributes and the scenario text). A path ending in
-// '?' names an optional table, skipped when the file does not have it. Throws
+// '?' names an optional table, skipped when the file does not have it;
+// {kEveryTable} reads every table, in path order. Throws
 // InputError if the file is missing, not a regular file (a FIFO is refused,
 // never waited on), damaged (checksum), unreadable or not a trustsim result
 // file. `verify_checksum` false skips the checksum (for files changed by

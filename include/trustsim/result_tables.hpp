@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "trustsim/result_file.hpp"
 #include "trustsim/scenario.hpp"
@@ -45,9 +46,23 @@ struct RunMetadata {
 ResultFile assemble_results(const Scenario& scenario, const FinishedTasks& finished,
                             const RunMetadata& metadata);
 
-// SHA-256 over the tables that must be bit-identical (/runs, /summary,
-// /timeseries, /cohort_summary, /analysis/contrasts), column by column.
+// The result file layout's version (root attribute schema_version). 2: a
+// checksum block before the HDF5 data. Columns and tables may be added
+// within a version; renaming or removing one, or changing what it means,
+// takes a new version.
+inline constexpr std::int64_t kResultSchemaVersion = 2;
+
+// SHA-256 over every table but the lookups and /timing (the results that
+// must be bit-identical), column by column, in file order.
 std::string results_digest(const ResultFile& file);
+// Whether a table at `path` is part of results_digest.
+bool in_results_digest(std::string_view path);
+// SHA-256 of one table, hashed as results_digest hashes it.
+std::string table_digest(const Table& table);
+
+// InputError (exit 2) unless `file`, read from `path`, has this engine's
+// schema_version.
+void check_schema_version(const ResultFile& file, const std::string& path);
 
 // Memory rank 0 needs for the results of `tasks` finished tasks: their records, the
 // tables assembled from them and the result file's image (all three at once when the file
