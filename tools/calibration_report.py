@@ -25,7 +25,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import h5py  # noqa: E402
 
-from read_results import _text, read_table, write_text  # noqa: E402
+from trustsim_results import _text, read_table, write_text  # noqa: E402
 
 TABLES = ["/calibration/parameters", "/calibration/moments", "/calibration/sensitivity",
           "/calibration/notes", "/calibration/history"]

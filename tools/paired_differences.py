@@ -21,7 +21,7 @@ import sys
 
 import h5py
 
-from read_results import read_table
+from trustsim_results import read_table
 
 DEFAULT_COLUMNS = ["defects_per_1k_orders", "false_positive_suspensions", "suspensions",
                    "wrongful_exits", "gmv_lost_wrongly_suspended", "mean_trust", "orders", "gmv"]

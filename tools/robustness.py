@@ -31,7 +31,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import h5py  # noqa: E402
 import yaml  # noqa: E402
 
-from read_results import _text, contrasts_with_names, write_text  # noqa: E402
+from trustsim_results import _text, contrasts_with_names, write_text  # noqa: E402
 
 # Behavioural parameters: how buyers and sellers react, which nothing public
 # pins (docs/calibration.md, "Parameters left free"). Keys of the scenario;

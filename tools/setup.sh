@@ -14,6 +14,8 @@ packages=(
   libgtest-dev libbenchmark-dev clang-format
   python3 python3-h5py python3-pandas python3-matplotlib python3-yaml
 )
+# The test presets also run the R example of reading results (tests/tools/trustsim_results.sh).
+[ "$preset" != release ] && packages+=(r-cran-hdf5r)
 # The fuzz preset (and so the test command) also needs clang, libFuzzer and clang's OpenMP.
 [ "$preset" = fuzz ] && packages+=(clang libclang-rt-14-dev libomp-14-dev)
 missing=()

@@ -24,7 +24,7 @@ import math, re, sys
 work, tools = sys.argv[1], sys.argv[2]
 sys.path.insert(0, tools)
 import h5py
-from read_results import read_table
+from trustsim_results import read_table
 
 def parsed(path):
     """{(arm, column): (arm mean, difference, lo, hi)} from the tool's output."""
