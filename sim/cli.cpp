@@ -1,9 +1,13 @@
 // Command line: run / validate / summarize, progress display, exit codes.
 #include "trustsim/cli.hpp"
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <ctime>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -12,6 +16,7 @@
 #include <fmt/format.h>
 #include <omp.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <CLI/CLI.hpp>
 
@@ -23,6 +28,7 @@
 #include "trustsim/replication_plan.hpp"
 #include "trustsim/report.hpp"
 #include "trustsim/result_file.hpp"
+#include "trustsim/result_tables.hpp"
 #include "trustsim/run_lock.hpp"
 #include "trustsim/scenario.hpp"
 #include "trustsim/sha256.hpp"
@@ -816,6 +822,73 @@ int do_summarize(const std::string& path, const SummaryOptions& options) {
   return kExitOk;
 }
 
+// `trustsim report RESULTS -o REPORT.html`: the file is checked here (exit 2
+// for anything that is not a complete result file of this schema), then
+// tools/report.py draws the report into a hidden file beside the target,
+// renamed into place only when complete: a failed report leaves nothing and
+// replaces nothing. An existing report is replaced only with --force.
+struct ReportArgs {
+  std::string results, output;
+  bool force = false;
+};
+
+int do_report(ReportArgs args) {
+  namespace fs = std::filesystem;
+  const ResultFile file = read_result_file(args.results, {});
+  check_schema_version(file, args.results);
+  if (args.output.empty()) args.output = fs::path(args.results).stem().string() + ".html";
+  const fs::path out(args.output);
+  if (fs::exists(out) && !args.force)
+    throw InputError(
+        fmt::format("report: '{}' already exists (--force replaces it)", out.string()));
+  check_output_writable(out);
+  const char* tools_env = std::getenv("TRUSTSIM_TOOLS_DIR");
+  const fs::path script =
+      fs::path(tools_env && *tools_env ? tools_env : TRUSTSIM_TOOLS_DIR) / "report.py";
+  if (!fs::is_regular_file(script))
+    throw RunError(
+        fmt::format("report: {} is missing (set TRUSTSIM_TOOLS_DIR to the tools/ "
+                    "folder of a trustsim checkout)",
+                    script.string()));
+  const char* python_env = std::getenv("TRUSTSIM_PYTHON");
+  const std::string python = python_env && *python_env        ? python_env
+                             : fs::exists("/usr/bin/python3") ? "/usr/bin/python3"
+                                                              : "python3";
+  const fs::path partial =
+      (out.parent_path().empty() ? fs::path(".") : out.parent_path()) /
+      fmt::format(".{}.partial.{}", out.filename().string(), static_cast<long>(::getpid()));
+  std::vector<std::string> words = {python, script.string(), args.results, "-o", partial.string()};
+  std::vector<char*> argv;
+  for (auto& w : words) argv.push_back(w.data());
+  argv.push_back(nullptr);
+  std::fflush(nullptr);
+  const pid_t child = ::fork();
+  if (child < 0)
+    throw RunError(fmt::format("report: cannot start {}: {}", python, std::strerror(errno)));
+  if (child == 0) {
+    ::execvp(argv[0], argv.data());
+    std::fprintf(stderr, "trustsim: error: report: cannot run %s: %s\n", argv[0],
+                 std::strerror(errno));
+    ::_exit(127);
+  }
+  int status = 0;
+  while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  }
+  std::error_code ignored;
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    fs::remove(partial, ignored);
+    if (WIFEXITED(status) && WEXITSTATUS(status) == kExitBadInput) return kExitBadInput;
+    std::cerr << fmt::format("trustsim: error: report: {} failed ({}); no report written\n",
+                             script.string(),
+                             WIFEXITED(status) ? fmt::format("exit {}", WEXITSTATUS(status))
+                                               : fmt::format("signal {}", WTERMSIG(status)));
+    return kExitRunFailure;
+  }
+  fs::rename(partial, out);
+  std::cout << fmt::format("wrote {}\n", out.string());
+  return kExitOk;
+}
+
 // `trustsim compare A B`: 0 when the runs agree, 1 when they differ, 2 for
 // anything else (bad input, or a failure reading): 1 means only "differ".
 int do_compare(const std::string& a, const std::string& b, const CompareOptions& options) {
@@ -918,6 +991,14 @@ int cli_main(int argc, char** argv) {
                           "print the resolved scenario the file embeds (trustsim run it to "
                           "reproduce the file's results bit for bit)");
 
+  ReportArgs report;
+  auto* report_cmd = app.add_subcommand(
+      "report", "write a self-contained HTML report of a result file (charts, tables, provenance)");
+  report_cmd->add_option("results", report.results, "result file (.h5)")->required();
+  report_cmd->add_option("-o,--output", report.output,
+                         "the HTML file (default: RESULTS_STEM.html in the current directory)");
+  report_cmd->add_flag("--force", report.force, "replace an existing report");
+
   std::string compare_a, compare_b;
   CompareOptions compare;
   auto* compare_cmd = app.add_subcommand(
@@ -967,6 +1048,7 @@ int cli_main(int argc, char** argv) {
     }
     if (*summarize_cmd) return do_summarize(summarize_path, summary);
     if (*compare_cmd) return do_compare(compare_a, compare_b, compare);
+    if (*report_cmd) return do_report(report);
   } catch (const InputError& e) {
     // Scenario problems are already in compiler style; other input errors get a prefix.
     std::cerr << (e.problems().empty() ? "trustsim: error: " : "") << e.what() << "\n";

@@ -197,7 +197,8 @@ class Comparer {
     for (std::size_t r = 0; r < keys_b.size() && unique; ++r)
       unique = rows_b.emplace(keys_b[r], r).second;
     std::set<std::string> seen_a;
-    for (std::size_t r = 0; r < keys_a.size() && unique; ++r) unique = seen_a.insert(keys_a[r]).second;
+    for (std::size_t r = 0; r < keys_a.size() && unique; ++r)
+      unique = seen_a.insert(keys_a[r]).second;
     std::vector<std::pair<std::size_t, std::size_t>> pairs;
     if (unique) {
       for (std::size_t r = 0; r < keys_a.size(); ++r) {
@@ -244,8 +245,7 @@ class Comparer {
             a_number && *a_number != 0 && deviation > 0
                 ? fmt::format(", relative {:.3g}", deviation / std::abs(*a_number))
                 : std::string();
-        list(fmt::format("{} [{}] {}: {} vs {}{}", a.path(), keys_a[ra], ca.name, a_value,
-                         b_value,
+        list(fmt::format("{} [{}] {}: {} vs {}{}", a.path(), keys_a[ra], ca.name, a_value, b_value,
                          deviation > 0 ? fmt::format(" (|diff| {:.3g}{})", deviation, relative)
                                        : std::string()));
       }
@@ -254,13 +254,13 @@ class Comparer {
       if (largest == 0)
         return {true, in_order ? "the same values (stored differently)"
                                : "the same values in another row order"};
-      return {true, fmt::format("within tolerance (largest |diff| {:.3g}: {})", largest,
-                                largest_at)};
+      return {true,
+              fmt::format("within tolerance (largest |diff| {:.3g}: {})", largest, largest_at)};
     }
     std::string verdict = fmt::format("DIFFERS: {} value{}", differing, differing == 1 ? "" : "s");
     if (only_a + only_b > 0)
-      verdict += fmt::format(", {} row{} only in A, {} only in B", only_a, only_a == 1 ? "" : "s",
-                             only_b);
+      verdict +=
+          fmt::format(", {} row{} only in A, {} only in B", only_a, only_a == 1 ? "" : "s", only_b);
     return {false, verdict + column_notes};
   }
 
@@ -296,8 +296,8 @@ std::string normalised(std::string path) {
 }  // namespace
 
 CompareResult compare_result_files(const std::filesystem::path& path_a,
-                                const std::filesystem::path& path_b,
-                                const CompareOptions& options) {
+                                   const std::filesystem::path& path_b,
+                                   const CompareOptions& options) {
   if (!(options.rtol >= 0) || !(options.atol >= 0) || std::isinf(options.rtol) ||
       std::isinf(options.atol))
     throw InputError("compare: --rtol and --atol must be finite and not negative");
@@ -330,12 +330,14 @@ CompareResult compare_result_files(const std::filesystem::path& path_a,
   CompareResult result;
   std::string& out = result.text;
   out += describe("A", path_a, a) + describe("B", path_b, b);
-  const auto config_a = attribute_text(a, "config_sha256"), config_b = attribute_text(b, "config_sha256");
+  const auto config_a = attribute_text(a, "config_sha256"),
+             config_b = attribute_text(b, "config_sha256");
   out += config_a == config_b
              ? fmt::format("scenarios: the same (config_sha256 {})\n", config_a.substr(0, 12))
-             : fmt::format("scenarios: DIFFERENT (config_sha256 {} vs {}): not runs of the same "
-                           "resolved scenario\n",
-                           config_a.substr(0, 12), config_b.substr(0, 12));
+             : fmt::format(
+                   "scenarios: DIFFERENT (config_sha256 {} vs {}): not runs of the same "
+                   "resolved scenario\n",
+                   config_a.substr(0, 12), config_b.substr(0, 12));
   out += options.rtol == 0 && options.atol == 0
              ? "agreement: bit for bit\n"
              : fmt::format("agreement: |b - a| <= atol + rtol * |a|, rtol {:g}, atol {:g}\n",
@@ -378,8 +380,8 @@ CompareResult compare_result_files(const std::filesystem::path& path_a,
   } else {
     std::string names;
     for (const auto& p : differing) names += (names.empty() ? "" : ", ") + p;
-    out += fmt::format("\nthe runs DIFFER in {} of {} tables: {}\n", differing.size(),
-                       paths.size(), names);
+    out += fmt::format("\nthe runs DIFFER in {} of {} tables: {}\n", differing.size(), paths.size(),
+                       names);
   }
   return result;
 }

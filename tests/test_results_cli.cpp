@@ -160,8 +160,8 @@ TEST_F(ResultsCliTest, CompareAndSummarizeRefuseWhatIsNotAResultFile) {
   for (auto& a : other.root_attributes)
     if (a.name == "schema_version") a.value = std::int64_t{99};
   write("schema99.h5", other);
-  for (const std::string bad : {"missing.h5", "notes.h5", "folder.h5", "truncated.h5",
-                                "schema99.h5"}) {
+  for (const std::string bad :
+       {"missing.h5", "notes.h5", "folder.h5", "truncated.h5", "schema99.h5"}) {
     for (const std::string command : {"compare a.h5 " + bad, "compare " + bad + " a.h5",
                                       "summarize " + bad, "summarize --format json " + bad}) {
       const auto r = run(command);
@@ -175,7 +175,8 @@ TEST_F(ResultsCliTest, CompareAndSummarizeRefuseWhatIsNotAResultFile) {
   EXPECT_TRUE(contains(schema.err, "schema_version is 99")) << describe(schema);
   const auto table_name = run("compare a.h5 a.h5 --tables nonsense");
   EXPECT_EQ(table_name.code, 2) << describe(table_name);
-  EXPECT_TRUE(contains(table_name.err, "table 'nonsense' is in neither file")) << describe(table_name);
+  EXPECT_TRUE(contains(table_name.err, "table 'nonsense' is in neither file"))
+      << describe(table_name);
   EXPECT_EQ(run("compare a.h5 a.h5 --rtol -1").code, 2);
   EXPECT_EQ(run("compare a.h5").code, 2);
 }
@@ -274,7 +275,8 @@ TEST_F(ResultsCliTest, SummarizeRefusesASelectionTheFileDoesNotHave) {
   run_small("a.h5");
   const auto metric = run("summarize a.h5 --metrics gmv,not_a_metric");
   EXPECT_EQ(metric.code, 2) << describe(metric);
-  EXPECT_TRUE(contains(metric.err, "no metric 'not_a_metric' in the file (it has ")) << describe(metric);
+  EXPECT_TRUE(contains(metric.err, "no metric 'not_a_metric' in the file (it has "))
+      << describe(metric);
   const auto baseline = run("summarize a.h5 --arms baseline");
   EXPECT_EQ(baseline.code, 2) << describe(baseline);
   EXPECT_TRUE(contains(baseline.err, "'baseline' is the baseline")) << describe(baseline);

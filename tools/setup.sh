@@ -14,8 +14,9 @@ packages=(
   libgtest-dev libbenchmark-dev clang-format
   python3 python3-h5py python3-pandas python3-matplotlib python3-yaml
 )
-# The test presets also run the R example of reading results (tests/tools/trustsim_results.sh).
-[ "$preset" != release ] && packages+=(r-cran-hdf5r)
+# The test presets also run the R example of reading results (tests/tools/trustsim_results.sh)
+# and open `trustsim report` in a real browser (tests/tools/report.sh).
+[ "$preset" != release ] && packages+=(r-cran-hdf5r chromium)
 # The fuzz preset (and so the test command) also needs clang, libFuzzer and clang's OpenMP.
 [ "$preset" = fuzz ] && packages+=(clang libclang-rt-14-dev libomp-14-dev)
 missing=()

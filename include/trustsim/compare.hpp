@@ -35,6 +35,6 @@ struct CompareResult {
 // cohort names; a task's point and replication), so the same results
 // in another row order, or with arms numbered differently, agree.
 CompareResult compare_result_files(const std::filesystem::path& a, const std::filesystem::path& b,
-                                const CompareOptions& options);
+                                   const CompareOptions& options);
 
 }  // namespace trustsim
