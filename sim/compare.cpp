@@ -21,12 +21,6 @@
 namespace trustsim {
 namespace {
 
-const Table* find_table(const ResultFile& file, std::string_view path) {
-  for (const auto& t : file.tables)
-    if (t.path() == path) return &t;
-  return nullptr;
-}
-
 // A column's values if it exists with that type (foreign files may lack it).
 template <class T>
 const std::vector<T>* values_of(const Table* table, const std::string& name) {

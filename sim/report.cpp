@@ -17,12 +17,6 @@
 namespace trustsim {
 namespace {
 
-const Table* find_table(const ResultFile& file, std::string_view path) {
-  for (const auto& t : file.tables)
-    if (t.path() == path) return &t;
-  return nullptr;
-}
-
 const Table& table_at(const ResultFile& file, std::string_view path) {
   if (const Table* t = find_table(file, path)) return *t;
   throw InputError(fmt::format("result file has no table {}", path));

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -30,6 +31,13 @@ struct ResultFile {
   std::string scenario_yaml;               // stored as a string dataset at /config/scenario
   std::vector<Table> tables;               // each table's path() is its group, e.g. "/summary"
 };
+
+// The table at `path` ("/summary"), or nullptr.
+inline const Table* find_table(const ResultFile& file, std::string_view path) {
+  for (const auto& t : file.tables)
+    if (t.path() == path) return &t;
+  return nullptr;
+}
 
 // Fails with InputError (exit 2) when a result file could not be created at
 // `path`: missing directory, no permission, path is a directory. Creates and
