@@ -176,13 +176,12 @@ Contrasts read_contrasts(const ResultFile& file, const SummaryOptions& options) 
   c.mean_arm = &column<double>(contrasts, "mean_arm");
   c.mean_base = &column<double>(contrasts, "mean_baseline");
   c.diff = &column<double>(contrasts, "mean_diff");
-  c.se = contrasts.find("se") ? &column<double>(contrasts, "se") : c.diff;
+  c.se = contrasts.find("se") ? &column<double>(contrasts, "se") : nullptr;
   c.lo = &column<double>(contrasts, "ci_lo");
   c.hi = &column<double>(contrasts, "ci_hi");
   c.p = contrasts.find("p_value") ? &column<double>(contrasts, "p_value") : nullptr;
   c.p_adj = &column<double>(contrasts, "p_adjusted");
   if (contrasts.find("variance_ratio")) c.ratios = &column<double>(contrasts, "variance_ratio");
-  if (!contrasts.find("se")) c.se = nullptr;
   c.method = attribute_or<std::string>(file, "p_adjustment", "holm");
   c.confidence = attribute_or<double>(file, "confidence", 0.95);
   c.independent = attribute_or<std::int64_t>(file, "independent_arms", 0) != 0;

@@ -331,7 +331,10 @@ class Report:
         metrics = [m for m in HEADLINE if m in summary]
         arms = list(dict.fromkeys(summary["arm"]))
         x_name = parameters[0]
-        others = parameters[1:]
+        # A grid: one line per value of the other parameters. Any other design (points
+        # spread over the space): each point's mean, unjoined, against the first parameter.
+        grid = all(points[p].nunique() <= 4 for p in parameters[1:])
+        others = parameters[1:] if grid else []
         cols = min(3, len(metrics))
         rows = math.ceil(len(metrics) / cols)
         fig, axes = plt.subplots(rows, cols, figsize=(3.3 * cols, 2.4 * rows), squeeze=False)
@@ -351,7 +354,7 @@ class Report:
                     label = arm + "".join(f", {o}={v:g}" for o, v in zip(others, values))
                     ax.errorbar(line[x_name], line["mean"], yerr=1.96 * line["sem"].fillna(0),
                                 marker="o", ms=3, capsize=2, color=COLOURS[a % len(COLOURS)],
-                                ls=styles[s % len(styles)], label=label)
+                                ls=styles[s % len(styles)] if grid else "none", label=label)
             ax.set_title(metric, fontsize=9)
             ax.set_xlabel(x_name, fontsize=8)
         for k in range(len(metrics), rows * cols):
@@ -360,7 +363,8 @@ class Report:
         fig.tight_layout(rect=(0, 0.04 + 0.015 * len(labels) / 3, 1, 1))
         fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=7, frameon=False)
         out = figure("chart-sweep", "response", "Response over the swept parameters", fig,
-                     "mean over replications ± 1.96 standard errors")
+                     "mean over replications ± 1.96 standard errors" +
+                     ("" if grid else f"; each sweep point against {x_name}, the others varying"))
         if self.has("/analysis/sobol"):
             sobol = self.results.table("/analysis/sobol")
             sobol = sobol[sobol["metric"].isin(HEADLINE)]

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# trustsim report in a real browser: for a two-arm run with cohorts and a
-# seller panel, a sweep with precision targets and a calibration, the HTML
-# file references nothing outside itself; headless Chromium (Debian's
-# chromium) opens it offline with no console message, every chart draws
+# trustsim report in a real browser: for a four-arm run with cohorts and a
+# seller panel, a grid sweep with precision targets, a Saltelli sweep with
+# Sobol indices and a calibration, the HTML file references nothing outside
+# itself; headless Chromium (Debian's chromium) opens it offline with no
+# console message, every chart draws
 # (the page's own count after load), every number of the contrasts table is
 # the HDF5 file's value (exactly, in data-value; to 4 significant digits on
 # screen), and a screenshot of each is kept in ARTIFACTS. Bad files: exit 2
@@ -23,10 +24,26 @@ mkdir -p "$artifacts"
   --set population.sellers.count=200 --set population.buyers.count=5000 --set warmup_days=30 \
   --set horizon_days=60 --set precision.min_replications=2 --set precision.max_replications=2 \
   --set precision.batch=2 --threads 2 >/dev/null 2>&1
+# A Saltelli sweep (points spread over two parameters, with Sobol indices).
+cat >saltelli.yaml <<YAML
+include: $source_dir/scenarios/quickstart.yaml
+name: saltelli-small
+population: {sellers: {count: 150}, buyers: {count: 3000}}
+warmup_days: 20
+horizon_days: 40
+replications: 2
+sweep:
+  design: saltelli
+  points: 4
+  parameters:
+    - {key: "policies[0].above", min: 0.005, max: 0.02}
+    - {key: trust.initial, min: 0.7, max: 0.9}
+YAML
+"$trustsim" run saltelli.yaml --quiet -o saltelli.h5 --threads 2 >/dev/null 2>&1
 OMP_NUM_THREADS=1 "$trustsim" calibrate "$source_dir/tests/calibration/recovery.yaml" \
   --set calibration.budget=8 -o cal.h5 --quiet >/dev/null 2>&1
 
-for name in kinds sweep cal; do
+for name in kinds sweep saltelli cal; do
   "$trustsim" report "$name.h5" -o "$name.html" >/dev/null || fail "report $name exited $?"
   # Self-contained: no script, style, image or font from anywhere else.
   if grep -Eio '(src|href)=["'"'"'][^"'"'"'#]+' "$name.html" | head -1 | grep -q .; then
@@ -59,6 +76,7 @@ expected_charts = {
               "chart-series-odr_defects_per_1k_orders", "chart-series-churned_buyers",
               "chart-series-suspensions", "chart-series-warnings", "chart-cohorts"],
     "sweep": ["chart-forest", "chart-series-mean_trust", "chart-cohorts", "chart-sweep"],
+    "saltelli": ["chart-forest", "chart-sweep", "chart-sobol"],
     "cal": ["chart-calibration"],
 }
 
