@@ -367,10 +367,7 @@ class Report:
                      ("" if grid else f"; each sweep point against {x_name}, the others varying"))
         if self.has("/analysis/sobol"):
             sobol = self.results.table("/analysis/sobol")
-            sobol = sobol[sobol["metric"].isin(HEADLINE)]
-            names = dict(zip(self.results.raw("/lookup/parameters")["parameter_id"],
-                             self.results.raw("/lookup/parameters")["key"]))
-            sobol["parameter"] = sobol["parameter_id"].map(names)
+            sobol = sobol[sobol["metric"].isin(HEADLINE)]  # "parameter": the swept key, joined
             arms = list(dict.fromkeys(sobol["arm"]))
             metrics = list(dict.fromkeys(sobol["metric"]))
             fig, axes = plt.subplots(len(arms), 1, figsize=(9.5, 1 + 1.8 * len(arms)), squeeze=False)

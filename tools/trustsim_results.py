@@ -18,6 +18,7 @@ week, seller, series) stays, with what the lookups call each id joined
 beside it:
 - arm_id -> arm, metric_id -> metric (and unit), cohort_id -> cohort;
 - point_id -> the swept parameters' values, one column per parameter;
+- parameter_id -> parameter (the swept key, in /analysis/sobol);
 - task_id -> point_id and replication (and the parameters) where the table
   lacks them;
 - policy_outcome_id -> policy (its index), policy_kind, policy_name, outcome.
@@ -172,6 +173,7 @@ class Results:
         # Each id's labels right after it; then the rest in the stored order.
         beside = {"task_id": ["point_id", "replication"], "arm_id": ["arm"],
                   "cohort_id": ["cohort"], "metric_id": ["metric", "unit"],
+                  "parameter_id": ["parameter"],
                   "policy_outcome_id": ["policy", "policy_kind", "outcome", "unit"]}
         if "point_id" in out and self._has("/lookup/points"):
             beside["point_id"] = [c for c in self.raw("/lookup/points").columns if c != "point_id"]
@@ -200,6 +202,10 @@ class Results:
             metrics = self.raw("/lookup/metrics")[["metric_id", "name", "unit"]].rename(
                 columns={"name": "metric"})
             out = out.merge(metrics, on="metric_id", how="left")
+        if "parameter_id" in out and self._has("/lookup/parameters"):
+            keys = self.raw("/lookup/parameters")[["parameter_id", "key"]].rename(
+                columns={"key": "parameter"})
+            out = out.merge(keys, on="parameter_id", how="left")
         if "policy_outcome_id" in out and self._has("/lookup/policy_outcomes"):
             outcomes = self.raw("/lookup/policy_outcomes")[
                 ["policy_outcome_id", "policy", "kind", "name", "unit"]].rename(

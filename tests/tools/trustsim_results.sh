@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# tools/trustsim_results.py, the importable loader: every table of two
-# result files (a sweep with precision targets; every policy kind with
-# seller and buyer panels) loads long and wide, with every id's label
+# tools/trustsim_results.py, the importable loader: every table of four
+# result files (a grid sweep with precision targets; every policy kind with
+# seller and buyer panels; a Saltelli sweep with Sobol indices; a
+# calibration) loads long and wide, with every id's label
 # joined (none missing), and the long values are the stored values, row for
 # row; bad files are a ResultFileError (exit 2 as a command), never a
 # traceback. With R and r-cran-hdf5r installed, the R example in
@@ -19,6 +20,24 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 "$trustsim" run "$source_dir/tests/data/every-policy-kind.yaml" --quiet -o "$work/kinds.h5" \
   --set outputs.buyer_events=0.05 --threads 2 >/dev/null 2>&1
 
+cat >"$work/saltelli.yaml" <<YAML
+include: $source_dir/scenarios/quickstart.yaml
+name: saltelli-small
+population: {sellers: {count: 150}, buyers: {count: 3000}}
+warmup_days: 20
+horizon_days: 40
+replications: 2
+sweep:
+  design: saltelli
+  points: 4
+  parameters:
+    - {key: "policies[0].above", min: 0.005, max: 0.02}
+    - {key: trust.initial, min: 0.7, max: 0.9}
+YAML
+"$trustsim" run "$work/saltelli.yaml" --quiet -o "$work/saltelli.h5" --threads 2 >/dev/null 2>&1
+OMP_NUM_THREADS=1 "$trustsim" calibrate "$source_dir/tests/calibration/recovery.yaml" \
+  --set calibration.budget=8 -o "$work/cal.h5" --quiet >/dev/null 2>&1
+
 PYTHONPATH="$source_dir/tools" "$python" - "$work" <<'PY'
 import hashlib, os, sys
 import h5py
@@ -27,7 +46,7 @@ import trustsim_results as tr
 
 work = sys.argv[1]
 seen = set()
-for name in ("sweep.h5", "kinds.h5"):
+for name in ("sweep.h5", "kinds.h5", "saltelli.h5", "cal.h5"):
     with tr.open_results(os.path.join(work, name)) as results:
         assert results.attrs["format"] == "trustsim-results"
         assert "policies:" in results.scenario
@@ -39,15 +58,15 @@ for name in ("sweep.h5", "kinds.h5"):
             assert len(wide) == len(raw), (name, path, len(wide), len(raw))
             # Every id has its label, and no label is missing.
             for id_column, label in (("arm_id", "arm"), ("cohort_id", "cohort"),
-                                     ("metric_id", "metric"),
+                                     ("metric_id", "metric"), ("parameter_id", "parameter"),
                                      ("policy_outcome_id", "outcome")):
                 if id_column in raw and not path.startswith("/lookup"):
                     assert label in long and long[label].notna().all(), (name, path, label)
             if "task_id" in raw and "/runs" in results.tables():
                 assert long["replication"].notna().all(), (name, path)
             if "point_id" in raw and "/lookup/points" in results.tables():
-                assert "policies[0].window_days" in long, (name, path)
-                assert long["policies[0].window_days"].notna().all(), (name, path)
+                swept = [c for c in results.raw("/lookup/points").columns if c != "point_id"]
+                assert swept and all(long[c].notna().all() for c in swept), (name, path)
             # Long holds each stored value once, in the stored row order per metric.
             if "metric" in long and "value" in long and "metric_id" not in raw:
                 for column in raw.columns:
@@ -59,7 +78,8 @@ for name in ("sweep.h5", "kinds.h5"):
         assert {"arm", "metric", "unit", "mean_diff"} <= set(contrasts.columns)
 for table in ("/summary", "/timeseries", "/cohort_summary", "/runs", "/policy_outcomes",
               "/panels/sellers", "/panels/buyer_events", "/analysis/contrasts",
-              "/analysis/precision", "/lookup/points", "/lookup/parameters"):
+              "/analysis/precision", "/lookup/points", "/lookup/parameters", "/analysis/sobol",
+              "/calibration/moments", "/calibration/history", "/calibration/parameters"):
     assert table in seen, f"no file had {table}: the test does not cover it"
 
 # Bad files: a clear ResultFileError each.
