@@ -496,6 +496,10 @@ def main(argv):
     except tr.ResultFileError as error:
         print(f"trustsim: error: {error}", file=sys.stderr)
         return 2
+    except Exception as error:  # a table the report cannot draw: one line, never a traceback
+        print(f"trustsim: error: report: cannot draw '{args.results}': "
+              f"{type(error).__name__}: {error}", file=sys.stderr)
+        return 1
     with open(args.output, "w", encoding="utf-8") as out:
         out.write(text)
     return 0
