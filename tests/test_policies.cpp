@@ -126,6 +126,45 @@ TEST(ThresholdRuleTest, ADefectFloorNeedsThatManyDefectiveOrdersBehindTheRate) {
   EXPECT_EQ(low.day(1000, 5).warnings, 0);  // 5 defective orders, but 0.5%: no breach
 }
 
+// The order floor is checked against an upper bound (the count at the last
+// exact look plus the running total's growth) before the window's start is
+// read. The rule must still apply on exactly the days the window holds the
+// floor: 30 sellers with bursts of orders (every order defective, so every
+// seller at the floor breaches) and quiet spells, against brute-force window
+// counts, day by day for 300 days.
+TEST(ThresholdRuleTest, TheOrderFloorAppliesOnExactlyTheDaysTheWindowHoldsIt) {
+  constexpr std::size_t kSellers = 30;
+  constexpr std::uint32_t kFloor = 40, kWindow = 10;
+  Bench bench(threshold(odr_rule({Action::kWarn}, /*grace=*/0, kFloor)), kSellers);
+  std::vector<std::vector<std::uint32_t>> orders(kSellers);
+  std::uint64_t state = 7;
+  auto next = [&state] {  // the test's own reproducible draws
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<std::uint32_t>(state >> 33);
+  };
+  for (int day = 0; day < 300; ++day) {
+    std::vector<std::uint32_t> today(kSellers);
+    for (std::size_t s = 0; s < kSellers; ++s) {
+      // Seller s alternates bursts and quiet spells of its own lengths.
+      const bool burst = (day / (3 + static_cast<int>(s % 7))) % 2 == 0;
+      today[s] = burst ? next() % (2 + s) : (next() % 9 == 0 ? 1 : 0);
+      orders[s].push_back(today[s]);
+    }
+    std::int64_t at_floor = 0;
+    for (std::size_t s = 0; s < kSellers; ++s) {
+      std::uint32_t window = 0;
+      for (std::size_t d = orders[s].size() > kWindow ? orders[s].size() - kWindow : 0;
+           d < orders[s].size(); ++d)
+        window += orders[s][d];
+      at_floor += window >= kFloor ? 1 : 0;
+    }
+    const auto totals = bench.day_each([&](std::size_t s) {
+      return std::pair{today[s], today[s]};
+    });
+    ASSERT_EQ(totals.warnings, at_floor) << "day " << day;
+  }
+}
+
 TEST(ThresholdRuleTest, AGrantedAppealReinstatesAndWipesTheLadder) {
   const auto always = testing::always_reinstated(2);
   Bench bench(threshold(odr_rule({Action::kSuppressListings, Action::kSuspend}, 0)), 1, always);

@@ -17,7 +17,7 @@ source "$(dirname "$0")/bench_common.sh"
 
 # One run: prints "simulate_seconds sellers_seconds orders".
 run_once() {
-  "$bin" run "$@" -o "$work/b.h5" --force --threads 1 --quiet 2>/dev/null
+  "$bin" run "$@" -o "$work/b.h5" --force --threads 1 --quiet >/dev/null 2>&1  # not the digest line
   /usr/bin/python3 - "$work/b.h5" <<'PY'
 import sys
 import h5py
