@@ -131,10 +131,6 @@ inline std::uint32_t SellerUnderReview::window_sum(std::uint32_t handle) const {
   return sellers_.windows.sum(seller_, handle);
 }
 
-inline std::uint32_t SellerUnderReview::window_total(std::uint32_t handle) const {
-  return sellers_.windows.total(seller_, handle);
-}
-
 enum class BuyerStatus : std::uint8_t { kActive, kChurned };
 
 // One buyer. All fields are read and written together at each shopping

@@ -197,8 +197,6 @@ class SellerUnderReview {
   SellerCohort cohort() const;
   // A rolling sum of this seller's counters (handle from RollingWindows::find).
   std::uint32_t window_sum(std::uint32_t handle) const;
-  // The counter's running total (RollingWindows::total), for cheap upper bounds.
-  std::uint32_t window_total(std::uint32_t handle) const;
   // A metric's value from its window sums (window_metric in metrics.hpp).
   double metric(Metric metric, std::uint32_t numerator, std::uint32_t denominator) const {
     return window_metric(metric, numerator, denominator, weights());

@@ -71,15 +71,6 @@ class RollingWindows {
     const auto& ring = rings_[r.counter];
     return ring[r.now + seller] - ring[r.before + seller];  // modulo 2^32: exact
   }
-  // The window's counter summed over the seller's whole life so far (modulo
-  // 2^32), from the slot just pushed: no read of the window's start. A sum
-  // grows by at most what this total grows by, so a sum known on one day,
-  // plus the total's growth since, bounds the sum on any later day.
-  std::uint32_t total(std::size_t seller, std::uint32_t handle) const {
-    assert(pushed_[seller] == pushed_mark());
-    const auto& r = reading_[handle];
-    return rings_[r.counter][r.now + seller];
-  }
   std::size_t bytes_per_seller() const;
 
  private:

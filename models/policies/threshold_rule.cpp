@@ -112,7 +112,6 @@ void ThresholdRule::bind_windows(const RollingWindows& windows) {
 
 void ThresholdRule::resize(std::size_t count, std::size_t capacity) {
   resize_within(standing_, count, capacity, Standing{kNeverStepped, 0, 0, 0, 0});
-  resize_within(floor_slack_, count, capacity, std::uint32_t{0});
   resize_within(actions_, count, capacity, std::array<std::uint16_t, enum_count<Action>()>{});
 }
 
@@ -164,16 +163,8 @@ void ThresholdRule::begin_review(const Sellers& sellers, const RunSettings& sett
 void ThresholdRule::evaluate_seller(SellerUnderReview& seller) {
   const auto s = seller.seller();
   if (!due_on(rule_.schedule, seller.day())) return;
-  // Most sellers are below the order floor: that check comes first, and
-  // mostly without reading the window's start (a ring row last touched weeks
-  // ago): the window's count now is at most its count at the last exact
-  // look plus what the seller's running total has grown by since.
-  auto& slack = floor_slack_[s];
-  const std::uint32_t total = seller.window_total(denominator_);
-  if (static_cast<std::uint32_t>(slack + total) < rule_.min_orders)
-    return;  // bound: exact, mod 2^32
+  // Most sellers are below the order floor: that check comes first.
   const auto den = seller.window_sum(denominator_);
-  slack = den - total;
   if (den < rule_.min_orders) return;  // too little evidence: the rule does not apply
   const auto num = seller.window_sum(numerator_);
   if (rule_.min_defects > 0 &&
@@ -248,8 +239,6 @@ void ThresholdRule::take_parameters(const Policy& from) {
   rule_ = other;
   standard_ = rule_.standard();
   if (!same_percentiles) reset_percentiles();
-  // The arm's window may differ: every bound starts again from the running total.
-  std::fill(floor_slack_.begin(), floor_slack_.end(), 0u);
 }
 
 std::vector<OutcomeDefinition> ThresholdRule::outcome_columns() const {

@@ -242,10 +242,6 @@ class ThresholdRule final : public Policy {
     std::uint8_t offences;     // suspensions by this rule (saturating)
   };
   std::vector<Standing> standing_;  // per seller
-  // Per seller: its order count in the window minus its running total, at
-  // the last exact look (mod 2^32); plus the total now, an upper bound on the
-  // count now. 0 (the bound is the running total) until the first look.
-  std::vector<std::uint32_t> floor_slack_;
   // Horizon actions by this rule, per seller, by action.
   std::vector<std::array<std::uint16_t, enum_count<Action>()>> actions_;
 };
