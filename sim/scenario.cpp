@@ -184,8 +184,31 @@ std::pair<int, int> line_and_column(std::string_view text, std::size_t offset) {
 
 // Every mapping key that appears twice in one mapping (YAML forbids it, yaml-cpp keeps both
 // and a reader would silently take one), in document order.
-void find_duplicate_keys(const YAML::Node& node, const Origins& origins, const std::string& path,
-                         Problems& problems) {
+// Deeper than any scenario: a walk stops here rather than run out of stack.
+constexpr std::size_t kMaxScenarioDepth = 64;
+
+// Repeated keys in any mapping, aliases that make a node contain itself
+// (`a: &x {b: *x}`: yaml-cpp builds a cycle, which every later walk of the
+// tree would follow for ever) and nesting deeper than kMaxScenarioDepth.
+// Returns false when the tree cannot be walked safely (a cycle or too deep).
+// `where`: the mark a problem with `node` is reported at (its key's, or its
+// list's: an alias node carries its anchor's mark, not its own).
+bool check_tree(const YAML::Node& node, const SourceMark& where, const Origins& origins,
+                const std::string& path, Problems& problems, std::vector<YAML::Node>& ancestors) {
+  if (!node.IsMap() && !node.IsSequence()) return true;
+  for (const auto& a : ancestors)
+    if (a.is(node)) {
+      problems.add(where, path, "this alias refers to a mapping or list that contains it (a cycle)",
+                   "an alias to a node outside itself, or the value written out");
+      return false;
+    }
+  if (ancestors.size() >= kMaxScenarioDepth) {
+    problems.add(where, path, fmt::format("nested more than {} levels deep", kMaxScenarioDepth),
+                 "a scenario of the documented keys");
+    return false;
+  }
+  ancestors.push_back(node);
+  bool walkable = true;
   if (node.IsMap()) {
     std::set<std::string> seen;
     for (const auto& kv : node) {
@@ -194,12 +217,24 @@ void find_duplicate_keys(const YAML::Node& node, const Origins& origins, const s
       if (kv.first.IsScalar() && !seen.insert(key).second)
         problems.add(origins.mark_of(kv.first), child, "this key appears twice in one mapping",
                      "each key once (YAML does not allow repeated keys)");
-      find_duplicate_keys(kv.second, origins, child, problems);
+      const auto at = origins.mark_of(kv.first);
+      walkable = check_tree(kv.first, at, origins, child, problems, ancestors) && walkable;
+      walkable = walkable && check_tree(kv.second, at, origins, child, problems, ancestors);
+      if (!walkable) break;
     }
-  } else if (node.IsSequence()) {
-    for (std::size_t i = 0; i < node.size(); ++i)
-      find_duplicate_keys(node[i], origins, fmt::format("{}[{}]", path, i), problems);
+  } else {
+    for (std::size_t i = 0; i < node.size() && walkable; ++i)
+      walkable =
+          check_tree(node[i], where, origins, fmt::format("{}[{}]", path, i), problems, ancestors);
   }
+  ancestors.pop_back();
+  return walkable;
+}
+
+bool find_duplicate_keys(const YAML::Node& node, const Origins& origins, const std::string& path,
+                         Problems& problems) {
+  std::vector<YAML::Node> ancestors;
+  return check_tree(node, origins.mark_of(node), origins, path, problems, ancestors);
 }
 
 ParsedDocument parse_document(const std::string& text, const std::string& label) {
@@ -352,6 +387,11 @@ void add_set_overrides(const std::vector<std::string>& sets, Overlay& overlay, O
       continue;
     }
     if (!value.IsDefined() || value.IsNull()) value = YAML::Node(std::string());
+    // A value whose aliases make a cycle (or nests absurdly deep) cannot be walked.
+    if (Problems walk; !find_duplicate_keys(value, origins, path, walk)) {
+      problems.add(arg_mark, path, walk.list.front().message, walk.list.front().expected);
+      continue;
+    }
     // Every node of the value points at its place in the --set argument, so a problem deep
     // inside a structured value names the --set, not the scenario file.
     const auto mark_all = [&](const auto& self, const YAML::Node& node) -> void {

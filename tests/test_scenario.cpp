@@ -790,6 +790,29 @@ TEST(ScenarioErrors, DuplicateKey) {
   EXPECT_EQ(problems[0].mark.column, 1) << problems[0].format();
 }
 
+// An alias to a node that contains it makes yaml-cpp build a cycle, which any
+// walk of the tree would follow until the stack runs out (found by
+// fuzz_scenario). It is refused where the alias is, in the file or a --set.
+TEST(ScenarioErrors, AnAliasThatContainsItselfIsRefused) {
+  expect_problem(only_problem("seed: &s 1\n\ntrust: &t\n  baseline: *t\n  b: !!str x\n"), kLabel, 4,
+                 3, "trust.baseline", "contains it (a cycle)", "an alias to a node outside itself");
+  LoadOptions options;
+  options.set_overrides = {"trust=&t {a: [*t]}"};
+  try {
+    (void)load_scenario_text("seed: 1\n", kLabel, options);
+    FAIL() << "a cyclic --set value was accepted";
+  } catch (const InputError& e) {
+    ASSERT_EQ(e.problems().size(), 1u);
+    EXPECT_EQ(e.problems()[0].key_path, "trust");
+    EXPECT_NE(e.problems()[0].message.find("(a cycle)"), std::string::npos);
+  }
+  // Nesting far deeper than any scenario is refused, not walked.
+  const std::string deep = "seed: 1\nx: " + std::string(100, '[') + std::string(100, ']') + "\n";
+  const auto p = only_problem(deep);
+  EXPECT_NE(p.message.find("nested more than 64 levels deep"), std::string::npos) << p.format();
+  EXPECT_EQ(p.mark.line, 2) << p.format();
+}
+
 TEST(ScenarioErrors, UnreadableFile) {
   const fs::path missing =
       fs::temp_directory_path() / ("trustsim_no_such_" + std::to_string(::getpid()) + ".yaml");
