@@ -25,21 +25,7 @@ mkdir -p "$artifacts"
   --set horizon_days=60 --set precision.min_replications=2 --set precision.max_replications=2 \
   --set precision.batch=2 --threads 2 >/dev/null 2>&1
 # A Saltelli sweep (points spread over two parameters, with Sobol indices).
-cat >saltelli.yaml <<YAML
-include: $source_dir/scenarios/quickstart.yaml
-name: saltelli-small
-population: {sellers: {count: 150}, buyers: {count: 3000}}
-warmup_days: 20
-horizon_days: 40
-replications: 2
-sweep:
-  design: saltelli
-  points: 4
-  parameters:
-    - {key: "policies[0].above", min: 0.005, max: 0.02}
-    - {key: trust.initial, min: 0.7, max: 0.9}
-YAML
-"$trustsim" run saltelli.yaml --quiet -o saltelli.h5 --threads 2 >/dev/null 2>&1
+"$trustsim" run "$source_dir/tests/data/saltelli-small.yaml" --quiet -o saltelli.h5 --threads 2 >/dev/null 2>&1
 OMP_NUM_THREADS=1 "$trustsim" calibrate "$source_dir/tests/calibration/recovery.yaml" \
   --set calibration.budget=8 -o cal.h5 --quiet >/dev/null 2>&1
 
