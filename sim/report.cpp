@@ -1,5 +1,6 @@
 // The contrasts table as the terminal shows it after `run` and in `summarize`.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <map>
 #include <set>
@@ -41,6 +42,13 @@ std::string number(double x) {
   if (a >= 1000.0) return fmt::format("{:.0f}", x);
   return fmt::format("{:.4g}", x);
 }
+
+// A confidence interval as the tables show it, or `missing` without one.
+std::string interval(double lo, double hi, const char* missing) {
+  return std::isnan(lo) ? std::string(missing) : fmt::format("[{}, {}]", number(lo), number(hi));
+}
+
+std::string p_text(double p) { return std::isnan(p) ? "n/a" : fmt::format("{:.3g}", p); }
 
 template <class T>
 T attribute_or(const ResultFile& file, std::string_view name, T fallback) {
@@ -247,15 +255,12 @@ std::string format_contrasts_text(const ResultFile& file, Contrasts& c, bool eve
     for (const auto i : rows) {
       const auto& lo = *c.lo;
       const auto& p_adj = *c.p_adj;
-      const std::string ci = std::isnan(lo[i])
-                                 ? std::string("n/a (needs >= 2 replications)")
-                                 : fmt::format("[{}, {}]", number(lo[i]), number((*c.hi)[i]));
+      const std::string ci = interval(lo[i], (*c.hi)[i], "n/a (needs >= 2 replications)");
       const bool significant = !std::isnan(p_adj[i]) && p_adj[i] < 0.05;
       const double ratio = c.ratios ? (*c.ratios)[i] : std::nan("");
       out += fmt::format("  {:<34} {:>12} {:>12} {:>12}  {:<27} {:>8}{:2} {:>9}\n",
                          c.metric_names[(*c.metric)[i]], number((*c.mean_base)[i]),
-                         number((*c.mean_arm)[i]), number((*c.diff)[i]), ci,
-                         std::isnan(p_adj[i]) ? "n/a" : fmt::format("{:.3g}", p_adj[i]),
+                         number((*c.mean_arm)[i]), number((*c.diff)[i]), ci, p_text(p_adj[i]),
                          significant ? " *" : "", number(ratio));
     }
   }
@@ -274,39 +279,41 @@ std::string format_contrasts_text(const ResultFile& file, Contrasts& c, bool eve
   return out;
 }
 
-// One contrast as named fields, in the order csv, markdown and json write them.
-struct Field {
-  std::string name;
-  std::variant<std::string, std::int64_t, double> value;
-};
+// One contrast's columns, in the order csv and json write them (a header needs no row).
+constexpr std::array<const char*, 16> kContrastColumns = {
+    "point_id", "point",         "arm",        "baseline",      "metric", "unit",
+    "n",        "mean_baseline", "mean_arm",   "difference",    "se",     "ci_lo",
+    "ci_hi",    "p_value",       "p_adjusted", "variance_ratio"};
+using FieldValue = std::variant<std::string, std::int64_t, double>;
 
-std::vector<Field> contrast_fields(const ResultFile& file, Contrasts& c, std::size_t i) {
+std::array<FieldValue, kContrastColumns.size()> contrast_values(const ResultFile& file,
+                                                                Contrasts& c, std::size_t i) {
   const auto nan = std::nan("");
   const auto point = (*c.point)[i];
   const auto values = point_values(file, point);
-  return {{"point_id", point},
-          {"point", values.empty() ? std::string() : values.substr(2)},
-          {"arm", c.arm_names[(*c.arm)[i]]},
-          {"baseline", c.baseline},
-          {"metric", c.metric_names[(*c.metric)[i]]},
-          {"unit", c.metric_units[(*c.metric)[i]]},
-          {"n", (*c.n)[i]},
-          {"mean_baseline", (*c.mean_base)[i]},
-          {"mean_arm", (*c.mean_arm)[i]},
-          {"difference", (*c.diff)[i]},
-          {"se", c.se ? (*c.se)[i] : nan},
-          {"ci_lo", (*c.lo)[i]},
-          {"ci_hi", (*c.hi)[i]},
-          {"p_value", c.p ? (*c.p)[i] : nan},
-          {"p_adjusted", (*c.p_adj)[i]},
-          {"variance_ratio", c.ratios ? (*c.ratios)[i] : nan}};
+  return {point,
+          values.empty() ? std::string() : values.substr(2),
+          c.arm_names[(*c.arm)[i]],
+          c.baseline,
+          c.metric_names[(*c.metric)[i]],
+          c.metric_units[(*c.metric)[i]],
+          (*c.n)[i],
+          (*c.mean_base)[i],
+          (*c.mean_arm)[i],
+          (*c.diff)[i],
+          c.se ? (*c.se)[i] : nan,
+          (*c.lo)[i],
+          (*c.hi)[i],
+          c.p ? (*c.p)[i] : nan,
+          (*c.p_adj)[i],
+          c.ratios ? (*c.ratios)[i] : nan};
 }
 
 // Numbers in full (shortest text that reads back to the same double), for other tools.
 std::string exact(double x) { return fmt::format("{}", x); }
 
-std::string csv_field(const std::string& text) {
-  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+std::string csv_field(std::string_view text) {
+  if (text.find_first_of(",\"\r\n") == std::string::npos) return std::string(text);
   std::string quoted = "\"";
   for (const char ch : text) quoted += ch == '"' ? std::string("\"\"") : std::string(1, ch);
   return quoted + "\"";
@@ -336,28 +343,26 @@ std::string markdown_cell(const std::string& text) {
   return out;
 }
 
+// One value for csv or json: text through `quote`, numbers in full, `missing` for NaN (and,
+// when `only_finite`, for infinities too).
+std::string value_text(const FieldValue& value, std::string (*quote)(std::string_view),
+                       const char* missing, bool only_finite) {
+  if (const auto* text = std::get_if<std::string>(&value)) return quote(*text);
+  if (const auto* count = std::get_if<std::int64_t>(&value)) return std::to_string(*count);
+  const double x = std::get<double>(value);
+  return std::isnan(x) || (only_finite && std::isinf(x)) ? missing : exact(x);
+}
+
 std::string format_contrasts_as(const ResultFile& file, Contrasts& c, SummaryFormat format) {
   std::string out;
-  const auto names = contrast_fields(file, c, 0);
   if (format == SummaryFormat::kCsv) {
-    for (std::size_t f = 0; f < names.size(); ++f) out += (f ? "," : "") + names[f].name;
+    for (std::size_t f = 0; f < kContrastColumns.size(); ++f)
+      out += (f ? "," : "") + std::string(kContrastColumns[f]);
     out += "\n";
     for (const auto i : c.rows) {
-      const auto fields = contrast_fields(file, c, i);
-      for (std::size_t f = 0; f < fields.size(); ++f) {
-        out += f ? "," : "";
-        std::visit(
-            [&out](const auto& v) {
-              using T = std::decay_t<decltype(v)>;
-              if constexpr (std::is_same_v<T, std::string>)
-                out += csv_field(v);
-              else if constexpr (std::is_same_v<T, double>)
-                out += std::isnan(v) ? "" : exact(v);
-              else
-                out += std::to_string(v);
-            },
-            fields[f].value);
-      }
+      const auto values = contrast_values(file, c, i);
+      for (std::size_t f = 0; f < values.size(); ++f)
+        out += (f ? "," : "") + value_text(values[f], csv_field, "", false);
       out += "\n";
     }
     return out;
@@ -369,14 +374,11 @@ std::string format_contrasts_as(const ResultFile& file, Contrasts& c, SummaryFor
     out += "|---|---|---|---:|---:|---:|---|---:|\n";
     for (const auto i : c.rows) {
       const auto values = point_values(file, (*c.point)[i]);
-      const std::string ci = std::isnan((*c.lo)[i])
-                                 ? std::string("n/a")
-                                 : fmt::format("[{}, {}]", number((*c.lo)[i]), number((*c.hi)[i]));
       out += fmt::format("| {}{} | {} | {} | {} | {} | {} | {} | {} |\n", (*c.point)[i],
                          markdown_cell(values), markdown_cell(c.arm_names[(*c.arm)[i]]),
                          markdown_cell(c.metric_names[(*c.metric)[i]]), number((*c.mean_base)[i]),
-                         number((*c.mean_arm)[i]), number((*c.diff)[i]), ci,
-                         std::isnan((*c.p_adj)[i]) ? "n/a" : fmt::format("{:.3g}", (*c.p_adj)[i]));
+                         number((*c.mean_arm)[i]), number((*c.diff)[i]),
+                         interval((*c.lo)[i], (*c.hi)[i], "n/a"), p_text((*c.p_adj)[i]));
     }
     return out;
   }
@@ -391,21 +393,10 @@ std::string format_contrasts_as(const ResultFile& file, Contrasts& c, SummaryFor
   out += "  \"contrasts\": [";
   for (std::size_t k = 0; k < c.rows.size(); ++k) {
     out += k ? ",\n    {" : "\n    {";
-    const auto fields = contrast_fields(file, c, c.rows[k]);
-    for (std::size_t f = 0; f < fields.size(); ++f) {
-      out += fmt::format("{}{}: ", f ? ", " : "", json_string(fields[f].name));
-      std::visit(
-          [&out](const auto& v) {
-            using T = std::decay_t<decltype(v)>;
-            if constexpr (std::is_same_v<T, std::string>)
-              out += json_string(v);
-            else if constexpr (std::is_same_v<T, double>)
-              out += std::isfinite(v) ? exact(v) : "null";
-            else
-              out += std::to_string(v);
-          },
-          fields[f].value);
-    }
+    const auto values = contrast_values(file, c, c.rows[k]);
+    for (std::size_t f = 0; f < values.size(); ++f)
+      out += fmt::format("{}{}: {}", f ? ", " : "", json_string(kContrastColumns[f]),
+                         value_text(values[f], json_string, "null", true));
     out += "}";
   }
   out += c.rows.empty() ? "]\n}\n" : "\n  ]\n}\n";

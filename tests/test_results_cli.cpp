@@ -271,6 +271,21 @@ TEST_F(ResultsCliTest, SummarizeWritesTheSelectedContrastsInEachFormat) {
   EXPECT_FALSE(contains(text.out, "\n  gmv ")) << describe(text);
 }
 
+// One arm: no contrast. The csv is its header alone and the json an empty list
+// (this crashed: the header was taken from a first row that does not exist).
+TEST_F(ResultsCliTest, SummarizeOfASingleArmRunHasNoContrastRows) {
+  write_text(work_ / "one.yaml", "seed: 3\n");
+  const auto r = run(std::string("run one.yaml -o one.h5 --quiet ") + kSmall);
+  ASSERT_EQ(r.code, 0) << describe(r);
+  const auto csv = run("summarize one.h5 --format csv");
+  ASSERT_EQ(csv.code, 0) << describe(csv);
+  EXPECT_EQ(lines_of(csv.out).size(), 1u) << csv.out;
+  EXPECT_TRUE(csv.out.starts_with("point_id,point,arm,baseline,metric,")) << csv.out;
+  const auto json = run("summarize one.h5 --format json");
+  ASSERT_EQ(json.code, 0) << describe(json);
+  EXPECT_EQ(YAML::Load(json.out)["contrasts"].size(), 0u) << json.out;
+}
+
 TEST_F(ResultsCliTest, SummarizeRefusesASelectionTheFileDoesNotHave) {
   run_small("a.h5");
   const auto metric = run("summarize a.h5 --metrics gmv,not_a_metric");
