@@ -546,7 +546,12 @@ void Marketplace::shop(std::int32_t day, const DayPlan& plan,
 
 // Closing sellers (parallel over blocks of sellers): add up each seller's
 // orders from every thread's log, roll windows, signals and behaviour, put
-// the seller before the policies, and collect tomorrow's offers.
+// the seller before the policies, and collect tomorrow's offers. A block
+// takes each step for all its sellers before the next (and the policies one
+// after another): each pass then reads a few arrays as forward streams
+// instead of one seller's scattered rows at a time. On bench-every-policy
+// (one thread) that cut the policies' share of the day loop from 12.0% to
+// 8.3% (medians of 5 interleaved rounds; docs/enforcement-rules.md).
 void Marketplace::close_sellers(std::int32_t day, const DayPlan& plan,
                                 std::vector<ThreadTotals>& per_thread) {
   const std::size_t n_sellers = sellers_.size();
@@ -568,12 +573,12 @@ void Marketplace::close_sellers(std::int32_t day, const DayPlan& plan,
       }
       auto& listed = listed_blocks_[block];
       listed.clear();
-      const std::size_t last = std::min(n_sellers, (block + 1) * block_size);
-      for (std::size_t s = block * block_size; s < last; ++s) {
+      const std::size_t first = block * block_size;
+      const std::size_t last = std::min(n_sellers, first + block_size);
+      for (std::size_t s = first; s < last; ++s)
         close_seller_day(s, day, std::exchange(day_counts_[s], {}), mine);
-        enforce(s, day, mine);
-        listed.collect(sellers_, handles_, s);
-      }
+      enforce(first, last, day, mine);
+      for (std::size_t s = first; s < last; ++s) listed.collect(sellers_, handles_, s);
     }
   }
 }

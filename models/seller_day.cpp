@@ -2,7 +2,8 @@
 // ranking signal and effort, decide exits; then decide a suspended seller's
 // appeal, or put an active seller before every policy (models/policies/;
 // MODEL.md 2, 7, 8), and let policies adjust its ranking for tomorrow.
-// Each call touches only its own seller, so sellers run in parallel.
+// Each seller's day touches only that seller, so blocks of sellers run in
+// parallel and the steps within a block in any order of sellers.
 #include <algorithm>
 #include <cmath>
 
@@ -141,17 +142,27 @@ void Marketplace::update_rating(std::size_t s) {
     attraction_[s * personas.size() + q] = attraction(personas[q].second, s);
 }
 
-void Marketplace::enforce(std::size_t s, std::int32_t day, DayTotals& totals) {
-  const auto status = sellers_.status[s];
-  if (status == SellerStatus::kExited) return;
-  if (status == SellerStatus::kSuspended && sellers_.appeal_day[s] != day) return;
-  SellerUnderReview review(sellers_, settings_, totals, s, day, in_horizon(day));
-  if (status == SellerStatus::kSuspended)
-    review.decide_appeal(policies_);  // plan of action: appeal, then reinstatement or exit
-  else
-    policies_.evaluate_seller(review);
-  if (review.active())
-    policies_.adjust_ranking(review, OfferStanding{sellers_.rank_score[s], sellers_.signal[s]});
+void Marketplace::enforce(std::size_t first, std::size_t last, std::int32_t day,
+                          DayTotals& totals) {
+  // A suspended seller on its appeal day has its plan of action decided
+  // (appeal, then reinstatement or exit); an active seller goes before the
+  // policies. Each seller meets exactly one of the two today.
+  std::vector<SellerUnderReview> before_policies;
+  for (std::size_t s = first; s < last; ++s) {
+    const auto status = sellers_.status[s];
+    if (status == SellerStatus::kActive)
+      before_policies.emplace_back(sellers_, settings_, totals, s, day, in_horizon(day));
+    else if (status == SellerStatus::kSuspended && sellers_.appeal_day[s] == day)
+      SellerUnderReview(sellers_, settings_, totals, s, day, in_horizon(day))
+          .decide_appeal(policies_);
+  }
+  policies_.evaluate_sellers(before_policies);
+  if (!policies_.adjusts_ranking()) return;
+  for (std::size_t s = first; s < last; ++s)
+    if (sellers_.status[s] == SellerStatus::kActive)
+      policies_.adjust_ranking(
+          SellerUnderReview(sellers_, settings_, totals, s, day, in_horizon(day)),
+          OfferStanding{sellers_.rank_score[s], sellers_.signal[s]});
 }
 
 }  // namespace trustsim

@@ -473,5 +473,81 @@ TEST(PolicyHooksTest, ARankingHookMovesSalesTowardsTheSellersItBoosts) {
   EXPECT_GT(boosted, 2 * plain) << "plain " << plain << ", boosted " << boosted;
 }
 
+// A kind that writes down whom it reviews, in call order, and suspends the
+// sellers of its mask.
+class ReviewLog final : public Policy {
+ public:
+  struct Parameters {
+    int id = 0;
+    std::uint64_t suspends = 0;                     // bit s: suspend seller s
+    std::vector<std::pair<int, std::size_t>>* log;  // (policy id, seller)
+  };
+  explicit ReviewLog(Parameters p) : p_(p) {}
+  std::string_view kind() const override { return "test_review_log"; }
+  std::unique_ptr<Policy> clone() const override { return std::make_unique<ReviewLog>(*this); }
+  void require_windows(RollingWindows&) const override {}
+  void bind_windows(const RollingWindows&) override {}
+  void resize(std::size_t, std::size_t) override {}
+  void evaluate_seller(SellerUnderReview& seller) override {
+    p_.log->push_back({p_.id, seller.seller()});
+    if ((p_.suspends >> seller.seller()) & 1u) seller.suspend();
+  }
+  void on_reinstated(std::size_t) override {}
+  void take_parameters(const Policy&) override {}
+  std::vector<OutcomeDefinition> outcome_columns() const override { return {}; }
+  std::vector<double> horizon_outcomes() const override { return {}; }
+  void begin_horizon() override {}
+
+ private:
+  Parameters p_;
+};
+
+TEST(PolicySetTest, ABlockOfSellersMeetsThePoliciesAsEachSellerWouldAlone) {
+  static const bool registered = [] {
+    PolicyRegistry::instance().add("test_review_log", [](const PolicyEntry& entry) {
+      return std::make_unique<ReviewLog>(std::any_cast<ReviewLog::Parameters>(entry.parameters));
+    });
+    return true;
+  }();
+  ASSERT_TRUE(registered);
+  constexpr std::size_t kSellers = 6;
+  // Policy 0 suspends seller 1, policy 1 seller 3: neither meets a later policy.
+  auto review = [](bool block) {
+    std::vector<std::pair<int, std::size_t>> log;
+    ModelParams params;
+    for (int id = 0; id < 3; ++id) {
+      const std::uint64_t suspends = id == 0 ? 1u << 1 : id == 1 ? 1u << 3 : 0;
+      params.policies.push_back({"test_review_log", ReviewLog::Parameters{id, suspends, &log}});
+    }
+    PolicySet set(params);
+    Bench bench(threshold(odr_rule({Action::kWarn})), kSellers);
+    DayTotals totals;
+    std::vector<SellerUnderReview> sellers;
+    for (std::size_t s = 0; s < kSellers; ++s)
+      sellers.emplace_back(bench.sellers(), bench.settings(), totals, s, 0, true);
+    if (block) {
+      set.evaluate_sellers(sellers);
+    } else {
+      for (auto& seller : sellers) set.evaluate_seller(seller);
+    }
+    EXPECT_EQ(totals.suspensions, 2);
+    return log;
+  };
+  const auto alone = review(false);
+  const auto block = review(true);
+  // Each seller's own sequence of policies is the same both ways.
+  std::vector<std::vector<int>> expected(kSellers, {0, 1, 2});
+  expected[1] = {0};
+  expected[3] = {0, 1};
+  for (const auto& log : {alone, block}) {
+    std::vector<std::vector<int>> met(kSellers);
+    for (const auto& [id, s] : log) met[s].push_back(id);
+    EXPECT_EQ(met, expected);
+  }
+  // And the block is policy-major: every call of policy 0 before any of policy 1.
+  ASSERT_EQ(block.size(), 6u + 5u + 4u);
+  for (std::size_t i = 1; i < block.size(); ++i) EXPECT_LE(block[i - 1].first, block[i].first);
+}
+
 }  // namespace
 }  // namespace trustsim

@@ -427,7 +427,8 @@ class Marketplace {
   void update_trust(Buyer& buyer, const OrderOutcome& o, DayTotals& totals) const;
   void close_seller_day(std::size_t seller, std::int32_t day, const SellerDay& counts,
                         DayTotals& totals);
-  void enforce(std::size_t seller, std::int32_t day, DayTotals& totals);
+  // Phase 3 for the sellers [first, last): appeals, every policy, ranking hooks.
+  void enforce(std::size_t first, std::size_t last, std::int32_t day, DayTotals& totals);
   void schedule(std::uint32_t buyer);
   void bind_windows();
   void read_shares();  // persona and category shares of the current settings

@@ -9,14 +9,17 @@
 //                                            |
 //     every policy's begin_review() (serial: what it computes over all
 //       sellers, e.g. a cohort percentile), then
-//     for each seller (in parallel):  close the seller's day (windows, signal,
-//       effort, exit), then, if the seller is active, every policy's
-//       evaluate_seller() in scenario order until one suspends the seller.
+//     for each block of sellers (blocks in parallel): close every seller's
+//       day (windows, signal, effort, exit); decide the appeals of the day
+//       (when one is granted, every policy's on_reinstated() lets its
+//       warnings and suppressions lapse); then every policy in scenario
+//       order calls evaluate_seller() on each seller of the block that was
+//       active before the policies, while it stays active (policy-major:
+//       each seller meets the policies in the same order as alone, until
+//       one suspends it).
 //     A seller still active then has its ranking for tomorrow's offer tables
 //     adjusted by every policy that adjusts_ranking() (a badge's boost, a
-//     demotion). A suspended seller's appeal is decided by the marketplace;
-//     when it is granted, every policy's on_reinstated() lets its warnings
-//     and suppressions lapse.
+//     demotion).
 //   false positives and negatives are judged against the run's reference
 //     standard (RunSettings::reference): the standards() rules of the
 //     reference arm's policies, the baseline's unless the scenario's
@@ -346,6 +349,13 @@ class PolicySet {
   void begin_review(const Sellers& sellers, const RunSettings& settings, std::int32_t day);
   // Every policy in order, while the seller stays active.
   void evaluate_seller(SellerUnderReview& seller);
+  // The same for a block of sellers, policy-major: each policy takes every
+  // seller of the block still active before the next policy does. A seller
+  // meets the policies in the same order as alone (policies act on their
+  // own seller only), and each policy reads its windows and records as a
+  // forward stream instead of one seller's scattered rows at a time.
+  void evaluate_sellers(std::vector<SellerUnderReview>& sellers);
+  bool adjusts_ranking() const { return adjusts_ranking_; }
   // Every policy that adjusts ranking, in order (nothing when none does).
   void adjust_ranking(const SellerUnderReview& seller, OfferStanding standing);
   void on_reinstated(std::size_t seller);

@@ -261,6 +261,12 @@ void PolicySet::evaluate_seller(SellerUnderReview& seller) {
   }
 }
 
+void PolicySet::evaluate_sellers(std::vector<SellerUnderReview>& sellers) {
+  for (auto& p : policies_)
+    for (auto& seller : sellers)
+      if (seller.active()) p->evaluate_seller(seller);  // a suspension ends its review
+}
+
 void PolicySet::adjust_ranking(const SellerUnderReview& seller, OfferStanding standing) {
   if (!adjusts_ranking_) return;
   for (auto& p : policies_)
