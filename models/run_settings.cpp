@@ -37,6 +37,7 @@ RunSettings RunSettings::make(const ModelParams& params, rng::StreamKey key,
 
 void DayTotals::add(const DayTotals& o) {
   orders += o.orders;
+  repeat_orders += o.repeat_orders;
   gmv_cents += o.gmv_cents;
   defect_orders += o.defect_orders;
   order_defects += o.order_defects;

@@ -220,6 +220,10 @@ void Marketplace::buy(Buyer& buyer, std::uint32_t b, std::uint32_t s, std::size_
   if (sample)
     sample->push_back(BuyerEvent::of(o, b, s, day - settings_.warmup_days, seq, buyer.persona,
                                      cents, trust_before, buyer.trust));
+  // A returning buyer: one who ordered in the 30 days before this order.
+  if (buyer.last_order_day >= 0 && day - buyer.last_order_day <= kReturningBuyerDays)
+    totals.repeat_orders += 1;
+  buyer.last_order_day = static_cast<std::int16_t>(day);  // warmup + horizon <= 7300 days
   if (!in_horizon(day)) return;
   const auto horizon_day = static_cast<std::int16_t>(day - settings_.warmup_days);
   if (buyer.first_horizon_order_day < 0) {
@@ -229,7 +233,6 @@ void Marketplace::buy(Buyer& buyer, std::uint32_t b, std::uint32_t s, std::size_
     if (since <= 30) buyer.repeat_flags |= 1;
     if (since <= 90) buyer.repeat_flags |= 2;
   }
-  buyer.last_order_day = horizon_day;
 }
 
 void Marketplace::record_order(OrderLog& log, std::size_t block_size, std::uint32_t seller,

@@ -285,6 +285,11 @@ const std::vector<Outcome<PeriodFacts>>& timeseries_table() {
            [](const F& f) { return static_cast<double>(f.market.buyers_present()); }},
           {{"churned_buyers", "buyers", "churn events in the period"},
            [](const F& f) { return static_cast<double>(f.period.churned); }},
+          {{"repeat_order_share", "share",
+            "orders in the period by returning buyers (who ordered in the 30 days before: the "
+            "same day and the warm-up count) / orders in the period; the first 30 days of a run "
+            "have no history and start low"},
+           [](const F& f) { return share(f.period.repeat_orders, f.period.orders); }},
           {{"listed_sellers", "sellers", "sellers with listed offers at the end of the period"},
            [](const F& f) { return static_cast<double>(f.market.listed_sellers()); }},
           {{"suspended_sellers", "sellers", "sellers suspended at the end of the period"},
@@ -500,13 +505,15 @@ void ArmAccumulator::finish(const Marketplace& market, const std::vector<std::st
   const auto& buyers = market.buyers();
   const auto& sellers = market.sellers();
   const auto horizon_days = market.settings().horizon_days;
+  // Active: an order in the horizon's last 90 days (buyers keep run days).
+  const auto active_from = market.settings().warmup_days + std::max(0, horizon_days - 90);
   // Integer counts over every buyer: summed in any order, so in parallel.
   std::int64_t active = 0, base30 = 0, rep30 = 0, base90 = 0, rep90 = 0;
   const auto n_buyers = static_cast<std::int64_t>(buyers.size());
 #pragma omp parallel for schedule(static) reduction(+ : active, base30, rep30, base90, rep90)
   for (std::int64_t i = 0; i < n_buyers; ++i) {
     const Buyer& b = buyers[static_cast<std::size_t>(i)];
-    if (b.last_order_day >= 0 && b.last_order_day >= horizon_days - 90) ++active;
+    if (b.last_order_day >= active_from) ++active;
     const auto first = b.first_horizon_order_day;
     if (first < 0) continue;
     if (first + 30 <= horizon_days) ++base30, rep30 += b.repeat_flags & 1;

@@ -16,6 +16,7 @@
 
 #include "small_world.hpp"
 #include "trustsim/experiment.hpp"
+#include "trustsim/marketplace.hpp"
 #include "trustsim/outcome_tables.hpp"
 #include "trustsim/result_tables.hpp"
 #include "trustsim/scenario.hpp"
@@ -124,6 +125,40 @@ TEST(Panels, NextOrderDayIsTheBuyersNextOrder) {
     EXPECT_EQ(next[i], same_buyer ? day[i + 1] : -1.0) << "row " << i;
     if (same_buyer) EXPECT_LE(day[i], day[i + 1]);
   }
+}
+
+// /timeseries repeat_order_share, counted again from every buyer's orders:
+// an order is a returning buyer's when the same buyer ordered in the 30 days
+// before it (the same day included). No warm-up, so every order is in the sample.
+TEST(Panels, RepeatOrderShareFollowsFromTheBuyerEvents) {
+  const auto scenario = testing::small_quickstart(
+      0, {"outputs.buyer_events=1", "outputs.timeseries=daily", "replications=1"});
+  const auto tasks = run_all_tasks(scenario);
+  const auto& defs = buyer_event_columns();
+  const auto share = column(timeseries_outcomes(), "repeat_order_share");
+  for (const auto& [id, task] : tasks)
+    for (const auto& arm : task.arms) {
+      const auto& buyer = arm.buyer_events[column(defs, "buyer")];
+      const auto& day = arm.buyer_events[column(defs, "day")];
+      std::map<double, std::pair<double, double>> by_day;  // orders, returning buyers' orders
+      for (std::size_t i = 0; i < buyer.size(); ++i) {
+        const bool returning =
+            i > 0 && buyer[i - 1] == buyer[i] && day[i] - day[i - 1] <= kReturningBuyerDays;
+        by_day[day[i]].first += 1;
+        by_day[day[i]].second += returning;
+      }
+      ASSERT_EQ(arm.period_start.size(), 60u);
+      double low = 1, high = 0;
+      for (std::size_t r = 0; r < arm.period_start.size(); ++r) {
+        const auto [orders, returning] = by_day[static_cast<double>(arm.period_start[r])];
+        ASSERT_GT(orders, 0) << "day " << r;
+        EXPECT_DOUBLE_EQ(arm.timeseries[share][r], returning / orders) << "day " << r;
+        low = std::min(low, arm.timeseries[share][r]);
+        high = std::max(high, arm.timeseries[share][r]);
+      }
+      // Without a warm-up the share starts from buyers without history.
+      EXPECT_LT(low, 0.5 * high);
+    }
 }
 
 TEST(Panels, ChangeNoOtherTable) {

@@ -13,8 +13,8 @@ has what it needs:
   the baseline: difference, confidence interval, adjusted p, precision);
 - forest plots of the effects by metric and candidate;
 - fan charts over time (mean and 50% / 90% bands across replications) of
-  trust, orders, defects, churn and enforcement per arm, and of each
-  candidate's paired difference to the baseline;
+  trust, repeat purchase, orders, defects, churn and enforcement per arm,
+  and of each candidate's paired difference to the baseline;
 - per-cohort suspensions and false positives (fairness), and what
   enforcement cost each cohort;
 - for sweeps: each outcome's response over the swept parameters, and Sobol
@@ -48,7 +48,9 @@ HEADLINE = ["orders", "gmv", "mean_trust", "repeat_rate_90d", "buyer_churn_rate"
             "false_positive_suspensions", "wrongful_exits", "seller_exits"]
 # Series drawn over time (the /timeseries columns), with a title each.
 # Counts are divided by the period's days (the last period may be shorter).
-SERIES = [("mean_trust", "Mean buyer trust", False), ("orders", "Orders a day", True),
+SERIES = [("mean_trust", "Mean buyer trust", False),
+          ("repeat_order_share", "Share of orders from returning buyers (30 days)", False),
+          ("orders", "Orders a day", True),
           ("odr_defects_per_1k_orders", "Seller-charged order defects per 1,000 orders", False),
           ("churned_buyers", "Buyers lost to churn a day", True),
           ("suspensions", "Suspensions a day", True), ("warnings", "Warnings a day", True)]

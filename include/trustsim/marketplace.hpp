@@ -141,7 +141,7 @@ struct Buyer {
   float base_rate = 0;  // shopping events per day at initial trust
   float next_time = 0;  // next shopping (or return) time, in days
   std::int16_t first_horizon_order_day = -1;
-  std::int16_t last_order_day = -1;  // horizon day, -1: none
+  std::int16_t last_order_day = -1;  // day of the run (warm-up included), -1: none
   std::uint8_t persona = 0;
   BuyerStatus status = BuyerStatus::kActive;
   std::uint8_t repeat_flags = 0;  // bit 0: ordered again within 30 d, bit 1: 90 d
@@ -149,6 +149,10 @@ struct Buyer {
 static_assert(sizeof(Buyer) == 20);
 
 using Buyers = std::vector<Buyer>;
+
+// A returning buyer's order: the buyer ordered in this many days before it
+// (the /timeseries repeat_order_share).
+inline constexpr std::int32_t kReturningBuyerDays = 30;
 
 // Marketplace-wide counts for one day (all integers: thread-order independent).
 struct DayTotals {
@@ -165,6 +169,7 @@ struct DayTotals {
   std::int64_t searches_without_offer = 0;
   std::int64_t searches_without_purchase = 0;  // the buyer took the outside option
   std::int64_t churned = 0;
+  std::int64_t repeat_orders = 0;  // orders by returning buyers (kReturningBuyerDays)
   std::int64_t returned = 0;
   std::int64_t arrived = 0;
   std::int64_t trust_delta_fixed = 0;  // change of summed trust, 2^-32 units

@@ -58,7 +58,8 @@ import h5py
 
 work = sys.argv[1]
 expected_charts = {
-    "kinds": ["chart-forest", "chart-series-mean_trust", "chart-series-orders",
+    "kinds": ["chart-forest", "chart-series-mean_trust", "chart-series-repeat_order_share",
+              "chart-series-orders",
               "chart-series-odr_defects_per_1k_orders", "chart-series-churned_buyers",
               "chart-series-suspensions", "chart-series-warnings", "chart-cohorts"],
     "sweep": ["chart-forest", "chart-series-mean_trust", "chart-cohorts", "chart-sweep"],
