@@ -33,14 +33,19 @@ import math
 import os
 import sys
 
-import matplotlib
+try:
+    import matplotlib
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import trustsim_results as tr  # noqa: E402
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import trustsim_results as tr
+except ImportError as missing:  # the machine, not the file: exit 1, one line
+    sys.exit(f"trustsim report: {sys.executable} has no module {missing.name!r}: install "
+             "Debian's python3-matplotlib, python3-h5py and python3-pandas "
+             "(bash tools/setup.sh does), or set TRUSTSIM_PYTHON to a Python that has them")
 
 # Outcomes a decision document leads with, in this order (those the file has).
 HEADLINE = ["orders", "gmv", "mean_trust", "repeat_rate_90d", "buyer_churn_rate",

@@ -162,6 +162,16 @@ for bad in text.h5 folder.h5 truncated.h5 missing.h5; do
   grep -q "$bad" err.txt || fail "report $bad: $(cat err.txt)"
   [ ! -e bad.html ] || fail "report $bad left bad.html"
 done
+# A Python without the report's modules (site-packages off): exit 1, one line
+# that says what to install, no traceback, no report.
+printf '#!/bin/sh\nexec %s -S "$@"\n' "$python" >bare-python
+chmod +x bare-python
+status=0
+TRUSTSIM_PYTHON="$work/bare-python" "$trustsim" report kinds.h5 -o bare.html 2>err.txt || status=$?
+[ "$status" = 1 ] || fail "report with a bare Python exited $status, not 1"
+grep -q "python3-matplotlib" err.txt || fail "report with a bare Python: $(cat err.txt)"
+if grep -q Traceback err.txt; then fail "report with a bare Python printed a traceback"; fi
+[ ! -e bare.html ] || fail "report with a bare Python left bare.html"
 # An existing report is not replaced without --force.
 status=0
 "$trustsim" report kinds.h5 -o kinds.html 2>err.txt || status=$?
