@@ -475,21 +475,15 @@ ResultFile write_results(RunState& run, const std::string& command_line, double 
 
 // The warnings the result file records (one per line), on stderr, quiet or not.
 void report_warnings(const ResultFile& file) {
-  for (const auto& a : file.root_attributes)
-    if (const auto* text = std::get_if<std::string>(&a.value); text && a.name == "warnings") {
-      std::istringstream lines(*text);
-      for (std::string line; std::getline(lines, line);)
-        if (!line.empty()) std::cerr << "trustsim: warning: " << line << "\n";
-    }
+  std::istringstream lines(attribute_or<std::string>(file, "warnings", ""));
+  for (std::string line; std::getline(lines, line);)
+    if (!line.empty()) std::cerr << "trustsim: warning: " << line << "\n";
 }
 
 // Report: the contrasts, the digest and where the time went.
 // The results digest the file records.
 std::string results_digest_of(const ResultFile& file) {
-  for (const auto& a : file.root_attributes)
-    if (const auto* text = std::get_if<std::string>(&a.value); text && a.name == "results_digest")
-      return *text;
-  return "?";
+  return attribute_or<std::string>(file, "results_digest", "?");
 }
 
 void report_results(const ResultFile& file, const RunState& run, double seconds, int ranks) {
@@ -767,12 +761,9 @@ int do_calibrate(const RunArgs& args, const std::string& command_line) {
   run.lock->release();
   if (!args.quiet) {
     std::cout << format_moment_table(*calibration);
-    std::string digest = "?";
-    for (const auto& a : file.root_attributes)
-      if (const auto* t = std::get_if<std::string>(&a.value); t && a.name == "results_digest")
-        digest = *t;
     std::cout << fmt::format("\nwrote {} and {}\n  results digest {}\n  {:.1f} s\n",
-                             run.out.string(), fragment.string(), digest, seconds());
+                             run.out.string(), fragment.string(), results_digest_of(file),
+                             seconds());
   }
   report_warnings(file);
   return kExitOk;

@@ -29,13 +29,11 @@ const std::vector<T>* values_of(const Table* table, const std::string& name) {
 }
 
 std::string attribute_text(const ResultFile& file, std::string_view name) {
-  for (const auto& a : file.root_attributes)
-    if (a.name == name) {
-      if (const auto* text = std::get_if<std::string>(&a.value)) return *text;
-      if (const auto* number = std::get_if<std::int64_t>(&a.value)) return std::to_string(*number);
-      return fmt::format("{}", std::get<double>(a.value));
-    }
-  return "?";
+  const auto* a = find_attribute(file, name);
+  if (!a) return "?";
+  if (const auto* text = std::get_if<std::string>(&a->value)) return *text;
+  if (const auto* number = std::get_if<std::int64_t>(&a->value)) return std::to_string(*number);
+  return fmt::format("{}", std::get<double>(a->value));
 }
 
 // What the lookups call each id, so rows are matched by meaning, not by

@@ -50,13 +50,6 @@ std::string interval(double lo, double hi, const char* missing) {
 
 std::string p_text(double p) { return std::isnan(p) ? "n/a" : fmt::format("{:.3g}", p); }
 
-template <class T>
-T attribute_or(const ResultFile& file, std::string_view name, T fallback) {
-  for (const auto& a : file.root_attributes)
-    if (a.name == name && std::holds_alternative<T>(a.value)) return std::get<T>(a.value);
-  return fallback;
-}
-
 std::map<std::int64_t, std::string> names_by_id(const Table& t, const std::string& id) {
   std::map<std::int64_t, std::string> names;
   const auto& ids = column<std::int64_t>(t, id);

@@ -39,6 +39,20 @@ inline const Table* find_table(const ResultFile& file, std::string_view path) {
   return nullptr;
 }
 
+// The root attribute `name`, or nullptr.
+inline const Attribute* find_attribute(const ResultFile& file, std::string_view name) {
+  for (const auto& a : file.root_attributes)
+    if (a.name == name) return &a;
+  return nullptr;
+}
+
+// The root attribute `name` when it holds a T, else `fallback`.
+template <class T>
+T attribute_or(const ResultFile& file, std::string_view name, T fallback) {
+  const auto* a = find_attribute(file, name);
+  return a && std::holds_alternative<T>(a->value) ? std::get<T>(a->value) : fallback;
+}
+
 // Fails with InputError (exit 2) when a result file could not be created at
 // `path`: missing directory, no permission, path is a directory. Creates and
 // removes a probe file beside the target; touches nothing the user has.
