@@ -17,6 +17,23 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 browser="$(command -v chromium || true)"
 [ -n "$browser" ] || fail "chromium is not installed (tools/setup.sh installs it for the test presets)"
 mkdir -p "$artifacts"
+# Headless Chromium, offline (no proxy reachable), with a profile of its own
+# for each run (a profile a previous run still holds can keep the next one
+# waiting). A run that times out is tried once more, afresh, and says so.
+# Usage: browse NAME STDOUT STDERR CHROMIUM-ARGUMENTS...
+browse() {
+  local profile="$work/profile-$1" out="$2" err="$3" status
+  shift 3
+  for try in 1 2; do
+    status=0
+    timeout 90 "$browser" --headless --no-sandbox --disable-gpu --disable-dev-shm-usage \
+      --user-data-dir="$profile-$try" --proxy-server=127.0.0.1:9 "$@" >"$out" 2>"$err" \
+      || status=$?
+    [ "$status" = 124 ] || return "$status"
+    echo "report.sh: chromium timed out after 90 s on $*, try $try of 2" >&2
+  done
+  return 124
+}
 
 "$trustsim" run "$source_dir/tests/data/every-policy-kind.yaml" --quiet -o kinds.h5 --threads 2 \
   >/dev/null 2>&1
@@ -38,17 +55,15 @@ for name in kinds sweep saltelli cal; do
   # (url(#id) is an SVG's reference to its own clip path.)
   if grep -Eqi '<link|@import|url\([^#]' "$name.html"; then fail "$name.html links a resource"; fi
   # Offline: no network at all, a fresh profile, the page's script run before the DOM is dumped.
-  timeout 120 "$browser" --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --user-data-dir="$work/profile" \
-    --enable-logging=stderr --v=0 --virtual-time-budget=5000 --proxy-server=127.0.0.1:9 \
-    --dump-dom "file://$work/$name.html" >"$name.dom" 2>"$name.console" \
-    || fail "chromium exited $? on $name.html"
+  browse "$name-dom" "$name.dom" "$name.console" --enable-logging=stderr --v=0 \
+    --virtual-time-budget=5000 --dump-dom "file://$work/$name.html" \
+    || fail "chromium exited $? on $name.html: $(tail -3 "$name.console")"
   if grep -q "CONSOLE" "$name.console"; then
     fail "console messages on $name.html: $(grep CONSOLE "$name.console" | head -5)"
   fi
-  timeout 120 "$browser" --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --user-data-dir="$work/profile" \
-    --hide-scrollbars --window-size=1100,2400 --proxy-server=127.0.0.1:9 \
-    --screenshot="$artifacts/report-$name.png" "file://$work/$name.html" >/dev/null 2>&1 \
-    || fail "chromium could not take a screenshot of $name.html"
+  browse "$name-shot" /dev/null "$name.shot" --hide-scrollbars --window-size=1100,2400 \
+    --screenshot="$artifacts/report-$name.png" "file://$work/$name.html" \
+    || fail "chromium could not take a screenshot of $name.html (exit $?): $(tail -3 "$name.shot")"
   [ -s "$artifacts/report-$name.png" ] || fail "no screenshot of $name.html"
 done
 
