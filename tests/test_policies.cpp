@@ -405,9 +405,21 @@ TEST(PolicySetTest, ArmsKeepTheStateOfPoliciesTheyShareAndStartTheirOwnFresh) {
   EXPECT_EQ(dynamic_cast<ThresholdRule&>(two[0]).steps(0), 1);
 }
 
+// The hooks a test kind does not use: no windows, no per-seller state, no outcomes.
+class StatelessTestKind : public Policy {
+ public:
+  void require_windows(RollingWindows&) const override {}
+  void bind_windows(const RollingWindows&) override {}
+  void resize(std::size_t, std::size_t) override {}
+  void on_reinstated(std::size_t) override {}
+  std::vector<OutcomeDefinition> outcome_columns() const override { return {}; }
+  std::vector<double> horizon_outcomes() const override { return {}; }
+  void begin_horizon() override {}
+};
+
 // A kind that uses the ranking hook: sellers whose id is below `boosted`
 // rank above everyone and are eligible for the featured offer.
-class RankBoost final : public Policy {
+class RankBoost final : public StatelessTestKind {
  public:
   struct Parameters {
     std::size_t boosted = 0;
@@ -415,9 +427,6 @@ class RankBoost final : public Policy {
   explicit RankBoost(Parameters p) : p_(p) {}
   std::string_view kind() const override { return "test_rank_boost"; }
   std::unique_ptr<Policy> clone() const override { return std::make_unique<RankBoost>(*this); }
-  void require_windows(RollingWindows&) const override {}
-  void bind_windows(const RollingWindows&) override {}
-  void resize(std::size_t, std::size_t) override {}
   void evaluate_seller(SellerUnderReview&) override {}
   bool adjusts_ranking() const override { return true; }
   void adjust_ranking(const SellerUnderReview& seller, OfferStanding& standing) override {
@@ -425,13 +434,9 @@ class RankBoost final : public Policy {
     standing.rank_score += 100.0f;
     standing.signal = 1.0f;
   }
-  void on_reinstated(std::size_t) override {}
   void take_parameters(const Policy& from) override {
     p_ = dynamic_cast<const RankBoost&>(from).p_;
   }
-  std::vector<OutcomeDefinition> outcome_columns() const override { return {}; }
-  std::vector<double> horizon_outcomes() const override { return {}; }
-  void begin_horizon() override {}
 
  private:
   Parameters p_;
@@ -475,7 +480,7 @@ TEST(PolicyHooksTest, ARankingHookMovesSalesTowardsTheSellersItBoosts) {
 
 // A kind that writes down whom it reviews, in call order, and suspends the
 // sellers of its mask.
-class ReviewLog final : public Policy {
+class ReviewLog final : public StatelessTestKind {
  public:
   struct Parameters {
     int id = 0;
@@ -485,18 +490,11 @@ class ReviewLog final : public Policy {
   explicit ReviewLog(Parameters p) : p_(p) {}
   std::string_view kind() const override { return "test_review_log"; }
   std::unique_ptr<Policy> clone() const override { return std::make_unique<ReviewLog>(*this); }
-  void require_windows(RollingWindows&) const override {}
-  void bind_windows(const RollingWindows&) override {}
-  void resize(std::size_t, std::size_t) override {}
   void evaluate_seller(SellerUnderReview& seller) override {
     p_.log->push_back({p_.id, seller.seller()});
     if ((p_.suspends >> seller.seller()) & 1u) seller.suspend();
   }
-  void on_reinstated(std::size_t) override {}
   void take_parameters(const Policy&) override {}
-  std::vector<OutcomeDefinition> outcome_columns() const override { return {}; }
-  std::vector<double> horizon_outcomes() const override { return {}; }
-  void begin_horizon() override {}
 
  private:
   Parameters p_;
