@@ -174,11 +174,14 @@ void Marketplace::apply_arm(const RunSettings& arm_settings) {
   policies_.take_parameters(PolicySet(settings_.params), sellers_.size(), seller_capacity_);
   bind_windows();
   read_shares();
-  // Channel, category, order and CS parameters may differ: every seller's
-  // order profile and promise are made again from its creation draws.
+  // Channel, category, order and CS parameters, and the decline shift, may
+  // differ: every seller's quality, order profile and promise are made again
+  // from its creation draws.
   const auto& p = settings_.params;
   for (std::size_t s = 0; s < sellers_.size(); ++s) {
-    sellers_.profile[s] = order_profile(current_draws(s), p);
+    const SellerDraws d = current_draws(s);
+    sellers_.quality[s] = static_cast<float>(d.quality);
+    sellers_.profile[s] = order_profile(d, p);
     sellers_.promised_days[s] =
         static_cast<float>(p.channels[idx(sellers_.profile[s].channel)].promised_days);
   }

@@ -170,6 +170,30 @@ TEST(SellerTurnover, DeclinesFollowTheDailyHazardAndShiftTheDeclinedSellersOdds)
   EXPECT_NEAR(static_cast<double>(declined), n * p_declined, 4 * sd);
 }
 
+TEST(SellerTurnover, AnArmsDeclineShiftMovesTheDeclinedSellersQualityWithTheirOdds) {
+  // An arm may change decline_shift: at the fork, each declined seller's
+  // order profile and its quality factor (read by top_quality_sales_share
+  // and the seller panel) both become its own draw shifted by the arm's.
+  constexpr double kShift = 1.5, kArmShift = 3.0;
+  auto model = turnover_world(0.0, 0.0, 0.002, kShift).arms[0].model;
+  auto market = world_after(model, 300);
+  model.seller_behaviour.decline_shift = kArmShift;
+  market.apply_arm(RunSettings::make(model, {11, 0, 0}, 0, 300));
+  const auto& sellers = market.sellers();
+  std::size_t declined = 0;
+  for (std::size_t s = 0; s < sellers.size(); ++s) {
+    auto draws = draw_seller({11, 0, 0}, s, model.population.sellers);
+    if (sellers.declined[s] != 0) {
+      ++declined;
+      draws.quality += kArmShift;
+    }
+    const auto expected = order_profile(draws, model);
+    ASSERT_EQ(sellers.profile[s].not_as_described, expected.not_as_described) << "seller " << s;
+    ASSERT_EQ(sellers.quality[s], static_cast<float>(draws.quality)) << "seller " << s;
+  }
+  EXPECT_GT(declined, 100u);  // about 270 of 600
+}
+
 TEST(SellerTurnover, WithoutADeclineHazardTheShiftChangesNothing) {
   // Same seed, no decline hazard, two different shifts: every seller's
   // profile and state is the same bit for bit, and no one declined.
