@@ -139,6 +139,28 @@ TEST(SellerTurnover, AnArmChangesTheExitRateFromTheForkOn) {
   EXPECT_GT(arm, base);
 }
 
+// Checks that each seller's order profile (the odds its orders are drawn
+// from) and quality factor are its own creation draws, shifted by exactly
+// `shift` once it has declined (bit for bit); returns the declined sellers.
+std::size_t declined_sellers_shifted_by(const Marketplace& market, const ModelParams& model,
+                                        double shift) {
+  const auto& sellers = market.sellers();
+  std::size_t declined = 0;
+  for (std::size_t s = 0; s < sellers.size(); ++s) {
+    auto draws = draw_seller({11, 0, 0}, s, model.population.sellers);
+    if (sellers.declined[s] != 0) {
+      ++declined;
+      draws.quality += shift;
+    }
+    const auto expected = order_profile(draws, model);
+    EXPECT_EQ(sellers.profile[s].cancel, expected.cancel) << "seller " << s;
+    EXPECT_EQ(sellers.profile[s].late_shipment, expected.late_shipment) << "seller " << s;
+    EXPECT_EQ(sellers.profile[s].not_as_described, expected.not_as_described) << "seller " << s;
+    EXPECT_EQ(sellers.quality[s], static_cast<float>(draws.quality)) << "seller " << s;
+  }
+  return declined;
+}
+
 TEST(SellerTurnover, DeclinesFollowTheDailyHazardAndShiftTheDeclinedSellersOdds) {
   constexpr double kHazard = 0.002, kShift = 1.5;
   constexpr std::int32_t kDays = 300;
@@ -147,22 +169,9 @@ TEST(SellerTurnover, DeclinesFollowTheDailyHazardAndShiftTheDeclinedSellersOdds)
   const auto market = world_after(model, kDays);
   const auto& sellers = market.sellers();
   const double p_declined = 1.0 - std::pow(1.0 - kHazard, kDays);
-  std::size_t declined = 0;
-  for (std::size_t s = 0; s < sellers.size(); ++s) {
-    ASSERT_EQ(sellers.status[s], SellerStatus::kActive);  // no exit of any kind here
-    auto draws = draw_seller({11, 0, 0}, s, model.population.sellers);
-    if (sellers.declined[s] != 0) {
-      ++declined;
-      draws.quality += kShift;
-    }
-    // The profile orders are drawn from is the seller's own, shifted by
-    // exactly decline_shift once it has declined (bit for bit).
-    const auto expected = order_profile(draws, model);
-    ASSERT_EQ(sellers.profile[s].cancel, expected.cancel) << "seller " << s;
-    ASSERT_EQ(sellers.profile[s].late_shipment, expected.late_shipment) << "seller " << s;
-    ASSERT_EQ(sellers.profile[s].not_as_described, expected.not_as_described) << "seller " << s;
-    ASSERT_EQ(sellers.quality[s], static_cast<float>(draws.quality)) << "seller " << s;
-  }
+  for (auto status : sellers.status)
+    ASSERT_EQ(status, SellerStatus::kActive);  // no exit of any kind here
+  const auto declined = declined_sellers_shifted_by(market, model, kShift);
   // Binomial(600, 0.45): sd 12.2; 4 sd. A hazard applied per week, twice a
   // day or again after a seller has declined moves the mean by > 60.
   const double n = static_cast<double>(sellers.size());
@@ -179,19 +188,7 @@ TEST(SellerTurnover, AnArmsDeclineShiftMovesTheDeclinedSellersQualityWithTheirOd
   auto market = world_after(model, 300);
   model.seller_behaviour.decline_shift = kArmShift;
   market.apply_arm(RunSettings::make(model, {11, 0, 0}, 0, 300));
-  const auto& sellers = market.sellers();
-  std::size_t declined = 0;
-  for (std::size_t s = 0; s < sellers.size(); ++s) {
-    auto draws = draw_seller({11, 0, 0}, s, model.population.sellers);
-    if (sellers.declined[s] != 0) {
-      ++declined;
-      draws.quality += kArmShift;
-    }
-    const auto expected = order_profile(draws, model);
-    ASSERT_EQ(sellers.profile[s].not_as_described, expected.not_as_described) << "seller " << s;
-    ASSERT_EQ(sellers.quality[s], static_cast<float>(draws.quality)) << "seller " << s;
-  }
-  EXPECT_GT(declined, 100u);  // about 270 of 600
+  EXPECT_GT(declined_sellers_shifted_by(market, model, kArmShift), 100u);  // about 270 of 600
 }
 
 TEST(SellerTurnover, WithoutADeclineHazardTheShiftChangesNothing) {
