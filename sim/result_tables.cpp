@@ -429,6 +429,21 @@ std::vector<std::string> policy_warnings(const Scenario& scenario,
   return warnings;
 }
 
+// Outcomes a horizon too short to measure: a repeat rate over W days counts
+// buyers whose first horizon order leaves W days before the horizon ends.
+std::vector<std::string> horizon_warnings(const Scenario& scenario) {
+  std::vector<std::string> warnings;
+  const auto horizon = scenario.settings.horizon_days;
+  for (const std::uint64_t window : {30, 90})
+    if (horizon < window)
+      warnings.push_back(fmt::format(
+          "horizon_days is {}: repeat_rate_{}d counts buyers whose first horizon order is at "
+          "least {} days before its end, so it counts none and reads 0 in every arm (a horizon "
+          "of {} days or more measures it)",
+          horizon, window, window, window));
+  return warnings;
+}
+
 // Tasks of each sweep point, in task order.
 std::vector<TaskList> tasks_by_point(const Scenario& scenario, const TaskList& tasks) {
   std::vector<TaskList> by_point(scenario.points.size());
@@ -711,6 +726,7 @@ ResultFile assemble_results(const Scenario& scenario, const FinishedTasks& finis
   std::string warnings;
   for (const auto& w : policy_warnings(scenario, policy_columns, tasks)) warnings += w + "\n";
   for (const auto& w : steady_state_warnings(scenario, tasks)) warnings += w + "\n";
+  for (const auto& w : horizon_warnings(scenario)) warnings += w + "\n";
   file.root_attributes.push_back({"warnings", warnings});
   file.root_attributes.push_back({"results_digest", results_digest(file)});
   return file;

@@ -21,6 +21,7 @@
 #include "trustsim/experiment.hpp"
 #include "trustsim/journal.hpp"
 #include "trustsim/replication_plan.hpp"
+#include "trustsim/result_file.hpp"
 #include "trustsim/rng.hpp"
 #include "trustsim/scenario.hpp"
 #include "trustsim/statistics.hpp"
@@ -353,6 +354,24 @@ TEST(PolicyOutcomes, EachRulesActionsAddUpToTheSummaryAndARuleThatNeverActsIsNam
             std::string::npos)
       << warnings;
   EXPECT_EQ(warnings.find("arm 'baseline': policies[2]"), std::string::npos) << warnings;
+}
+
+// A horizon shorter than a repeat-rate window: that rate counts no buyer, reads
+// 0, and the run says so; a window the horizon covers is not mentioned.
+TEST(RunWarnings, AHorizonShorterThanARepeatWindowIsNamed) {
+  const auto scenario = quickstart({"replications=1"}, true);  // a 40-day horizon
+  const auto tasks = run_all_tasks(scenario);
+  const auto file = assemble_results(scenario, tasks, {"test", "now"});
+  for (double rate : column_of<double>(table_named(file, "/summary"), "repeat_rate_90d"))
+    EXPECT_EQ(rate, 0.0);
+  std::string warnings;
+  if (const auto* a = find_attribute(file, "warnings")) warnings = std::get<std::string>(a->value);
+  EXPECT_NE(warnings.find("horizon_days is 40: repeat_rate_90d counts buyers whose first horizon "
+                          "order is at least 90 days before its end, so it counts none and reads "
+                          "0 in every arm"),
+            std::string::npos)
+      << warnings;
+  EXPECT_EQ(warnings.find("repeat_rate_30d"), std::string::npos) << warnings;
 }
 
 // The steady-state verdicts in the result file: each series' MSER-5
