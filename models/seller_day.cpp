@@ -147,22 +147,21 @@ void Marketplace::enforce(std::size_t first, std::size_t last, std::int32_t day,
   // A suspended seller on its appeal day has its plan of action decided
   // (appeal, then reinstatement or exit); an active seller goes before the
   // policies. Each seller meets exactly one of the two today.
+  const bool horizon = in_horizon(day);
   std::vector<SellerUnderReview> before_policies;
   for (std::size_t s = first; s < last; ++s) {
     const auto status = sellers_.status[s];
     if (status == SellerStatus::kActive)
-      before_policies.emplace_back(sellers_, settings_, totals, s, day, in_horizon(day));
+      before_policies.emplace_back(sellers_, settings_, totals, s, day, horizon);
     else if (status == SellerStatus::kSuspended && sellers_.appeal_day[s] == day)
-      SellerUnderReview(sellers_, settings_, totals, s, day, in_horizon(day))
-          .decide_appeal(policies_);
+      SellerUnderReview(sellers_, settings_, totals, s, day, horizon).decide_appeal(policies_);
   }
   policies_.evaluate_sellers(before_policies);
   if (!policies_.adjusts_ranking()) return;
   for (std::size_t s = first; s < last; ++s)
     if (sellers_.status[s] == SellerStatus::kActive)
-      policies_.adjust_ranking(
-          SellerUnderReview(sellers_, settings_, totals, s, day, in_horizon(day)),
-          OfferStanding{sellers_.rank_score[s], sellers_.signal[s]});
+      policies_.adjust_ranking(SellerUnderReview(sellers_, settings_, totals, s, day, horizon),
+                               OfferStanding{sellers_.rank_score[s], sellers_.signal[s]});
 }
 
 }  // namespace trustsim

@@ -772,21 +772,20 @@ std::string table_digest(const Table& table) {
 }
 
 void check_schema_version(const ResultFile& file, const std::string& path) {
-  for (const auto& a : file.root_attributes)
-    if (a.name == "schema_version") {
-      const auto* version = std::get_if<std::int64_t>(&a.value);
-      if (version && *version == kResultSchemaVersion) return;
-      throw InputError(fmt::format(
-          "cannot read results from '{}': its schema_version is {}; this trustsim {} reads "
-          "version {} (rerun the scenario in /config/scenario with this engine, or read it with "
-          "the engine that wrote it: attribute engine_version)",
-          path, version ? std::to_string(*version) : std::string("not an integer"),
-          engine_version(), kResultSchemaVersion));
-    }
+  const auto* a = find_attribute(file, "schema_version");
+  if (!a)
+    throw InputError(fmt::format(
+        "cannot read results from '{}': it has no schema_version attribute (not a trustsim "
+        "result file?)",
+        path));
+  const auto* version = std::get_if<std::int64_t>(&a->value);
+  if (version && *version == kResultSchemaVersion) return;
   throw InputError(fmt::format(
-      "cannot read results from '{}': it has no schema_version attribute (not a trustsim "
-      "result file?)",
-      path));
+      "cannot read results from '{}': its schema_version is {}; this trustsim {} reads "
+      "version {} (rerun the scenario in /config/scenario with this engine, or read it with "
+      "the engine that wrote it: attribute engine_version)",
+      path, version ? std::to_string(*version) : std::string("not an integer"), engine_version(),
+      kResultSchemaVersion));
 }
 
 }  // namespace trustsim
